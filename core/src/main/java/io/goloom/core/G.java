@@ -1,0 +1,404 @@
+package io.goloom.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+import jdk.internal.vm.Continuation;
+import jdk.internal.vm.ContinuationScope;
+
+/**
+ * A goroutine: a one-shot {@link Continuation} plus the scheduling state Go keeps in its
+ * {@code g} struct. G extends Continuation so a goroutine is one object (plus its stack
+ * chunk) rather than a wrapper around one.
+ *
+ * <h2>Status: the transition table</h2>
+ *
+ * The status word acts like a lock on the goroutine's stack (as in Go's runtime2.go): whoever
+ * moves a G out of a state owns the G until it publishes it again. "Mounted" means the
+ * continuation is running on a carrier.
+ *
+ * <pre>
+ *  state      mounted  on a run queue  who owns the G (its stack) in this state
+ *  IDLE       no       no              the creator, until it queues the G
+ *  RUNNABLE   no       yes (or about   the run queue; whoever dequeues it (an M) owns it
+ *                      to be)
+ *  RUNNING    yes      no              the M running it; only that M's thread touches it
+ *  SYSCALL    yes      no              the M running it, which may have given up its P
+ *  WAITING    no       no              nobody: the structure it waits on holds it, and
+ *                                      exactly one waker wins the CAS that readies it
+ *  PREEMPTED  no       no              the M it was running on, until it queues it globally
+ *  DEAD       no       no              nobody; the G is garbage once unreferenced
+ *
+ *  transition                 made by                        how
+ *  IDLE      -> RUNNABLE      creator (newproc)              plain store, then queue publish
+ *  RUNNABLE  -> RUNNING       the M that dequeued it         release store (M owns it)
+ *  RUNNING   -> RUNNABLE      its M, after a yield           release store, then queue publish
+ *  RUNNING   -> PREEMPTED     its M, after a preempt yield   release store
+ *  PREEMPTED -> RUNNABLE      its M                          release store, then queue publish
+ *  RUNNING   -> WAITING       its M, after a park yield,     release store BEFORE the commit
+ *                             on the M's own stack           publishes the G to wakers
+ *  WAITING   -> RUNNING       its M, when the commit aborts  release store (no waker saw it)
+ *  WAITING   -> RUNNABLE      the one waker (ready)          CAS; a second ready is a bug
+ *  RUNNING   -> SYSCALL       the G itself (entersyscall)    release store
+ *  SYSCALL   -> RUNNING       the G itself (exitsyscall)     release store
+ *  RUNNING   -> DEAD          its M, after the body ended    release store
+ * </pre>
+ *
+ * <h2>Park: why the commit runs after the yield</h2>
+ *
+ * {@link #park} stores what to do and yields; only when the continuation is fully unmounted
+ * does the M set WAITING and run the {@link ParkCommit} (Go's gopark/park_m). A waker can only
+ * find the G through what the commit publishes (a wait queue under a lock the commit releases,
+ * a CAS on a semaphore word), and the status store precedes that publication, so a waker never
+ * sees a G that is still running on its stack. A wake that races ahead of the commit makes the
+ * commit fail (it finds the semaphore already signalled) and the M resumes the G at once:
+ * no wake-up is lost and none is delivered twice.
+ *
+ * <h2>Fields and their guards</h2>
+ * See each field. "G-private" fields are written by the goroutine itself or by the M running
+ * it, which is the same carrier thread; the M reads them after {@code run()} returns.
+ */
+public class G extends Continuation {
+
+    /** The continuation scope of every goroutine. */
+    public static final ContinuationScope SCOPE = new ContinuationScope("goloom");
+
+    // ---- status values (see the table above) ----
+    public static final int IDLE = 0;
+    public static final int RUNNABLE = 1;
+    public static final int RUNNING = 2;
+    public static final int SYSCALL = 3;
+    public static final int WAITING = 4;
+    public static final int PREEMPTED = 5;
+    public static final int DEAD = 6;
+
+    private static final String[] STATUS_NAMES =
+            {"idle", "runnable", "running", "syscall", "waiting", "preempted", "dead"};
+
+    // ---- what execute() reports to the M: why run() returned ----
+    /** The body returned or threw; the G is DEAD. */
+    public static final int EXEC_DEAD = 0;
+    /** The G parked and the commit kept it parked; the G is WAITING and no longer the M's. */
+    public static final int EXEC_PARKED = 1;
+    /** {@code Go.yield}: the G is RUNNABLE; put it at the tail of the local run queue. */
+    public static final int EXEC_YIELD = 2;
+    /** {@code Go.gosched}: the G is RUNNABLE; put it on the global queue (Go's Gosched). */
+    public static final int EXEC_GOSCHED = 3;
+    /** A preemption request was honoured: the G is PREEMPTED; queue it globally. */
+    public static final int EXEC_PREEMPT = 4;
+    /** Scheduler-defined yield kinds start here (e.g. a blocking-call handoff). */
+    public static final int EXEC_USER = 8;
+
+    private static final VarHandle STATUS;
+    private static final VarHandle PERMIT;
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATUS = l.findVarHandle(G.class, "status", int.class);
+            PERMIT = l.findVarHandle(G.class, "permit", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Immutable. Unique within the owning scheduler. */
+    public final long id;
+    /** Immutable. The scheduler this goroutine belongs to. */
+    public final Sched sched;
+    /** Atomic via STATUS; transitions as in the table above. */
+    private volatile int status;
+    /** Atomic via PERMIT: the {@link #parkPermit}/{@link #unpark} permit (0 none, 1 available, 2 parked). */
+    private volatile int permit;
+    /**
+     * Set by sysmon (any thread) to ask this G to yield at its next yield point; cleared by the
+     * G when it honours the request. Racy by design: a request that lands just after the G
+     * yielded anyway is harmless (the next checkpoint yields once more).
+     */
+    public volatile boolean preempt;
+
+    // ---- G-private (the G itself or its M: the same carrier thread) ----
+    private int yieldKind;
+    private ParkCommit parkCommit;
+    private Object parkArg;
+    /** Last pin reason seen by a failed yield, for diagnostics. G-private. */
+    private Pinned lastPinned;
+
+    // ---- written by the G before it parks; read racily by dumps ----
+    private WaitReason waitReason = WaitReason.NONE;
+    private long waitSince;
+    /** The carrier blocked in a pinned park (see {@link #parkPinned}); published by the commit. */
+    private Thread pinnedCarrier;
+
+    // ---- scheduler-owned: written only by the scheduler under its own rules ----
+    /** Link in scheduler lists (global run queue, batches). Guarded by whoever owns the list. */
+    public G schedlink;
+    /** Links in the scheduler's registry of live Gs. Guarded by the registry's stripe lock. */
+    public G allPrev, allNext;
+    /** Nanos when made runnable, for the scheduling-latency histogram; 0 = not sampled. */
+    public long readiedAt;
+    /** Optional label shown in dumps. Written before start. */
+    public String name;
+
+    public G(long id, Runnable body, Sched sched) {
+        super(SCOPE, body);
+        this.id = id;
+        this.sched = sched;
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Queries
+
+    /** The goroutine running on the current carrier, or null on a thread that is not in one. */
+    public static G current() {
+        return Thread.currentThread() instanceof Machine m ? m.curg : null;
+    }
+
+    /** The current goroutine; throws a clear exception when called from a plain thread. */
+    public static G currentOrThrow(String op) {
+        G g = current();
+        if (g == null) {
+            throw new IllegalStateException(op + " must be called from a goroutine, not from thread "
+                    + Thread.currentThread().getName());
+        }
+        return g;
+    }
+
+    public final int status() {
+        return status;
+    }
+
+    public static String statusName(int s) {
+        return s >= 0 && s < STATUS_NAMES.length ? STATUS_NAMES[s] : "status(" + s + ")";
+    }
+
+    public final WaitReason waitReason() {
+        return waitReason;
+    }
+
+    /** {@link Sched#coarseNanos()} when the G last parked. */
+    public final long waitSince() {
+        return waitSince;
+    }
+
+    @Override
+    public String toString() {
+        int s = status;
+        return "goroutine " + id + (name != null ? " \"" + name + "\"" : "") + " [" + statusName(s)
+                + (s == WAITING ? ", " + waitReason : "") + "]";
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Transitions made by the scheduler
+
+    /** IDLE -> RUNNABLE. Called by the creator before it queues the G. */
+    public final void markRunnable() {
+        int s = status;
+        if (s != IDLE && s != PREEMPTED) {
+            throw new IllegalStateException("goloom: markRunnable: bad g status " + statusName(s) + " for " + this);
+        }
+        STATUS.setRelease(this, RUNNABLE);
+    }
+
+    /**
+     * Runs this G on {@code m} until it parks, yields or ends (Go's execute plus park_m).
+     * Called only from {@link Machine#runG}; see the transition table for what each return
+     * value leaves behind.
+     */
+    final int execute(Machine m) {
+        for (;;) {
+            STATUS.setRelease(this, RUNNING);
+            try {
+                run();
+            } catch (Throwable t) {
+                // The body threw: the continuation is done; the M survives.
+                STATUS.setRelease(this, DEAD);
+                try {
+                    sched.panicked(this, t);
+                } catch (Throwable ignored) {
+                    // a broken handler must not take the carrier down
+                }
+                return EXEC_DEAD;
+            }
+            if (isDone()) {
+                STATUS.setRelease(this, DEAD);
+                return EXEC_DEAD;
+            }
+            int kind = yieldKind;
+            if (kind == EXEC_PARKED) {
+                ParkCommit c = parkCommit;
+                Object a = parkArg;
+                parkCommit = null;
+                parkArg = null;
+                // Release store: ordered before whatever the commit publishes (a lock release or
+                // a CAS), so a waker that finds the G through it sees WAITING.
+                STATUS.setRelease(this, WAITING);
+                if (c.commit(this, a)) {
+                    return EXEC_PARKED; // from here on another M may own this G
+                }
+                continue; // the wake-up already happened: resume at once (Go: park_m -> execute)
+            }
+            STATUS.setRelease(this, kind == EXEC_PREEMPT ? PREEMPTED : RUNNABLE);
+            return kind;
+        }
+    }
+
+    /**
+     * WAITING -> RUNNABLE, then hands the G to its scheduler. Called by the one waker that
+     * took the G off whatever it waited on. {@code next}: run it next on the waker's P.
+     *
+     * @throws IllegalStateException if the G is not WAITING: two wakers, or a wake of a G that
+     *         never parked, is a bug in the caller's protocol.
+     */
+    public final void ready(boolean next) {
+        // CAS pairs with the release store of WAITING in execute() (seen through the commit's
+        // publication): exactly one waker wins.
+        if (!STATUS.compareAndSet(this, WAITING, RUNNABLE)) {
+            throw new IllegalStateException("goloom: ready: bad g status " + statusName(status) + " for " + this);
+        }
+        Thread carrier = pinnedCarrier;
+        if (carrier != null) {
+            LockSupport.unpark(carrier); // see parkPinned
+            return;
+        }
+        sched.ready(this, next);
+    }
+
+    // ------------------------------------------------------------------------------------
+    // Called by the goroutine itself
+
+    /**
+     * Parks the current goroutine (Go's gopark). The continuation yields; then, on the M's
+     * stack, the status becomes WAITING and {@code commit.commit(g, arg)} runs. Returns when a
+     * waker has called {@link #ready}, or at once if the commit returned false.
+     *
+     * @throws IllegalStateException from a plain thread
+     */
+    public static void park(WaitReason reason, ParkCommit commit, Object arg) {
+        currentOrThrow("park").park0(reason, commit, arg);
+    }
+
+    /** {@link #park} on a G known to be the current one. */
+    public final void park0(WaitReason reason, ParkCommit commit, Object arg) {
+        if (commit == null) {
+            throw new NullPointerException("commit");
+        }
+        waitReason = reason;
+        waitSince = sched.coarseNanos();
+        parkCommit = commit;
+        parkArg = arg;
+        yieldKind = EXEC_PARKED;
+        if (!Continuation.yield(SCOPE)) {
+            parkPinned(commit, arg);
+        }
+    }
+
+    /**
+     * The continuation could not yield (a native frame or a class initializer on the stack):
+     * park the carrier itself. The M stays blocked with its P until the G is readied; sysmon's
+     * handoff is what keeps the rest of the runtime going meanwhile.
+     */
+    private void parkPinned(ParkCommit commit, Object arg) {
+        parkCommit = null;
+        parkArg = null;
+        pinnedCarrier = Thread.currentThread();
+        STATUS.setRelease(this, WAITING);
+        if (commit.commit(this, arg)) {
+            // ready() CASes WAITING -> RUNNABLE and then unparks us.
+            while (status != RUNNABLE) {
+                LockSupport.park(this);
+            }
+        }
+        pinnedCarrier = null;
+        STATUS.setRelease(this, RUNNING);
+    }
+
+    /**
+     * Yields the current continuation with {@code kind} (one of the EXEC_* yield kinds) and
+     * returns when the scheduler runs it again. Returns false, without yielding, if the
+     * continuation is pinned: the caller simply continues (a preemption request stays pending).
+     * Must be called by this G on itself.
+     */
+    public final boolean yieldAs(int kind) {
+        yieldKind = kind;
+        return Continuation.yield(SCOPE);
+    }
+
+    /** Pinned yields do not throw: the yield returns false and the G keeps running. */
+    @Override
+    protected void onPinned(Pinned reason) {
+        lastPinned = reason;
+    }
+
+    /** Why the last yield of this G failed, or null. G-private; for diagnostics. */
+    public final Pinned lastPinned() {
+        return lastPinned;
+    }
+
+    // ------------------------------------------------------------------------------------
+    // A LockSupport-style permit: park until unparked, with the unpark remembered if it comes
+    // first. Built on park/ready; used by Go.park/Go.unpark and by the park-unpark workload.
+
+    private static final ParkCommit PERMIT_COMMIT = (g, arg) -> {
+        // 0 -> 2: announce we are parked; pairs with the CAS 2 -> 0 in unpark().
+        if (PERMIT.compareAndSet(g, 0, 2)) {
+            return true;
+        }
+        // An unpark landed between parkPermit's check and here: consume it, don't park.
+        PERMIT.setVolatile(g, 0);
+        return false;
+    };
+
+    /** Parks the current goroutine until its permit is available, then consumes it. */
+    public static void parkPermit() {
+        G g = currentOrThrow("park");
+        if (PERMIT.compareAndSet(g, 1, 0)) {
+            return;
+        }
+        g.park0(WaitReason.PARK, PERMIT_COMMIT, null);
+    }
+
+    /**
+     * Makes this goroutine's permit available; if it is parked in {@link #parkPermit}, readies
+     * it (into the caller's runnext when the caller is a goroutine). Any thread.
+     */
+    public final void unpark() {
+        for (;;) {
+            int p = permit;
+            if (p == 1) {
+                return;
+            }
+            if (p == 0 && PERMIT.compareAndSet(this, 0, 1)) {
+                return;
+            }
+            if (p == 2 && PERMIT.compareAndSet(this, 2, 0)) {
+                ready(true);
+                return;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------
+
+    /** A Go-style panic report: the exception, then the goroutine's id and stack. */
+    public static String panicReport(G g, Throwable t) {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append("panic: ").append(t).append("\n\ngoroutine ").append(g.id);
+        if (g.name != null) {
+            sb.append(" \"").append(g.name).append('"');
+        }
+        sb.append(" [running]:\n");
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().equals("jdk.internal.vm.Continuation")) {
+                break; // below this frame is the scheduler, not the goroutine
+            }
+            sb.append("\t").append(e).append('\n');
+        }
+        for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            sb.append("caused by: ").append(c).append('\n');
+            for (StackTraceElement e : c.getStackTrace()) {
+                sb.append("\t").append(e).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+}

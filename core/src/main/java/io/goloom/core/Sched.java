@@ -1,0 +1,32 @@
+package io.goloom.core;
+
+/**
+ * The one SPI through which core reaches a scheduler. Implemented by the G/M/P scheduler
+ * (module {@code scheduler}) and, in core's own tests, by a deterministic single-thread
+ * scheduler, so channels and locks are testable without threads.
+ *
+ * <p>Every method may be called from any thread unless it says otherwise.
+ */
+public interface Sched {
+
+    /**
+     * Puts {@code g}, already moved WAITING -> RUNNABLE by {@link G#ready}, on a run queue.
+     * If the caller is a goroutine running on a P of this scheduler and {@code next} is true,
+     * {@code g} goes into that P's runnext slot (it inherits the waker's time slice, as Go's
+     * {@code ready(gp, traceskip, next=true)}); otherwise to the global queue, followed by a
+     * wakep so an idle M notices it.
+     */
+    void ready(G g, boolean next);
+
+    /**
+     * An exception escaped {@code g}'s body. Called on the M's stack after the continuation
+     * finished; must not throw. The default handler prints a Go-style panic report.
+     */
+    void panicked(G g, Throwable t);
+
+    /**
+     * A coarse monotonic clock (nanos) for bookkeeping such as "waiting since"; cheaper than
+     * {@link System#nanoTime()} and accurate to a sysmon tick or better.
+     */
+    long coarseNanos();
+}

@@ -1,0 +1,280 @@
+package io.goloom.scheduler;
+
+import io.goloom.core.G;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+
+/**
+ * A goloom runtime: GOMAXPROCS Ps, the Ms that run them, and the goroutines they run. Several
+ * runtimes may coexist, each with its own Ps and Ms. Ms are daemon threads created lazily, as
+ * the Ps need them; an idle runtime parks all of them (no thread spins or polls).
+ *
+ * <pre>{@code
+ * try (GoRuntime rt = GoRuntime.create()) {
+ *     rt.run(() -> {                       // the main goroutine; run() waits for it
+ *         for (int i = 0; i < 10; i++) {
+ *             int n = i;
+ *             Go.go(() -> System.out.println("hello from goroutine " + n));
+ *         }
+ *     });
+ * }
+ * }</pre>
+ *
+ * Closing a runtime stops its Ms (idle ones at once, busy ones at their G's next yield or
+ * park) and reports the goroutines still alive; it never waits for user code.
+ */
+public final class GoRuntime implements AutoCloseable {
+
+    private static final AtomicInteger RUNTIME_SEQ = new AtomicInteger();
+    private static volatile GoRuntime defaultRuntime;
+
+    final Scheduler sched;
+    private final String name;
+
+    private GoRuntime(Builder b) {
+        this.name = b.name != null ? b.name : "goloom-" + RUNTIME_SEQ.incrementAndGet();
+        BiConsumer<G, Throwable> handler = b.panicHandler != null ? b.panicHandler : GoRuntime::defaultPanicHandler;
+        if (b.exitOnPanic) {
+            BiConsumer<G, Throwable> h = handler;
+            handler = (g, t) -> {
+                h.accept(g, t);
+                System.exit(2); // as Go: an unrecovered panic ends the process with status 2
+            };
+        }
+        this.sched = new Scheduler(name, b.procs, b.runqCapacity, handler);
+        sched.runtime = this;
+    }
+
+    /** A runtime with GOMAXPROCS = available processors. */
+    public static GoRuntime create() {
+        return builder().build();
+    }
+
+    /** A runtime with the given GOMAXPROCS. */
+    public static GoRuntime create(int procs) {
+        return builder().procs(procs).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The process-wide default runtime, created on first use with GOMAXPROCS = available
+     * processors (or {@code -Dgoloom.procs}). {@link Go#go} from a plain thread uses it.
+     */
+    public static GoRuntime getDefault() {
+        GoRuntime rt = defaultRuntime;
+        if (rt == null) {
+            synchronized (GoRuntime.class) {
+                rt = defaultRuntime;
+                if (rt == null) {
+                    rt = builder().name("goloom").procs(Integer.getInteger("goloom.procs",
+                            Runtime.getRuntime().availableProcessors())).build();
+                    defaultRuntime = rt;
+                }
+            }
+        }
+        return rt;
+    }
+
+    /** The runtime of the current goroutine, or null on a plain thread. */
+    public static GoRuntime current() {
+        G g = G.current();
+        return g != null && g.sched instanceof Scheduler s ? s.runtime : null;
+    }
+
+    /** Starts a goroutine running {@code task}. From a goroutine of this runtime the new G goes into the caller's runnext, as Go's {@code go} statement does. */
+    public G go(Runnable task) {
+        return sched.newproc(task, null);
+    }
+
+    /** Starts a goroutine with a name shown in dumps. */
+    public G go(String name, Runnable task) {
+        return sched.newproc(task, name);
+    }
+
+    /**
+     * Runs {@code main} as a goroutine and waits for it to return (Go's main). An exception
+     * thrown by main is rethrown here. Must be called from a plain thread: waiting inside a
+     * goroutine would block its carrier.
+     *
+     * @throws IllegalStateException when called from a goroutine
+     * @throws InterruptedException  if the waiting thread is interrupted (main keeps running)
+     */
+    public void run(Runnable main) throws InterruptedException {
+        Objects.requireNonNull(main, "main");
+        if (G.current() != null) {
+            throw new IllegalStateException("GoRuntime.run must be called from a plain thread, not from goroutine "
+                    + G.current().id + "; use Go.go and a channel or WaitGroup inside goroutines");
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        Throwable[] failure = new Throwable[1];
+        sched.newproc(() -> {
+            try {
+                main.run();
+            } catch (Throwable t) {
+                failure[0] = t;
+            } finally {
+                done.countDown(); // publishes failure[0]
+            }
+        }, "main");
+        done.await();
+        Throwable t = failure[0];
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t != null) {
+            throw new RuntimeException(t);
+        }
+    }
+
+    /** GOMAXPROCS: the number of Ps. */
+    public int procs() {
+        return sched.gomaxprocs;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Number of live goroutines (Go's runtime.NumGoroutine). */
+    public int numGoroutine() {
+        return sched.allgs.size();
+    }
+
+    public boolean isClosed() {
+        return sched.stopping;
+    }
+
+    /** Goroutines of this runtime now, with stacks for those not running. */
+    public List<GoroutineInfo> goroutines() {
+        List<GoroutineInfo> out = new ArrayList<>();
+        for (G g : sched.allgs.snapshot()) {
+            out.add(info(g));
+        }
+        return out;
+    }
+
+    static GoroutineInfo info(G g) {
+        int s = g.status();
+        List<StackTraceElement> stack = List.of();
+        if (s == G.WAITING || s == G.RUNNABLE || s == G.IDLE) {
+            try {
+                stack = List.of(g.getStackTrace());
+            } catch (RuntimeException e) {
+                stack = List.of(); // it was mounted meanwhile
+            }
+        }
+        return new GoroutineInfo(g.id, g.name, G.statusName(s), s == G.WAITING ? g.waitReason().toString() : "", stack);
+    }
+
+    /**
+     * Stops the runtime and returns the goroutines still alive (none when every G finished).
+     * Idle Ms exit at once; an M busy in a G exits when that G next yields or parks. Never
+     * waits for user code. Idempotent. After it, {@link #go} throws
+     * {@link java.util.concurrent.RejectedExecutionException}.
+     */
+    public List<GoroutineInfo> shutdown() {
+        List<G> alive = sched.shutdown(1000);
+        List<GoroutineInfo> out = new ArrayList<>(alive.size());
+        for (G g : alive) {
+            out.add(info(g));
+        }
+        return out;
+    }
+
+    /** {@link #shutdown()}, printing the goroutines still alive to stderr if there are any. */
+    @Override
+    public void close() {
+        boolean wasClosed = sched.stopping;
+        List<GoroutineInfo> alive = shutdown();
+        if (!wasClosed && !alive.isEmpty()) {
+            StringBuilder sb = new StringBuilder("goloom: runtime ").append(name).append(" closed with ")
+                    .append(alive.size()).append(" goroutine(s) still alive:");
+            int shown = 0;
+            for (GoroutineInfo gi : alive) {
+                if (shown++ == 20) {
+                    sb.append("\n... and ").append(alive.size() - 20).append(" more");
+                    break;
+                }
+                sb.append("\n").append(gi);
+            }
+            System.err.println(sb);
+        }
+    }
+
+    /** Metrics: the sampled ready -> running latency, as counts per log-linear bucket. */
+    public SchedLatency schedLatency() {
+        return new SchedLatency(sched.schedLatencyCounts());
+    }
+
+    @Override
+    public String toString() {
+        return "GoRuntime[" + name + ", procs=" + procs() + ", goroutines=" + numGoroutine() + "]";
+    }
+
+    static void defaultPanicHandler(G g, Throwable t) {
+        System.err.print(G.panicReport(g, t));
+        System.err.flush();
+    }
+
+    /** Builds a runtime. */
+    public static final class Builder {
+        private int procs = Runtime.getRuntime().availableProcessors();
+        private String name;
+        private BiConsumer<G, Throwable> panicHandler;
+        private boolean exitOnPanic;
+        private int runqCapacity = RunQueue.DEFAULT_CAPACITY;
+
+        private Builder() {
+        }
+
+        /** GOMAXPROCS, at least 1. */
+        public Builder procs(int procs) {
+            if (procs < 1) {
+                throw new IllegalArgumentException("procs (GOMAXPROCS) must be at least 1, got " + procs);
+            }
+            this.procs = procs;
+            return this;
+        }
+
+        /** Name prefix of the M threads. */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Called on the M when an exception escapes a goroutine. Default: print a Go-style panic
+         * report (exception, goroutine id, stack) to stderr; the runtime keeps running.
+         */
+        public Builder panicHandler(BiConsumer<G, Throwable> handler) {
+            this.panicHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /** Exit the process with status 2 after reporting a panic, as Go does. Default false. */
+        public Builder exitOnPanic(boolean exit) {
+            this.exitOnPanic = exit;
+            return this;
+        }
+
+        /** Local run queue size (power of two); tests use tiny ones. Default 256. */
+        Builder runqCapacity(int capacity) {
+            this.runqCapacity = capacity;
+            return this;
+        }
+
+        public GoRuntime build() {
+            return new GoRuntime(this);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.goloom.scheduler;
+
+import io.goloom.core.Machine;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A machine: a platform thread that runs {@code schedule -> findRunnable -> execute}. It holds
+ * at most one P; without one it may not run Gs or touch any P's owner-side state.
+ */
+final class M extends Machine {
+
+    private static final VarHandle NOTE;
+    static {
+        try {
+            NOTE = MethodHandles.lookup().findVarHandle(M.class, "note", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Scheduler sched;
+    final int id;
+    /** The P this M holds. Written only by this thread (acquirep/releasep). */
+    P p;
+    /**
+     * The P handed to this M by startm before its wake-up. Written by the waker under
+     * sched.lock (or before start), read by this M after {@link #notesleep} returns, which
+     * orders it (the note's volatile write/read pair).
+     */
+    P nextp;
+    /**
+     * This M is looking for work and is counted in sched.nmspinning. Written by this thread,
+     * or by startm while this M is parked (ordered by the note).
+     */
+    boolean spinning;
+    /** Owner-only: did the G we are about to run come from runnext (shares the time slice)? */
+    boolean inheritTime;
+    /** Link in the idle M list. Guarded by sched.lock. */
+    M link;
+    /** Owner-only xorshift state for the steal order. */
+    int rand;
+    /** Wake-up note: 0 = clear, 1 = signalled. Atomic via NOTE. */
+    private volatile int note;
+
+    M(Scheduler sched, int id) {
+        super(sched.name + "-m" + id);
+        this.sched = sched;
+        this.id = id;
+        this.rand = (id + 1) * 0x9E3779B9 | 1;
+        setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+        sched.mstart(this);
+    }
+
+    /**
+     * Sleeps until {@link #notewakeup}. No timeout: every path that hands this M work signals
+     * the note (anti-pattern: a timed park as a safety net hides lost wake-ups).
+     */
+    void notesleep() {
+        // CAS 1 -> 0 consumes the signal; pairs with the volatile store in notewakeup.
+        while (!NOTE.compareAndSet(this, 1, 0)) {
+            LockSupport.park(this);
+        }
+    }
+
+    /** Signals the note; any thread. */
+    void notewakeup() {
+        NOTE.setVolatile(this, 1);
+        LockSupport.unpark(this);
+    }
+
+    /** Cheap per-M random number (xorshift32). Owner-only. */
+    int fastrand() {
+        int x = rand;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        rand = x;
+        return x & Integer.MAX_VALUE;
+    }
+}

@@ -1,0 +1,276 @@
+package io.goloom.scheduler;
+
+import io.goloom.core.G;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A P's local run queue: a bounded single-producer multi-consumer ring plus the runnext slot
+ * (Go's {@code runq}, {@code runqhead}, {@code runqtail}, {@code runnext} and the
+ * {@code runq*} functions of proc.go).
+ *
+ * <h2>Roles</h2>
+ * The <em>owner</em> is the M holding the P: it alone puts ({@link #runqput}), and it gets
+ * ({@link #runqget}). <em>Thieves</em> (other Ms) take half the ring ({@link #runqsteal}) and may
+ * clear runnext, never set it. Ownership moves between threads only with a happens-before edge
+ * (a P changes hands under the scheduler lock or through an M's wake-up note).
+ *
+ * <h2>Memory ordering</h2>
+ * <ul>
+ *   <li>{@code tail}: written only by the owner with a release store after it wrote the slots
+ *       below it; consumers load it with acquire before they read slots ("store-release makes
+ *       the item available for consumption", as runqput).</li>
+ *   <li>{@code head}: advanced by CAS (owner's runqget, thieves' runqgrab); the owner loads it
+ *       with acquire before it overwrites slots a consumer has released.</li>
+ *   <li>Slots are plain: a consumer may read a slot the producer is concurrently overwriting
+ *       only if the consumer's view of head is stale, in which case its CAS on head fails and
+ *       it discards what it read. A reference read never tears.</li>
+ *   <li>{@code runnext}: CAS by the owner (set) and by anyone (clear).</li>
+ * </ul>
+ * Indices are free-running ints; {@code t - h} is the size under two's-complement wrap, and
+ * capacity is a power of two so the slot is {@code i & mask}.
+ *
+ * <h2>Invariants</h2>
+ * {@code 0 <= tail - head <= capacity}. A G is in at most one of: a ring slot in
+ * [head, tail), runnext, the global queue, a thief's batch in flight.
+ */
+class RunQueue {
+
+    /** The production ring size, as Go's {@code len(pp.runq)}. */
+    static final int DEFAULT_CAPACITY = 256;
+
+    private static final VarHandle HEAD, TAIL, RUNNEXT;
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            HEAD = l.findVarHandle(RunQueue.class, "head", int.class);
+            TAIL = l.findVarHandle(RunQueue.class, "tail", int.class);
+            RUNNEXT = l.findVarHandle(RunQueue.class, "runnext", G.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Slots. Written by the owner (and by the owner as a thief, into its own free slots). */
+    final G[] ring;
+    final int mask;
+    /** CAS by the owner and thieves. */
+    private volatile int head;
+    /** Release-stored by the owner only. */
+    private volatile int tail;
+    /** CAS-set by the owner; CAS-cleared by anyone. */
+    private volatile G runnext;
+    /** Set by the owner's last {@link #runqget}: the G came from runnext. Owner-only. */
+    boolean lastGetInheritsTime;
+
+    RunQueue(int capacity) {
+        if (capacity < 2 || Integer.bitCount(capacity) != 1) {
+            throw new IllegalArgumentException("run queue capacity must be a power of two >= 2, got " + capacity);
+        }
+        ring = new G[capacity];
+        mask = capacity - 1;
+    }
+
+    final int capacity() {
+        return ring.length;
+    }
+
+    /**
+     * Puts {@code g} on the queue. Executed only by the owner.
+     * With {@code next}, g goes into runnext and the G it displaces goes to the tail.
+     * Returns null, or, when the ring was full, the overflow batch (half the ring plus the G,
+     * linked through {@link G#schedlink}, head first) that the caller must put on the global
+     * queue; {@link #lastOverflowSize} tells its length.
+     */
+    final G runqput(G g, boolean next) {
+        if (next) {
+            G old;
+            do {
+                old = runnext;
+            } while (!RUNNEXT.compareAndSet(this, old, g));
+            if (old == null) {
+                return null;
+            }
+            g = old; // kick the old runnext out to the regular queue
+        }
+        for (;;) {
+            int h = (int) HEAD.getAcquire(this); // load-acquire, synchronize with consumers
+            int t = tail;                          // owner's own field
+            if (t - h < ring.length) {
+                ring[t & mask] = g;
+                TAIL.setRelease(this, t + 1);      // store-release, makes the item available
+                return null;
+            }
+            G batch = runqputslow(g, h, t);
+            if (batch != null) {
+                return batch;
+            }
+            // a thief moved head: there is room now, retry the fast path
+        }
+    }
+
+    /** Length of the batch returned by the last overflowing {@link #runqput}. Owner-only. */
+    int lastOverflowSize;
+
+    /**
+     * The ring is full: take half of it plus {@code g} as a batch for the global queue.
+     * Returns null if a consumer moved head meanwhile (the caller retries). Owner only.
+     */
+    private G runqputslow(G g, int h, int t) {
+        int n = (t - h) / 2;
+        if (n != ring.length / 2) {
+            throw new IllegalStateException("goloom: runqputslow: queue is not full (head=" + h + " tail=" + t + ")");
+        }
+        G first = ring[h & mask];
+        G last = first;
+        for (int i = 1; i < n; i++) {
+            G x = ring[(h + i) & mask];
+            last.schedlink = x;
+            last = x;
+        }
+        // The CAS both claims the batch and releases the slots; pairs with consumers' CAS.
+        if (!HEAD.compareAndSet(this, h, h + n)) {
+            return null;
+        }
+        last.schedlink = g;
+        g.schedlink = null;
+        lastOverflowSize = n + 1;
+        return first;
+    }
+
+    /**
+     * Gets a G: runnext first (then {@link #lastGetInheritsTime} is true: it shares the time
+     * slice of the G that readied it), else the ring's head. Executed only by the owner.
+     */
+    final G runqget() {
+        G next = runnext;
+        // If runnext is not null and the CAS fails, a thief took it; the ring is next anyway.
+        if (next != null && RUNNEXT.compareAndSet(this, next, null)) {
+            lastGetInheritsTime = true;
+            return next;
+        }
+        lastGetInheritsTime = false;
+        for (;;) {
+            int h = (int) HEAD.getAcquire(this); // load-acquire, synchronize with other consumers
+            int t = tail;
+            if (t == h) {
+                return null;
+            }
+            G g = ring[h & mask];
+            if (HEAD.compareAndSet(this, h, h + 1)) { // cas-release, commits consume
+                return g;
+            }
+        }
+    }
+
+    /**
+     * True if the queue has no G. Never returns true spuriously when called by a thread that
+     * has seen the puts it cares about (Go's runqempty reads head, tail, runnext, and re-reads
+     * tail so a runnext kicked into the ring between the reads is not missed).
+     */
+    final boolean runqempty() {
+        for (;;) {
+            int h = (int) HEAD.getAcquire(this);
+            int t = (int) TAIL.getAcquire(this);
+            G next = runnext;
+            if (t == (int) TAIL.getAcquire(this)) {
+                return h == t && next == null;
+            }
+        }
+    }
+
+    /** Racy size, for metrics and schedtrace only. */
+    final int runqsize() {
+        int n = (int) TAIL.getAcquire(this) - (int) HEAD.getAcquire(this);
+        return Math.max(0, n) + (runnext != null ? 1 : 0);
+    }
+
+    /**
+     * Steals half of {@code victim}'s ring into this queue and returns one G to run, or null.
+     * Executed only by this queue's owner (the thief). With {@code stealRunNext}, takes the
+     * victim's runnext when its ring is empty (only on the last steal pass, as Go).
+     */
+    final G runqsteal(RunQueue victim, boolean stealRunNext) {
+        int t = tail;
+        int n = victim.runqgrab(ring, t, stealRunNext);
+        if (n == 0) {
+            return null;
+        }
+        n--;
+        G g = ring[(t + n) & mask];
+        if (n == 0) {
+            return g;
+        }
+        int h = (int) HEAD.getAcquire(this);
+        if (t - h + n >= ring.length) {
+            throw new IllegalStateException("goloom: runqsteal: runq overflow (head=" + h + " tail=" + t + " n=" + n + ")");
+        }
+        TAIL.setRelease(this, t + n); // store-release, makes the stolen items available
+        return g;
+    }
+
+    /**
+     * Grabs a batch of half this queue's Gs into {@code batch} starting at
+     * {@code batchHead} (the thief's own free slots). Returns the number grabbed. Can be
+     * executed by any thread.
+     */
+    final int runqgrab(G[] batch, int batchHead, boolean stealRunNext) {
+        int bmask = batch.length - 1;
+        for (;;) {
+            int h = (int) HEAD.getAcquire(this); // load-acquire, synchronize with other consumers
+            int t = (int) TAIL.getAcquire(this); // load-acquire, synchronize with the producer
+            int n = t - h;
+            n = n - n / 2;
+            if (n == 0) {
+                if (stealRunNext) {
+                    G next = runnext;
+                    if (next != null) {
+                        if (!RUNNEXT.compareAndSet(this, next, null)) {
+                            continue;
+                        }
+                        batch[batchHead & bmask] = next;
+                        return 1;
+                    }
+                }
+                return 0;
+            }
+            if (n > ring.length / 2) { // read inconsistent h and t
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                batch[(batchHead + i) & bmask] = ring[(h + i) & mask];
+            }
+            if (HEAD.compareAndSet(this, h, h + n)) { // cas-release, commits consume
+                return n;
+            }
+        }
+    }
+
+    /**
+     * Puts a batch (linked through schedlink) into the ring; returns what did not fit
+     * (linked), or null. Executed only by the owner.
+     */
+    final G runqputbatch(G batch) {
+        int h = (int) HEAD.getAcquire(this);
+        int t = tail;
+        int start = t;
+        while (batch != null && t - h < ring.length) {
+            G next = batch.schedlink;
+            batch.schedlink = null;
+            ring[t & mask] = batch;
+            t++;
+            batch = next;
+        }
+        if (t != start) {
+            TAIL.setRelease(this, t);
+        }
+        return batch;
+    }
+
+    /** Removes everything (used when a runtime closes). Owner or a stopped world only. */
+    final void runqdrain(java.util.function.Consumer<G> sink) {
+        for (G g; (g = runqget()) != null; ) {
+            sink.accept(g);
+        }
+    }
+}

@@ -1,0 +1,774 @@
+package io.goloom.scheduler;
+
+import io.goloom.core.G;
+import io.goloom.core.Sched;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+
+/**
+ * The G/M/P scheduler: Go's proc.go, for goroutines that are JDK continuations.
+ *
+ * <h2>The pieces</h2>
+ * <ul>
+ *   <li><b>G</b> ({@link G}): a goroutine, a one-shot continuation with a status word.</li>
+ *   <li><b>M</b> ({@link M}): a platform thread (the carrier) running
+ *       {@code schedule -> findRunnable -> execute} forever.</li>
+ *   <li><b>P</b> ({@link P}): the right to run Gs plus a 256-slot local run queue and a runnext
+ *       slot. There are exactly GOMAXPROCS Ps; an M needs one to run Gs.</li>
+ *   <li>The global run queue, the idle P list and the idle M list live here, under
+ *       {@link #lock} (Go's sched.lock).</li>
+ * </ul>
+ *
+ * <h2>Worker parking and unparking (after the essay at the top of proc.go)</h2>
+ * We must keep enough Ms running to use the available parallelism, and park the rest to save
+ * CPU. This is hard for two reasons: scheduler state is distributed (per-P run queues), so no
+ * single place can tell whether a new G needs a new M; and to run new work fast an idle M must
+ * be woken at once, yet waking one per submission would burn CPU on wake/park churn. Rejected
+ * approaches (Go's list, all of which apply here): (1) centralising all state in one lock-held
+ * structure (inhibits scalability); (2) handing a G directly to a woken M (state thrashing:
+ * the submitter may be about to run it, the woken M may not get a CPU soon; no locality);
+ * (3) waking an M whenever a G becomes ready and an idle P exists (excessive wake/park churn).
+ *
+ * <p>What we do: an M is <em>spinning</em> when it has a P, has run out of local work and is
+ * looking for more in the global queue and other Ps' queues; spinning Ms are counted in
+ * {@link #nmspinning}. We unpark an M only if there is an idle P and no spinning M
+ * ({@link #wakep}: the 0 -> 1 CAS of nmspinning). When a spinning M finds work it stops
+ * spinning and wakes the next one ({@link #resetspinning}), so a burst ramps up one M at a
+ * time and the last spinner always checks once more. At most half the busy Ps may have a
+ * spinning M.
+ *
+ * <p>The two patterns that make this lose no wake-up:
+ * <pre>
+ *  submission (ready, newproc, gosched):     a spinning M going idle (findRunnable):
+ *   1. put the G on a run queue                1. decrement nmspinning (a volatile RMW: a
+ *      (local: release-store of tail; global:     full fence)
+ *      under sched.lock)                       2. re-check every source: the global queue
+ *   2. #StoreLoad                                 under sched.lock, then every P's run queue
+ *   3. check nmspinning (wakep)                3. only then park (stopm)
+ * </pre>
+ * Either the submitter sees nmspinning == 0 and wakes an M, or the spinning M's re-check sees
+ * the G. For the global queue the lock provides both barriers (lock sections are totally
+ * ordered, and the decrement precedes the M's lock section). For a local queue the submitter
+ * is the P's owner and is running, so even a missed wake-up loses no G: the owner itself runs
+ * it when its current G yields; only parallelism is delayed, never progress.
+ *
+ * <h2>Lock order</h2>
+ * {@code sched.lock} is a leaf: nothing else is acquired while holding it, no G is readied,
+ * no user code runs, and an M never parks with it held. {@link AllGs} stripe monitors are
+ * also leaves, never nested with sched.lock.
+ *
+ * <h2>Ownership checks</h2>
+ * Every owner-side run-queue operation goes through the M's own {@code m.p}; acquirep and
+ * releasep verify {@code p.m == m} and fail loudly otherwise ("runtime:"-style messages with
+ * the state seen).
+ */
+final class Scheduler implements Sched {
+
+    /** Every this-many fresh time slices, look at the global queue first (Go's 61: a prime). */
+    static final int GLOBAL_CHECK_PERIOD = 61;
+    /** Steal passes over all Ps; runnext is taken only on the last (Go's stealTries). */
+    static final int STEAL_TRIES = 4;
+    /** Sample 1 in this many readies for the scheduling-latency histogram (Go samples 1 in 8). */
+    static final int LATENCY_SAMPLE_MASK = 7;
+
+    final String name;
+    /** The public face of this scheduler; set once right after construction. */
+    GoRuntime runtime;
+    final P[] allp;
+    final int gomaxprocs;
+    /** Coprimes of gomaxprocs, for the random steal order (Go's randomOrder). Immutable. */
+    private final int[] coprimes;
+    final AllGs allgs = new AllGs();
+    private final BiConsumer<G, Throwable> panicHandler;
+
+    /** sched.lock: protects the global run queue, the idle lists and mcount. A leaf lock. */
+    final ReentrantLock lock = new ReentrantLock();
+    // ---- guarded by lock ----
+    private G runqHead, runqTail;
+    /** Written under lock; read racily (a cheap emptiness peek) by findRunnable. */
+    private volatile int runqsize;
+    private P pidle;
+    /** Written under lock; read racily by wakep and the spinning bound. */
+    private volatile int npidle;
+    private M midle;
+    private int nmidle;
+    private int mcount;
+    private final List<M> allm = new ArrayList<>();
+
+    /** Number of spinning Ms. Atomic; see the patterns above. */
+    final AtomicInteger nmspinning = new AtomicInteger();
+    /** Set once by close; read by every M loop and by submission. */
+    volatile boolean stopping;
+    private final AtomicLong goidgen = new AtomicLong(1);
+    /** The goroutine-id batch a P takes at once (Go's _GoidCacheBatch). */
+    private static final int GOID_BATCH = 16;
+
+    Scheduler(String name, int procs, int runqCapacity, BiConsumer<G, Throwable> panicHandler) {
+        if (procs < 1) {
+            throw new IllegalArgumentException("GOMAXPROCS must be at least 1, got " + procs);
+        }
+        this.name = name;
+        this.gomaxprocs = procs;
+        this.panicHandler = panicHandler;
+        this.allp = new P[procs];
+        for (int i = 0; i < procs; i++) {
+            allp[i] = new P(i, runqCapacity);
+        }
+        List<Integer> cp = new ArrayList<>();
+        for (int i = 1; i <= procs; i++) {
+            if (gcd(i, procs) == 1) {
+                cp.add(i);
+            }
+        }
+        coprimes = cp.stream().mapToInt(Integer::intValue).toArray();
+        lock.lock();
+        try {
+            for (int i = procs - 1; i >= 0; i--) {
+                pidleput(allp[i]);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static int gcd(int a, int b) {
+        while (b != 0) {
+            int t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+
+    // =====================================================================================
+    // Sched SPI
+
+    @Override
+    public void ready(G g, boolean next) {
+        M m = currentM();
+        if (m != null && m.p != null) {
+            P pp = m.p;
+            if ((++pp.trackTick & LATENCY_SAMPLE_MASK) == 0) {
+                g.readiedAt = System.nanoTime();
+            }
+            runqputLocal(pp, g, next);
+        } else {
+            g.readiedAt = System.nanoTime();
+            globrunqput(g);
+        }
+        wakep();
+    }
+
+    @Override
+    public void panicked(G g, Throwable t) {
+        panicHandler.accept(g, t);
+    }
+
+    @Override
+    public long coarseNanos() {
+        return System.nanoTime();
+    }
+
+    /** The current thread as an M of this scheduler, or null. */
+    M currentM() {
+        return Thread.currentThread() instanceof M m && m.sched == this ? m : null;
+    }
+
+    // =====================================================================================
+    // Creating goroutines
+
+    /** Go's newproc: a new G, in the caller's runnext if the caller runs on one of our Ps. */
+    G newproc(Runnable task, String gname) {
+        if (task == null) {
+            throw new NullPointerException("task");
+        }
+        M m = currentM();
+        P pp = m != null ? m.p : null;
+        long id;
+        if (pp != null) {
+            if (pp.goidcache == pp.goidcacheend) {
+                pp.goidcache = goidgen.getAndAdd(GOID_BATCH);
+                pp.goidcacheend = pp.goidcache + GOID_BATCH;
+            }
+            id = pp.goidcache++;
+        } else {
+            id = goidgen.getAndIncrement();
+        }
+        G g = new G(id, task, this);
+        g.name = gname;
+        // Register, then check stopping: shutdown() sets stopping, then snapshots allgs, so a G
+        // is either refused here or reported there (both sides are volatile/lock ordered).
+        allgs.add(g);
+        if (stopping) {
+            allgs.remove(g);
+            throw new RejectedExecutionException("goloom: runtime " + name + " is closed; goroutine not started");
+        }
+        g.markRunnable();
+        if (pp != null) {
+            runqputLocal(pp, g, true);
+        } else {
+            globrunqput(g);
+        }
+        wakep();
+        return g;
+    }
+
+    // =====================================================================================
+    // Run queues
+
+    /** runqput on our own P, spilling an overflow batch to the global queue. Owner only. */
+    private void runqputLocal(P pp, G g, boolean next) {
+        G batch = pp.runqput(g, next);
+        if (batch != null) {
+            globrunqputbatch(batch, pp.lastOverflowSize);
+        }
+    }
+
+    /** Puts one G at the tail of the global queue. Takes sched.lock. */
+    void globrunqput(G g) {
+        g.schedlink = null;
+        lock.lock();
+        try {
+            if (runqTail == null) {
+                runqHead = g;
+            } else {
+                runqTail.schedlink = g;
+            }
+            runqTail = g;
+            runqsize = runqsize + 1;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Puts a linked batch of n Gs on the global queue. Takes sched.lock. */
+    private void globrunqputbatch(G first, int n) {
+        G last = first;
+        while (last.schedlink != null) {
+            last = last.schedlink;
+        }
+        lock.lock();
+        try {
+            if (runqTail == null) {
+                runqHead = first;
+            } else {
+                runqTail.schedlink = first;
+            }
+            runqTail = last;
+            runqsize = runqsize + n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes a batch from the global queue: returns one G and puts up to the rest into pp's ring
+     * (Go's globrunqget). {@code max} 0 means no limit beyond the fair share. sched.lock must be
+     * held; pp must be owned by the caller (or just taken off the idle list).
+     */
+    private G globrunqget(P pp, int max) {
+        assert lock.isHeldByCurrentThread();
+        int size = runqsize;
+        if (size == 0) {
+            return null;
+        }
+        int n = Math.min(size, size / gomaxprocs + 1);
+        if (max > 0 && n > max) {
+            n = max;
+        }
+        n = Math.min(n, pp.capacity() / 2);
+        G g = runqHead;
+        runqHead = g.schedlink;
+        n--;
+        G batch = null, batchTail = null;
+        for (int i = 0; i < n; i++) {
+            G x = runqHead;
+            runqHead = x.schedlink;
+            x.schedlink = null;
+            if (batchTail == null) {
+                batch = x;
+            } else {
+                batchTail.schedlink = x;
+            }
+            batchTail = x;
+        }
+        if (runqHead == null) {
+            runqTail = null;
+        }
+        runqsize = size - n - 1;
+        g.schedlink = null;
+        if (batch != null) {
+            G rest = pp.runqputbatch(batch);
+            if (rest != null) {
+                throw new IllegalStateException("goloom: globrunqget: local run queue of P" + pp.id
+                        + " had no room for a batch of " + n + " (size " + pp.runqsize() + ")");
+            }
+        }
+        return g;
+    }
+
+    int globalQueueSize() {
+        return runqsize;
+    }
+
+    // =====================================================================================
+    // Ps and Ms
+
+    /** Puts pp on the idle list. sched.lock must be held; pp's run queue must be empty. */
+    private void pidleput(P pp) {
+        assert lock.isHeldByCurrentThread();
+        if (!pp.runqempty()) {
+            throw new IllegalStateException("goloom: pidleput: P has non-empty run queue: " + pp);
+        }
+        pp.link = pidle;
+        pidle = pp;
+        npidle = npidle + 1;
+    }
+
+    /** Takes a P off the idle list, or null. sched.lock must be held. */
+    private P pidleget() {
+        assert lock.isHeldByCurrentThread();
+        P pp = pidle;
+        if (pp != null) {
+            pidle = pp.link;
+            pp.link = null;
+            npidle = npidle - 1;
+        }
+        return pp;
+    }
+
+    private void acquirep(M m, P pp) {
+        if (m.p != null || pp.m != null || pp.status != P.PIDLE) {
+            throw new IllegalStateException("goloom: acquirep: invalid p state: m" + m.id + ".p=" + m.p
+                    + " p.m=" + (pp.m == null ? "nil" : "m" + pp.m.id) + " " + pp);
+        }
+        pp.m = m;
+        pp.status = P.PRUNNING;
+        m.p = pp;
+    }
+
+    private P releasep(M m) {
+        P pp = m.p;
+        if (pp == null || pp.m != m || pp.status != P.PRUNNING) {
+            throw new IllegalStateException("goloom: releasep: invalid p state: m" + m.id + " p=" + pp
+                    + " p.m=" + (pp == null || pp.m == null ? "nil" : "m" + pp.m.id));
+        }
+        m.p = null;
+        pp.m = null;
+        pp.status = P.PIDLE;
+        return pp;
+    }
+
+    /** Puts m on the idle list. sched.lock must be held. */
+    private void mput(M m) {
+        m.link = midle;
+        midle = m;
+        nmidle++;
+    }
+
+    private M mget() {
+        M m = midle;
+        if (m != null) {
+            midle = m.link;
+            m.link = null;
+            nmidle--;
+        }
+        return m;
+    }
+
+    /**
+     * Tries to add one more spinning M to run Gs: only if there is an idle P and nobody is
+     * spinning already (the 0 -> 1 CAS). See the header for why this loses no wake-up.
+     */
+    void wakep() {
+        // A racy peek first keeps the common busy case to two plain-ish reads.
+        if (npidle == 0 || nmspinning.get() != 0 || !nmspinning.compareAndSet(0, 1)) {
+            return;
+        }
+        P pp;
+        lock.lock();
+        try {
+            pp = stopping ? null : pidleget();
+        } finally {
+            lock.unlock();
+        }
+        if (pp == null) {
+            if (nmspinning.decrementAndGet() < 0) {
+                throw new IllegalStateException("goloom: wakep: negative nmspinning");
+            }
+            return;
+        }
+        startm(pp, true);
+    }
+
+    /**
+     * Hands pp to an idle M, or to a new one. {@code spinning}: the caller already counted the
+     * M in nmspinning.
+     */
+    private void startm(P pp, boolean spinning) {
+        M nm;
+        lock.lock();
+        try {
+            nm = mget();
+            if (nm == null) {
+                nm = new M(this, mcount++);
+                allm.add(nm);
+                nm.nextp = pp;
+                nm.spinning = spinning;
+                nm.start();
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        nm.spinning = spinning;
+        nm.nextp = pp;
+        nm.notewakeup(); // the note's volatile store publishes spinning and nextp
+    }
+
+    /** Parks m until startm hands it a P (or the runtime stops). */
+    private void stopm(M m) {
+        if (m.p != null) {
+            throw new IllegalStateException("goloom: stopm: m" + m.id + " holds " + m.p);
+        }
+        lock.lock();
+        try {
+            if (stopping) {
+                return;
+            }
+            mput(m);
+        } finally {
+            lock.unlock();
+        }
+        m.notesleep();
+        P pp = m.nextp;
+        if (pp != null) {
+            m.nextp = null;
+            acquirep(m, pp);
+        }
+    }
+
+    private void becomeSpinning(M m) {
+        m.spinning = true;
+        nmspinning.incrementAndGet();
+    }
+
+    /** The M found work while spinning: stop spinning and wake the next spinner (Go's resetspinning). */
+    private void resetspinning(M m) {
+        m.spinning = false;
+        if (nmspinning.decrementAndGet() < 0) {
+            throw new IllegalStateException("goloom: resetspinning: negative nmspinning");
+        }
+        wakep();
+    }
+
+    // =====================================================================================
+    // The scheduler loop
+
+    /** Entry point of every M thread. */
+    void mstart(M m) {
+        P pp = m.nextp;
+        m.nextp = null;
+        if (pp != null) {
+            acquirep(m, pp);
+        }
+        try {
+            schedule(m);
+        } catch (Throwable t) {
+            System.err.println("goloom: fatal error in " + m.getName() + ": scheduler invariant broken");
+            t.printStackTrace();
+            throw t;
+        } finally {
+            if (m.p != null) {
+                P p = releasep(m);
+                p.status = P.PDEAD;
+            }
+            if (m.spinning) {
+                m.spinning = false;
+                nmspinning.decrementAndGet();
+            }
+        }
+    }
+
+    /** One round of scheduling forever: find a runnable G and run it (Go's schedule). */
+    private void schedule(M m) {
+        for (;;) {
+            G g = findRunnable(m);
+            if (g == null) {
+                return; // stopping
+            }
+            // The M was spinning and found work: let another M take over the search.
+            if (m.spinning) {
+                resetspinning(m);
+            }
+            execute(m, g, m.inheritTime);
+        }
+    }
+
+    /** Runs g on m's P (Go's execute), then files it according to how it stopped. */
+    private void execute(M m, G g, boolean inheritTime) {
+        P pp = m.p;
+        if (!inheritTime) {
+            pp.schedtick++;
+        }
+        long readied = g.readiedAt;
+        if (readied != 0) {
+            g.readiedAt = 0;
+            pp.schedLatency.record(System.nanoTime() - readied);
+        }
+        int how = m.runG(g);
+        switch (how) {
+            case G.EXEC_DEAD -> allgs.remove(g);
+            case G.EXEC_PARKED -> { } // the G belongs to whatever it waits on now
+            case G.EXEC_YIELD -> runqputLocal(m.p, g, false);
+            case G.EXEC_GOSCHED -> globrunqput(g);
+            case G.EXEC_PREEMPT -> {
+                g.markRunnable();
+                globrunqput(g);
+            }
+            default -> throw new IllegalStateException("goloom: execute: unknown yield kind " + how + " from " + g);
+        }
+    }
+
+    /**
+     * Finds a runnable G, blocking (stopm) when there is none (Go's findRunnable). Returns null
+     * only when the runtime is stopping. Tries, in order: the global queue every 61 ticks;
+     * runnext and the local ring; a global batch; stealing (as a spinning M); then the idle
+     * dance described in the header.
+     */
+    private G findRunnable(M m) {
+        top:
+        for (;;) {
+            if (stopping) {
+                return null;
+            }
+            P pp = m.p;
+            if (pp == null) {
+                throw new IllegalStateException("goloom: findRunnable: m" + m.id + " has no P");
+            }
+            m.inheritTime = false;
+
+            // Fairness: check the global queue once in a while so two Gs that keep readying
+            // each other into runnext cannot starve it.
+            if (pp.schedtick % GLOBAL_CHECK_PERIOD == 0 && runqsize > 0) {
+                G g = globrunqgetLocked(pp, 1);
+                if (g != null) {
+                    return g;
+                }
+            }
+
+            G g = pp.runqget();
+            if (g != null) {
+                m.inheritTime = pp.lastGetInheritsTime;
+                return g;
+            }
+
+            if (runqsize != 0) {
+                g = globrunqgetLocked(pp, 0);
+                if (g != null) {
+                    return g;
+                }
+            }
+
+            // Steal. Limit spinning Ms to half the busy Ps: with GOMAXPROCS much larger than
+            // the parallelism the program has, this keeps CPU use sane.
+            if (m.spinning || 2 * nmspinning.get() < gomaxprocs - npidle) {
+                if (!m.spinning) {
+                    becomeSpinning(m);
+                }
+                g = stealWork(m, pp);
+                if (g != null) {
+                    return g;
+                }
+            }
+
+            // Nothing to do. Give up the P, then, if we were spinning, the delicate dance.
+            lock.lock();
+            try {
+                if (runqsize != 0) {
+                    g = globrunqget(pp, 0);
+                    return g;
+                }
+                if (releasep(m) != pp) {
+                    throw new IllegalStateException("goloom: findRunnable: wrong P released");
+                }
+                pidleput(pp);
+            } finally {
+                lock.unlock();
+            }
+
+            if (m.spinning) {
+                // Delicate dance: drop nmspinning first, then check all sources again. If we
+                // checked first, a submitter could see nmspinning > 0 after our check and not
+                // wake anyone, and its G would wait for the next wake-up.
+                m.spinning = false;
+                if (nmspinning.decrementAndGet() < 0) {
+                    throw new IllegalStateException("goloom: findRunnable: negative nmspinning");
+                }
+                P p2 = null;
+                lock.lock();
+                try {
+                    if (runqsize != 0 && !stopping) {
+                        p2 = pidleget();
+                        if (p2 != null) {
+                            g = globrunqget(p2, 0); // p2 is ours: just taken off the idle list
+                        }
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (p2 != null) {
+                    if (g == null) {
+                        throw new IllegalStateException("goloom: findRunnable: global runq empty with non-zero runqsize");
+                    }
+                    acquirep(m, p2);
+                    becomeSpinning(m);
+                    return g;
+                }
+                for (P victim : allp) {
+                    if (!victim.runqempty()) {
+                        P idle;
+                        lock.lock();
+                        try {
+                            idle = stopping ? null : pidleget();
+                        } finally {
+                            lock.unlock();
+                        }
+                        if (idle != null) {
+                            acquirep(m, idle);
+                            becomeSpinning(m);
+                            continue top;
+                        }
+                        break;
+                    }
+                }
+            }
+
+            stopm(m);
+            if (m.p == null) {
+                return null; // woken without a P: the runtime is stopping
+            }
+        }
+    }
+
+    private G globrunqgetLocked(P pp, int max) {
+        lock.lock();
+        try {
+            return globrunqget(pp, max);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Steals from other Ps: 4 passes over all Ps in a random coprime order, half of a victim's
+     * ring each time, its runnext only on the last pass (Go's stealWork).
+     */
+    private G stealWork(M m, P pp) {
+        int n = allp.length;
+        if (n == 1) {
+            return null;
+        }
+        for (int i = 0; i < STEAL_TRIES; i++) {
+            boolean stealRunNext = i == STEAL_TRIES - 1;
+            int r = m.fastrand();
+            int pos = r % n;
+            int inc = coprimes[(r >>> 8) % coprimes.length];
+            for (int k = 0; k < n; k++, pos = (pos + inc) % n) {
+                if (stopping) {
+                    return null;
+                }
+                P p2 = allp[pos];
+                if (p2 == pp || p2.status == P.PIDLE) {
+                    continue; // an idle P has an empty queue (pidleput checks it)
+                }
+                G g = pp.runqsteal(p2, stealRunNext);
+                if (g != null) {
+                    return g;
+                }
+            }
+        }
+        return null;
+    }
+
+    // =====================================================================================
+    // Shutdown and introspection
+
+    /**
+     * Stops every M (idle ones at once; busy ones when their G next yields or parks) and
+     * returns the goroutines still alive. Never waits for user code: waits for idle Ms to exit
+     * for at most {@code waitMs}.
+     */
+    List<G> shutdown(long waitMs) {
+        List<M> ms;
+        lock.lock();
+        try {
+            stopping = true;
+            for (M m; (m = mget()) != null; ) {
+                m.nextp = null;
+                m.notewakeup();
+            }
+            ms = new ArrayList<>(allm);
+        } finally {
+            lock.unlock();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        Thread self = Thread.currentThread();
+        for (M m : ms) {
+            if (m == self) {
+                continue;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                m.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return allgs.snapshot();
+    }
+
+    /** Racy view of the Ms, for tests and dumps. */
+    List<M> allm() {
+        lock.lock();
+        try {
+            return new ArrayList<>(allm);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int npidle() {
+        return npidle;
+    }
+
+    int nmidle() {
+        lock.lock();
+        try {
+            return nmidle;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long[] schedLatencyCounts() {
+        long[] sum = new long[64 * 4];
+        for (P p : allp) {
+            long[] c = p.schedLatency.counts;
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += c[i];
+            }
+        }
+        return sum;
+    }
+}
