@@ -150,7 +150,8 @@ public class G extends Continuation {
 
     /** The goroutine running on the current carrier, or null on a thread that is not in one. */
     public static G current() {
-        return Thread.currentThread() instanceof Machine m ? m.curg : null;
+        // Carrier.current(), not Thread.currentThread(): see Carrier for the JIT hazard.
+        return Carrier.current() instanceof Machine m ? m.curg : null;
     }
 
     /** The current goroutine; throws a clear exception when called from a plain thread. */
@@ -300,7 +301,7 @@ public class G extends Continuation {
     private void parkPinned(ParkCommit commit, Object arg) {
         parkCommit = null;
         parkArg = null;
-        pinnedCarrier = Thread.currentThread();
+        pinnedCarrier = Carrier.current();
         STATUS.setRelease(this, WAITING);
         if (commit.commit(this, arg)) {
             // ready() CASes WAITING -> RUNNABLE and then unparks us.

@@ -2,9 +2,10 @@ package io.goloom.core;
 
 /**
  * A carrier thread that runs goroutines: the scheduler's M extends it. Core only needs to
- * know which goroutine the current carrier is running ({@link G#current()}): inside a
- * {@link jdk.internal.vm.Continuation}, {@link Thread#currentThread()} is the carrier, so the
- * current G is one intrinsic and one field read away, with no ThreadLocal.
+ * know which goroutine the current carrier is running ({@link G#current()}): the current G is
+ * {@link Carrier#current()} (one non-inlined call) and one field read away, with no
+ * ThreadLocal. Never use {@code Thread.currentThread()} for this inside goroutine code: see
+ * {@link Carrier} for why a compiled frame can see a stale carrier after a migration.
  */
 public abstract class Machine extends Thread {
 

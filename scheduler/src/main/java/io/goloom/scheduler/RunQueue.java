@@ -32,7 +32,16 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Invariants</h2>
  * {@code 0 <= tail - head <= capacity}. A G is in at most one of: a ring slot in
- * [head, tail), runnext, the global queue, a thief's batch in flight.
+ * [head, tail), runnext, the global queue, a thief's batch in flight, the owner's hands
+ * between the runnext swap and the ring put of a displaced G.
+ *
+ * <h2>What is and is not linearizable</h2>
+ * put, get and ring steals are linearizable (RunQueueLincheckTest checks them under model
+ * checking). Stealing runnext is not, and need not be: a putNext swaps runnext first and puts
+ * the displaced G into the ring after, so a thief can take the new runnext while the older G
+ * is still in the owner's hands (Lincheck found this interleaving; Go's runqgrab has the same
+ * window). Nothing is lost or run twice, which is what the scheduler relies on: the stress test
+ * in RunQueueTest checks exactly-once delivery with runnext steals included.
  */
 class RunQueue {
 

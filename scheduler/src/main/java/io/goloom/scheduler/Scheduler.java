@@ -1,5 +1,6 @@
 package io.goloom.scheduler;
 
+import io.goloom.core.Carrier;
 import io.goloom.core.G;
 import io.goloom.core.Sched;
 import java.util.ArrayList;
@@ -8,7 +9,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 
 /**
@@ -87,8 +87,14 @@ final class Scheduler implements Sched {
     final AllGs allgs = new AllGs();
     private final BiConsumer<G, Throwable> panicHandler;
 
-    /** sched.lock: protects the global run queue, the idle lists and mcount. A leaf lock. */
-    final ReentrantLock lock = new ReentrantLock();
+    /**
+     * sched.lock: protects the global run queue, the idle lists and mcount. A leaf lock.
+     * A monitor, not a ReentrantLock, on purpose: it is taken from goroutine frames (ready,
+     * newproc), and j.u.c locks record their owner with Thread.currentThread(), which a compiled
+     * goroutine frame may have read before it migrated to another carrier (see Carrier);
+     * monitor ownership follows the real carrier.
+     */
+    final Object lock = new Object();
     // ---- guarded by lock ----
     private G runqHead, runqTail;
     /** Written under lock; read racily (a cheap emptiness peek) by findRunnable. */
@@ -127,13 +133,10 @@ final class Scheduler implements Sched {
             }
         }
         coprimes = cp.stream().mapToInt(Integer::intValue).toArray();
-        lock.lock();
-        try {
+        synchronized (lock) {
             for (int i = procs - 1; i >= 0; i--) {
                 pidleput(allp[i]);
             }
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -177,7 +180,9 @@ final class Scheduler implements Sched {
 
     /** The current thread as an M of this scheduler, or null. */
     M currentM() {
-        return Thread.currentThread() instanceof M m && m.sched == this ? m : null;
+        // Carrier.current(), never Thread.currentThread(): this runs inside goroutines, whose
+        // compiled frames may have hoisted a thread read from before a migration (see Carrier).
+        return Carrier.current() instanceof M m && m.sched == this ? m : null;
     }
 
     // =====================================================================================
@@ -233,8 +238,7 @@ final class Scheduler implements Sched {
     /** Puts one G at the tail of the global queue. Takes sched.lock. */
     void globrunqput(G g) {
         g.schedlink = null;
-        lock.lock();
-        try {
+        synchronized (lock) {
             if (runqTail == null) {
                 runqHead = g;
             } else {
@@ -242,8 +246,6 @@ final class Scheduler implements Sched {
             }
             runqTail = g;
             runqsize = runqsize + 1;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -253,8 +255,7 @@ final class Scheduler implements Sched {
         while (last.schedlink != null) {
             last = last.schedlink;
         }
-        lock.lock();
-        try {
+        synchronized (lock) {
             if (runqTail == null) {
                 runqHead = first;
             } else {
@@ -262,8 +263,6 @@ final class Scheduler implements Sched {
             }
             runqTail = last;
             runqsize = runqsize + n;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -273,7 +272,7 @@ final class Scheduler implements Sched {
      * held; pp must be owned by the caller (or just taken off the idle list).
      */
     private G globrunqget(P pp, int max) {
-        assert lock.isHeldByCurrentThread();
+        assert Thread.holdsLock(lock);
         int size = runqsize;
         if (size == 0) {
             return null;
@@ -322,7 +321,7 @@ final class Scheduler implements Sched {
 
     /** Puts pp on the idle list. sched.lock must be held; pp's run queue must be empty. */
     private void pidleput(P pp) {
-        assert lock.isHeldByCurrentThread();
+        assert Thread.holdsLock(lock);
         if (!pp.runqempty()) {
             throw new IllegalStateException("goloom: pidleput: P has non-empty run queue: " + pp);
         }
@@ -333,7 +332,7 @@ final class Scheduler implements Sched {
 
     /** Takes a P off the idle list, or null. sched.lock must be held. */
     private P pidleget() {
-        assert lock.isHeldByCurrentThread();
+        assert Thread.holdsLock(lock);
         P pp = pidle;
         if (pp != null) {
             pidle = pp.link;
@@ -392,11 +391,8 @@ final class Scheduler implements Sched {
             return;
         }
         P pp;
-        lock.lock();
-        try {
+        synchronized (lock) {
             pp = stopping ? null : pidleget();
-        } finally {
-            lock.unlock();
         }
         if (pp == null) {
             if (nmspinning.decrementAndGet() < 0) {
@@ -413,8 +409,7 @@ final class Scheduler implements Sched {
      */
     private void startm(P pp, boolean spinning) {
         M nm;
-        lock.lock();
-        try {
+        synchronized (lock) {
             nm = mget();
             if (nm == null) {
                 nm = new M(this, mcount++);
@@ -424,8 +419,6 @@ final class Scheduler implements Sched {
                 nm.start();
                 return;
             }
-        } finally {
-            lock.unlock();
         }
         nm.spinning = spinning;
         nm.nextp = pp;
@@ -437,14 +430,11 @@ final class Scheduler implements Sched {
         if (m.p != null) {
             throw new IllegalStateException("goloom: stopm: m" + m.id + " holds " + m.p);
         }
-        lock.lock();
-        try {
+        synchronized (lock) {
             if (stopping) {
                 return;
             }
             mput(m);
-        } finally {
-            lock.unlock();
         }
         m.notesleep();
         P pp = m.nextp;
@@ -589,8 +579,7 @@ final class Scheduler implements Sched {
             }
 
             // Nothing to do. Give up the P, then, if we were spinning, the delicate dance.
-            lock.lock();
-            try {
+            synchronized (lock) {
                 if (runqsize != 0) {
                     g = globrunqget(pp, 0);
                     return g;
@@ -599,8 +588,6 @@ final class Scheduler implements Sched {
                     throw new IllegalStateException("goloom: findRunnable: wrong P released");
                 }
                 pidleput(pp);
-            } finally {
-                lock.unlock();
             }
 
             if (m.spinning) {
@@ -612,16 +599,13 @@ final class Scheduler implements Sched {
                     throw new IllegalStateException("goloom: findRunnable: negative nmspinning");
                 }
                 P p2 = null;
-                lock.lock();
-                try {
+                synchronized (lock) {
                     if (runqsize != 0 && !stopping) {
                         p2 = pidleget();
                         if (p2 != null) {
                             g = globrunqget(p2, 0); // p2 is ours: just taken off the idle list
                         }
                     }
-                } finally {
-                    lock.unlock();
                 }
                 if (p2 != null) {
                     if (g == null) {
@@ -634,11 +618,8 @@ final class Scheduler implements Sched {
                 for (P victim : allp) {
                     if (!victim.runqempty()) {
                         P idle;
-                        lock.lock();
-                        try {
+                        synchronized (lock) {
                             idle = stopping ? null : pidleget();
-                        } finally {
-                            lock.unlock();
                         }
                         if (idle != null) {
                             acquirep(m, idle);
@@ -658,11 +639,8 @@ final class Scheduler implements Sched {
     }
 
     private G globrunqgetLocked(P pp, int max) {
-        lock.lock();
-        try {
+        synchronized (lock) {
             return globrunqget(pp, max);
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -707,16 +685,13 @@ final class Scheduler implements Sched {
      */
     List<G> shutdown(long waitMs) {
         List<M> ms;
-        lock.lock();
-        try {
+        synchronized (lock) {
             stopping = true;
             for (M m; (m = mget()) != null; ) {
                 m.nextp = null;
                 m.notewakeup();
             }
             ms = new ArrayList<>(allm);
-        } finally {
-            lock.unlock();
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
         Thread self = Thread.currentThread();
@@ -740,11 +715,8 @@ final class Scheduler implements Sched {
 
     /** Racy view of the Ms, for tests and dumps. */
     List<M> allm() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             return new ArrayList<>(allm);
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -753,11 +725,8 @@ final class Scheduler implements Sched {
     }
 
     int nmidle() {
-        lock.lock();
-        try {
+        synchronized (lock) {
             return nmidle;
-        } finally {
-            lock.unlock();
         }
     }
 
