@@ -46,6 +46,39 @@ public final class Go {
         }
     }
 
+    /**
+     * Runs a call that may block its carrier thread (a JDK socket read, a JDBC call, a file
+     * read) as Go runs a system call: the goroutine keeps its carrier but lends its P to
+     * sysmon's judgement; if the call takes longer than a sysmon tick while other goroutines
+     * wait, the P is handed to another M. Afterwards the goroutine takes its P back with one
+     * CAS, or another idle P, or waits on the global queue. On a plain thread it simply runs
+     * the call. JDK blocking calls made without this wrapper are detected by sysmon too (a
+     * carrier seen BLOCKED/WAITING for a tick), just a little later.
+     */
+    public static <T> T blocking(java.util.concurrent.Callable<T> call) throws Exception {
+        java.util.Objects.requireNonNull(call, "call");
+        G g = G.current();
+        if (g != null && g.sched instanceof Scheduler s && s.currentM() instanceof M m) {
+            return s.blocking(m, call);
+        }
+        return call.call();
+    }
+
+    /** {@link #blocking(java.util.concurrent.Callable)} for a call that returns nothing and throws nothing checked. */
+    public static void blocking(Runnable call) {
+        java.util.Objects.requireNonNull(call, "call");
+        try {
+            blocking(() -> {
+                call.run();
+                return null;
+            });
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(e); // a Runnable throws nothing checked
+        }
+    }
+
     /** The current goroutine, or null on a plain thread. */
     public static G current() {
         return G.current();

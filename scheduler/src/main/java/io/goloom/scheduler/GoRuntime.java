@@ -45,7 +45,7 @@ public final class GoRuntime implements AutoCloseable {
                 System.exit(2); // as Go: an unrecovered panic ends the process with status 2
             };
         }
-        this.sched = new Scheduler(name, b.procs, b.runqCapacity, handler);
+        this.sched = new Scheduler(name, b.procs, b.runqCapacity, b.maxThreads, handler);
         sched.runtime = this;
     }
 
@@ -233,6 +233,7 @@ public final class GoRuntime implements AutoCloseable {
         private BiConsumer<G, Throwable> panicHandler;
         private boolean exitOnPanic;
         private int runqCapacity = RunQueue.DEFAULT_CAPACITY;
+        private int maxThreads = 10_000;
 
         private Builder() {
         }
@@ -264,6 +265,19 @@ public final class GoRuntime implements AutoCloseable {
         /** Exit the process with status 2 after reporting a panic, as Go does. Default false. */
         public Builder exitOnPanic(boolean exit) {
             this.exitOnPanic = exit;
+            return this;
+        }
+
+        /**
+         * The most Ms (carrier threads) this runtime may create, Go's maxmcount (default
+         * 10,000). Ms beyond GOMAXPROCS exist only while Gs sit in blocking calls; reaching the
+         * limit is reported as an IllegalStateException, not a hang.
+         */
+        public Builder maxThreads(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxThreads must be at least 1, got " + max);
+            }
+            this.maxThreads = max;
             return this;
         }
 

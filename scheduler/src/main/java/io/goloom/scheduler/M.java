@@ -11,14 +11,26 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class M extends Machine {
 
-    private static final VarHandle NOTE;
+    private static final VarHandle NOTE, WHERE;
     static {
         try {
-            NOTE = MethodHandles.lookup().findVarHandle(M.class, "note", int.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            NOTE = l.findVarHandle(M.class, "note", int.class);
+            WHERE = l.findVarHandle(M.class, "where", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
+
+    // ---- where this M's thread is; see Scheduler "Taking a P from a blocked M" ----
+    /** In the scheduler loop (its own stack), or without a G. */
+    static final int IN_SCHED = 0;
+    /** Running goroutine user code: the only state in which sysmon may take the P away. */
+    static final int IN_USER = 1;
+    /** A goroutine called into the runtime (ready, newproc, timers): it is using its P. */
+    static final int IN_RUNTIME = 2;
+    /** A goroutine is inside Go.blocking; the P is in PSYSCALL (or already handed off). */
+    static final int IN_SYSCALL = 3;
 
     final Scheduler sched;
     final int id;
@@ -43,6 +55,10 @@ final class M extends Machine {
     int rand;
     /** Wake-up note: 0 = clear, 1 = signalled. Atomic via NOTE. */
     private volatile int note;
+    /** One of IN_*. Written by this M only; read by sysmon. Atomic via WHERE. */
+    private volatile int where;
+    /** The epoch of m.p when this M acquired it (see P's status word). Owner-only. */
+    int pEpoch;
 
     M(Scheduler sched, int id) {
         super(sched.name + "-m" + id);
@@ -72,6 +88,24 @@ final class M extends Machine {
     void notewakeup() {
         NOTE.setVolatile(this, 1);
         LockSupport.unpark(this);
+    }
+
+    int where() {
+        return (int) WHERE.getOpaque(this);
+    }
+
+    /** Release store: entering IN_USER needs no fence (sysmon only acts on a stale IN_USER if the thread is also seen blocked, and then the Dekker pair below decides). */
+    void setWhereRelease(int w) {
+        WHERE.setRelease(this, w);
+    }
+
+    /**
+     * Volatile store (a StoreLoad fence): leaving IN_USER. Pairs with sysmon's CAS of
+     * p.status to PRETAKING followed by its read of {@code where}: either sysmon sees we left
+     * IN_USER and backs off, or our following read of p.status sees PRETAKING/PIDLE.
+     */
+    void setWhereVolatile(int w) {
+        WHERE.setVolatile(this, w);
     }
 
     /** Cheap per-M random number (xorshift32). Owner-only. */

@@ -1,38 +1,75 @@
 package io.goloom.scheduler;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * A processor: the right to run goroutines, with the local run queue it owns
  * ({@link RunQueue}, inherited so the hot fields are one object). GOMAXPROCS is the number of
  * Ps. An M must hold a P to run Gs.
  *
- * <p>Status (Go's _Pidle/_Prunning/...): who may change it, and when.
+ * <h2>The status word: state and epoch</h2>
+ * {@code status = epoch << 3 | state}. The epoch grows by one at every acquirep, so a
+ * compare-and-set that names the epoch its M acquired the P in can never succeed on a P that
+ * was taken away and handed out again meanwhile (the ABA that Go guards with syscalltick and
+ * oldp). An M remembers its epoch in {@code m.pEpoch}.
  * <pre>
- *  PIDLE     on the idle list (sched.lock), no M, empty run queue
- *  PRUNNING  held by an M (p.m), which alone touches its run queue's producer side and its
- *            owner-only fields
- *  PDEAD     the runtime closed
+ *  state       meaning and owner
+ *  PIDLE       on the idle list (sched.lock), no M, empty run queue
+ *  PRUNNING    held by m, which alone uses the run queue's owner side and the owner fields
+ *  PSYSCALL    held by an M inside Go.blocking: the M does not touch the P until exitsyscall
+ *              CASes it back to PRUNNING; sysmon may CAS it to PIDLE and hand it off
+ *  PRETAKING   sysmon is deciding whether to take the P from an M blocked inside a JDK call
+ *              (see Scheduler.retake); lasts a few instructions; the owner waits it out
+ *  PDEAD       the runtime closed
+ *
+ *  transition                    by                      how
+ *  PIDLE     -> PRUNNING         acquirep (new M)        set, epoch + 1 (P is off the idle list)
+ *  PRUNNING  -> PIDLE            releasep (owner)        CAS (waits out PRETAKING)
+ *  PRUNNING  -> PSYSCALL         entersyscall (owner)    CAS
+ *  PSYSCALL  -> PRUNNING         exitsyscall (owner)     CAS with its epoch: fails if retaken
+ *  PSYSCALL  -> PIDLE            sysmon retake           CAS, then handoffp
+ *  PRUNNING  -> PRETAKING        sysmon retake           CAS
+ *  PRETAKING -> PRUNNING         sysmon, backing off     set (the owner was not blocked)
+ *  PRETAKING -> PIDLE            sysmon, committing      set, then handoffp
  * </pre>
- * Transitions: PIDLE -> PRUNNING in acquirep (the acquiring M took it from the idle list or
- * was handed it by startm), PRUNNING -> PIDLE in releasep followed by pidleput under sched.lock.
  */
 final class P extends RunQueue {
 
     static final int PIDLE = 0;
     static final int PRUNNING = 1;
-    static final int PDEAD = 3;
+    static final int PSYSCALL = 2;
+    static final int PRETAKING = 3;
+    static final int PDEAD = 4;
+    static final int STATE_MASK = 7;
+    private static final String[] NAMES = {"idle", "running", "syscall", "retaking", "dead"};
+
+    private static final VarHandle STATUS;
+    private static final VarHandle SCHEDTICK;
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATUS = l.findVarHandle(P.class, "status", int.class);
+            SCHEDTICK = l.findVarHandle(P.class, "schedtick", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** Immutable. Index in allp. */
     final int id;
-    /** Written by acquirep/releasep (the owning M), read racily by sysmon and dumps. */
-    volatile int status = PIDLE;
-    /** The M holding this P, or null. Written by acquirep/releasep. */
+    /** epoch << 3 | state; transitions in the table above. Atomic via STATUS. */
+    private volatile int status = PIDLE;
+    /** The M holding this P, or null. Written by acquirep/releasep/retake; read racily by sysmon. */
     volatile M m;
     /**
      * Incremented by the owner each time it starts a G with a fresh time slice (not when the G
-     * inherits the slice from runnext). Read racily by sysmon for its "no progress for 10 ms"
-     * check; also drives the every-61-ticks look at the global queue.
+     * inherits the slice from runnext). Plain writes by the owner; sysmon reads it opaquely for
+     * its "no progress for 10 ms" check. Also drives the every-61-ticks global-queue check.
      */
     int schedtick;
+    /** Incremented by the owner at each entersyscall; sysmon compares it between ticks. */
+    volatile int syscalltick;
     /** Link in the idle P list. Guarded by sched.lock. */
     P link;
     /** Owner-only: per-P batch of goroutine ids (Go's goidcache). */
@@ -42,13 +79,52 @@ final class P extends RunQueue {
     /** Owner-only: scheduling-latency histogram of sampled Gs (ready -> running). */
     final LatencyHistogram schedLatency = new LatencyHistogram();
 
+    // ---- sysmon-only bookkeeping (Go's sysmontick) ----
+    int sysmonSchedtick;
+    long sysmonSchedwhen;
+    int sysmonSyscalltick;
+    long sysmonSyscallwhen;
+    /** Consecutive sysmon ticks this P's M was seen blocked inside a goroutine's JDK call. */
+    int sysmonBlockedTicks;
+
     P(int id, int runqCapacity) {
         super(runqCapacity);
         this.id = id;
     }
 
+    int status() {
+        return status;
+    }
+
+    int state() {
+        return status & STATE_MASK;
+    }
+
+    static int state(int status) {
+        return status & STATE_MASK;
+    }
+
+    static int epoch(int status) {
+        return status >>> 3;
+    }
+
+    boolean casStatus(int expect, int update) {
+        return STATUS.compareAndSet(this, expect, update);
+    }
+
+    void setStatus(int s) {
+        STATUS.setVolatile(this, s);
+    }
+
+    int schedtickOpaque() {
+        return (int) SCHEDTICK.getOpaque(this);
+    }
+
     @Override
     public String toString() {
-        return "P" + id + "[status=" + status + " runq=" + runqsize() + " schedtick=" + schedtick + "]";
+        int s = status;
+        int st = state(s);
+        return "P" + id + "[" + (st < NAMES.length ? NAMES[st] : "state" + st) + " epoch=" + epoch(s)
+                + " runq=" + runqsize() + " schedtick=" + schedtick + "]";
     }
 }

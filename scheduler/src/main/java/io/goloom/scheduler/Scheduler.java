@@ -107,6 +107,13 @@ final class Scheduler implements Sched {
     private int mcount;
     private final List<M> allm = new ArrayList<>();
 
+    /** Coarse monotonic clock, updated by sysmon each tick and by acquirep. */
+    volatile long coarseNanos = System.nanoTime();
+    /** Maximum number of Ms (Go's maxmcount, default 10,000). Immutable. */
+    final int maxMCount;
+    /** The sysmon daemon of this runtime. Immutable after construction. */
+    final Sysmon sysmon;
+
     /** Number of spinning Ms. Atomic; see the patterns above. */
     final AtomicInteger nmspinning = new AtomicInteger();
     /** Set once by close; read by every M loop and by submission. */
@@ -115,11 +122,15 @@ final class Scheduler implements Sched {
     /** The goroutine-id batch a P takes at once (Go's _GoidCacheBatch). */
     private static final int GOID_BATCH = 16;
 
-    Scheduler(String name, int procs, int runqCapacity, BiConsumer<G, Throwable> panicHandler) {
+    Scheduler(String name, int procs, int runqCapacity, int maxMCount, BiConsumer<G, Throwable> panicHandler) {
         if (procs < 1) {
             throw new IllegalArgumentException("GOMAXPROCS must be at least 1, got " + procs);
         }
+        if (maxMCount < procs) {
+            throw new IllegalArgumentException("maxThreads (" + maxMCount + ") must be at least GOMAXPROCS (" + procs + ")");
+        }
         this.name = name;
+        this.maxMCount = maxMCount;
         this.gomaxprocs = procs;
         this.panicHandler = panicHandler;
         this.allp = new P[procs];
@@ -138,6 +149,8 @@ final class Scheduler implements Sched {
                 pidleput(allp[i]);
             }
         }
+        sysmon = new Sysmon(this);
+        sysmon.start();
     }
 
     private static int gcd(int a, int b) {
@@ -155,16 +168,21 @@ final class Scheduler implements Sched {
     @Override
     public void ready(G g, boolean next) {
         M m = currentM();
-        if (m != null && m.p != null) {
-            P pp = m.p;
-            if ((++pp.trackTick & LATENCY_SAMPLE_MASK) == 0) {
-                g.readiedAt = System.nanoTime();
+        if (m != null) {
+            P pp = enterRuntime(m);
+            if (pp != null) {
+                if ((++pp.trackTick & LATENCY_SAMPLE_MASK) == 0) {
+                    g.readiedAt = System.nanoTime();
+                }
+                runqputLocal(pp, g, next);
+                exitRuntime(m);
+                wakep();
+                return;
             }
-            runqputLocal(pp, g, next);
-        } else {
-            g.readiedAt = System.nanoTime();
-            globrunqput(g);
+            exitRuntime(m);
         }
+        g.readiedAt = System.nanoTime();
+        globrunqput(g);
         wakep();
     }
 
@@ -175,7 +193,7 @@ final class Scheduler implements Sched {
 
     @Override
     public long coarseNanos() {
-        return System.nanoTime();
+        return coarseNanos;
     }
 
     /** The current thread as an M of this scheduler, or null. */
@@ -194,7 +212,17 @@ final class Scheduler implements Sched {
             throw new NullPointerException("task");
         }
         M m = currentM();
-        P pp = m != null ? m.p : null;
+        P pp = m != null ? enterRuntime(m) : null;
+        try {
+            return newproc1(task, gname, pp);
+        } finally {
+            if (m != null) {
+                exitRuntime(m);
+            }
+        }
+    }
+
+    private G newproc1(Runnable task, String gname, P pp) {
         long id;
         if (pp != null) {
             if (pp.goidcache == pp.goidcacheend) {
@@ -222,6 +250,44 @@ final class Scheduler implements Sched {
         }
         wakep();
         return g;
+    }
+
+    // =====================================================================================
+    // P ownership from goroutine code
+
+    /**
+     * Does m still own pp? Waits out a PRETAKING (sysmon decides within a few instructions).
+     * The epoch makes a P that was taken and handed out again never look like ours.
+     */
+    private static boolean ownsP(M m, P pp) {
+        for (;;) {
+            int s = pp.status();
+            if (P.state(s) == P.PRETAKING) {
+                Thread.onSpinWait();
+                continue;
+            }
+            return s == (m.pEpoch << 3 | P.PRUNNING);
+        }
+    }
+
+    /**
+     * A goroutine calls into the runtime and wants its P's owner side (run queue, id cache,
+     * timers). Returns the P if m still owns it, else null (the P was handed off while the G
+     * was blocked in a JDK call; use the global queue). Pair every call with
+     * {@link #exitRuntime}. Called on m's own thread.
+     */
+    private static P enterRuntime(M m) {
+        if (m.where() == M.IN_USER) {
+            m.setWhereVolatile(M.IN_RUNTIME); // StoreLoad: pairs with retake's CAS-then-read
+        }
+        P pp = m.p;
+        return pp != null && ownsP(m, pp) ? pp : null;
+    }
+
+    private static void exitRuntime(M m) {
+        if (m.where() == M.IN_RUNTIME && m.curg() != null) {
+            m.setWhereRelease(M.IN_USER);
+        }
     }
 
     // =====================================================================================
@@ -342,25 +408,41 @@ final class Scheduler implements Sched {
         return pp;
     }
 
+    /** Makes pp, which the caller took off the idle list (or was handed), m's P. */
     private void acquirep(M m, P pp) {
-        if (m.p != null || pp.m != null || pp.status != P.PIDLE) {
+        int s = pp.status();
+        if (m.p != null || pp.m != null || P.state(s) != P.PIDLE) {
             throw new IllegalStateException("goloom: acquirep: invalid p state: m" + m.id + ".p=" + m.p
                     + " p.m=" + (pp.m == null ? "nil" : "m" + pp.m.id) + " " + pp);
         }
+        int epoch = P.epoch(s) + 1;
         pp.m = m;
-        pp.status = P.PRUNNING;
         m.p = pp;
+        m.pEpoch = epoch;
+        pp.setStatus(epoch << 3 | P.PRUNNING);
+        // Volatile read after the status store: pairs with sysmon's store of sysmonSleeping
+        // and its read of npidle (see Sysmon.deepSleep).
+        if (sysmon.sleeping) {
+            sysmon.wake();
+        }
     }
 
+    /** Gives up m's P (Go's releasep). Owner only; returns the P, now PIDLE but not yet on the idle list. */
     private P releasep(M m) {
         P pp = m.p;
-        if (pp == null || pp.m != m || pp.status != P.PRUNNING) {
+        if (pp == null || pp.m != m) {
             throw new IllegalStateException("goloom: releasep: invalid p state: m" + m.id + " p=" + pp
                     + " p.m=" + (pp == null || pp.m == null ? "nil" : "m" + pp.m.id));
         }
+        int mine = m.pEpoch << 3 | P.PRUNNING;
+        while (!pp.casStatus(mine, m.pEpoch << 3 | P.PIDLE)) {
+            if (P.state(pp.status()) != P.PRETAKING) {
+                throw new IllegalStateException("goloom: releasep: m" + m.id + " does not own " + pp);
+            }
+            Thread.onSpinWait(); // sysmon is deciding; it backs off since we are not IN_USER
+        }
         m.p = null;
         pp.m = null;
-        pp.status = P.PIDLE;
         return pp;
     }
 
@@ -412,6 +494,15 @@ final class Scheduler implements Sched {
         synchronized (lock) {
             nm = mget();
             if (nm == null) {
+                if (mcount >= maxMCount) {
+                    pidleput(pp); // never lose the P
+                    if (spinning) {
+                        nmspinning.decrementAndGet();
+                    }
+                    throw new IllegalStateException("goloom: thread limit reached: runtime " + name + " already has "
+                            + mcount + " Ms (maxThreads=" + maxMCount + "); too many goroutines blocked in "
+                            + "Go.blocking or JDK calls at once");
+                }
                 nm = new M(this, mcount++);
                 allm.add(nm);
                 nm.nextp = pp;
@@ -475,9 +566,9 @@ final class Scheduler implements Sched {
             t.printStackTrace();
             throw t;
         } finally {
-            if (m.p != null) {
+            if (m.p != null && ownsP(m, m.p)) {
                 P p = releasep(m);
-                p.status = P.PDEAD;
+                p.setStatus(P.epoch(p.status()) << 3 | P.PDEAD);
             }
             if (m.spinning) {
                 m.spinning = false;
@@ -512,18 +603,231 @@ final class Scheduler implements Sched {
             g.readiedAt = 0;
             pp.schedLatency.record(System.nanoTime() - readied);
         }
+        m.setWhereRelease(M.IN_USER);
         int how = m.runG(g);
+        m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
+        P cur = m.p;
+        if (cur == null || !ownsP(m, cur)) {
+            lostP(m, g, how);
+            return;
+        }
         switch (how) {
             case G.EXEC_DEAD -> allgs.remove(g);
             case G.EXEC_PARKED -> { } // the G belongs to whatever it waits on now
-            case G.EXEC_YIELD -> runqputLocal(m.p, g, false);
+            case G.EXEC_YIELD -> runqputLocal(cur, g, false);
             case G.EXEC_GOSCHED -> globrunqput(g);
             case G.EXEC_PREEMPT -> {
                 g.markRunnable();
                 globrunqput(g);
             }
+            case EXEC_SYSCALL_EXIT -> throw new IllegalStateException(
+                    "goloom: execute: " + g + " left a blocking call without a P, but m" + m.id + " owns " + cur);
             default -> throw new IllegalStateException("goloom: execute: unknown yield kind " + how + " from " + g);
         }
+    }
+
+    /**
+     * The G just returned and m no longer owns a P: sysmon handed it off while the G was blocked
+     * (in a JDK call or Go.blocking). m must not touch that P. File the G globally, then get an
+     * idle P or park (Go's exitsyscall0).
+     */
+    private void lostP(M m, G g, int how) {
+        m.p = null;
+        switch (how) {
+            case G.EXEC_DEAD -> allgs.remove(g);
+            case G.EXEC_PARKED -> { }
+            default -> {
+                if (g.status() == G.PREEMPTED) {
+                    g.markRunnable();
+                }
+                globrunqput(g);
+                wakep();
+            }
+        }
+        P pp;
+        synchronized (lock) {
+            pp = stopping ? null : pidleget();
+        }
+        if (pp != null) {
+            acquirep(m, pp);
+        } else {
+            stopm(m);
+        }
+    }
+
+    /**
+     * Hands off pp, taken from an M stuck in a blocking call, to another M if there is work for
+     * it, else to the idle list (Go's handoffp). pp is PIDLE, unowned and not on the idle list.
+     */
+    void handoffp(P pp) {
+        if (!pp.runqempty()) {
+            startm(pp, false);
+            return;
+        }
+        // No local work: if nobody is spinning or idle, start a spinner so global work and
+        // new readies are not left waiting on Ms that are all blocked.
+        if (nmspinning.get() + npidle == 0 && nmspinning.compareAndSet(0, 1)) {
+            startm(pp, true);
+            return;
+        }
+        boolean work;
+        synchronized (lock) {
+            work = runqsize != 0 && !stopping;
+            if (!work) {
+                pidleput(pp);
+            }
+        }
+        if (work) {
+            startm(pp, false);
+        }
+    }
+
+    /** Yield kind of a G leaving Go.blocking after its P was taken (Go's exitsyscall0). */
+    static final int EXEC_SYSCALL_EXIT = G.EXEC_USER;
+
+    /**
+     * Runs a blocking call with the P released to sysmon's judgement (Go's entersyscall /
+     * exitsyscall). Fast path out: one CAS takes the same P back. Slow path: the P was handed
+     * off; take an idle P, or queue this G globally and park the M.
+     */
+    <T> T blocking(M m, java.util.concurrent.Callable<T> call) throws Exception {
+        G g = m.curg();
+        P pp = enterRuntime(m);
+        int mine = 0;
+        if (pp != null) {
+            pp.syscalltick = pp.syscalltick + 1;
+            int running = m.pEpoch << 3 | P.PRUNNING;
+            mine = m.pEpoch << 3 | P.PSYSCALL;
+            // We are IN_RUNTIME: a PRETAKING can only be transient (sysmon backs off).
+            while (!pp.casStatus(running, mine)) {
+                Thread.onSpinWait();
+            }
+        }
+        m.setWhereVolatile(M.IN_SYSCALL);
+        try {
+            return call.call();
+        } finally {
+            exitsyscall(m, g, pp, mine);
+        }
+    }
+
+    private void exitsyscall(M m, G g, P pp, int mine) {
+        if (pp != null && pp.casStatus(mine, m.pEpoch << 3 | P.PRUNNING)) {
+            m.setWhereRelease(M.IN_USER); // fast path: the same P, one CAS
+            return;
+        }
+        // Slow path: the P was taken; m.p is stale.
+        m.p = null;
+        P p2;
+        synchronized (lock) {
+            p2 = stopping ? null : pidleget();
+        }
+        if (p2 != null) {
+            acquirep(m, p2);
+            m.setWhereRelease(M.IN_USER);
+            return;
+        }
+        m.setWhereRelease(M.IN_USER);
+        // No P: park this G on the global queue; execute() sees m.p == null and runs lostP.
+        g.yieldAs(EXEC_SYSCALL_EXIT);
+    }
+
+    // =====================================================================================
+    // Sysmon's side (called from the sysmon thread only)
+
+    /** A P whose schedtick has not moved for this long gets a preemption request (Go's forcePreemptNS). */
+    static final long FORCE_PREEMPT_NS = 10_000_000L;
+    /** A P in a syscall with idle capacity around is left alone for this long (Go's 10 ms). */
+    static final long SYSCALL_GRACE_NS = 10_000_000L;
+
+    /**
+     * One sysmon pass over the Ps (Go's retake): preemption requests for Ps whose G has run for
+     * 10 ms, and handoff of Ps whose M is stuck in a blocking call while work waits. Returns
+     * how many Ps were retaken or preempted (non-zero keeps sysmon's delay short).
+     */
+    int retake(long now) {
+        int n = 0;
+        for (P pp : allp) {
+            int s = pp.status();
+            int st = P.state(s);
+            if (st != P.PRUNNING && st != P.PSYSCALL) {
+                pp.sysmonBlockedTicks = 0;
+                continue;
+            }
+            int tick = pp.schedtickOpaque();
+            boolean progressed = pp.sysmonSchedtick != tick;
+            if (progressed) {
+                pp.sysmonSchedtick = tick;
+                pp.sysmonSchedwhen = now;
+                pp.sysmonBlockedTicks = 0;
+            } else if (st == P.PRUNNING && now - pp.sysmonSchedwhen >= FORCE_PREEMPT_NS) {
+                if (preemptone(pp)) {
+                    n++;
+                }
+            }
+            if (st == P.PSYSCALL) {
+                int stick = pp.syscalltick;
+                if (pp.sysmonSyscalltick != stick) {
+                    pp.sysmonSyscalltick = stick;
+                    pp.sysmonSyscallwhen = now;
+                    continue;
+                }
+                if (!workWaiting(pp) && now - pp.sysmonSyscallwhen < SYSCALL_GRACE_NS) {
+                    continue;
+                }
+                if (pp.casStatus(s, P.epoch(s) << 3 | P.PIDLE)) {
+                    pp.m = null;
+                    n++;
+                    handoffp(pp);
+                }
+                continue;
+            }
+            // PRUNNING: is its M blocked inside a JDK call made by the goroutine?
+            M m = pp.m;
+            if (m == null || m.where() != M.IN_USER || !blockedInJdk(m)) {
+                pp.sysmonBlockedTicks = 0;
+                continue;
+            }
+            if (++pp.sysmonBlockedTicks < 2 || !workWaiting(pp)) {
+                continue; // blocked for under one full tick, or nothing is waiting for the P
+            }
+            // Dekker with the M: CAS first, then read where. The M writes where (volatile),
+            // then reads status (ownsP). One of us sees the other.
+            if (!pp.casStatus(s, P.epoch(s) << 3 | P.PRETAKING)) {
+                continue;
+            }
+            if (m.where() == M.IN_USER && pp.m == m && blockedInJdk(m)) {
+                pp.m = null;
+                pp.setStatus(P.epoch(s) << 3 | P.PIDLE);
+                pp.sysmonBlockedTicks = 0;
+                n++;
+                handoffp(pp);
+            } else {
+                pp.setStatus(s); // the M moved on: back off
+            }
+        }
+        return n;
+    }
+
+    private static boolean blockedInJdk(M m) {
+        Thread.State ts = m.getState();
+        return ts == Thread.State.BLOCKED || ts == Thread.State.WAITING || ts == Thread.State.TIMED_WAITING;
+    }
+
+    /** Go's retake condition: local work, or nobody idle or spinning to pick up global work. */
+    private boolean workWaiting(P pp) {
+        return !pp.runqempty() || runqsize != 0 || nmspinning.get() + npidle == 0;
+    }
+
+    /** Asks the G running on pp to yield at its next yield point (Go's preemptone). */
+    private boolean preemptone(P pp) {
+        M m = pp.m;
+        G g = m != null ? m.curg() : null;
+        if (g == null || g.preempt) {
+            return false;
+        }
+        g.preempt = true;
+        return true;
     }
 
     /**
@@ -663,7 +967,7 @@ final class Scheduler implements Sched {
                     return null;
                 }
                 P p2 = allp[pos];
-                if (p2 == pp || p2.status == P.PIDLE) {
+                if (p2 == pp || p2.state() == P.PIDLE) {
                     continue; // an idle P has an empty queue (pidleput checks it)
                 }
                 G g = pp.runqsteal(p2, stealRunNext);
@@ -693,6 +997,7 @@ final class Scheduler implements Sched {
             }
             ms = new ArrayList<>(allm);
         }
+        sysmon.wake();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
         Thread self = Thread.currentThread();
         for (M m : ms) {

@@ -1,0 +1,85 @@
+package io.goloom.scheduler;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The system monitor: a daemon thread without a P (Go's sysmon). Each tick it
+ * <ul>
+ *   <li>asks a G that has held its P for 10 ms to yield at its next yield point;</li>
+ *   <li>hands off the P of an M stuck in a blocking call ({@code Go.blocking}, or a JDK call
+ *       seen BLOCKED/WAITING/TIMED_WAITING for more than one tick) while work waits;</li>
+ *   <li>refreshes the runtime's coarse clock.</li>
+ * </ul>
+ * It sleeps 20 µs between ticks while it finds something to do, doubling to 10 ms after 50
+ * quiet ticks, and sleeps without a deadline (no CPU at all) while every P is idle, until an
+ * M acquires a P again.
+ *
+ * <h2>Deep sleep without a lost wake-up</h2>
+ * <pre>
+ *  sysmon                               an M in acquirep
+ *  1. sleeping = true (volatile)        1. npidle-- (under sched.lock, before acquirep)
+ *  2. read npidle: all idle? park       2. read sleeping (volatile): true? wake()
+ * </pre>
+ * Either sysmon sees a busy P and does not park, or the M sees it asleep and wakes it.
+ */
+final class Sysmon extends Thread {
+
+    static final long MIN_DELAY_NS = 20_000L;        // 20 µs, as Go
+    static final long MAX_DELAY_NS = 10_000_000L;    // 10 ms, as Go
+    static final int IDLE_TICKS_BEFORE_BACKOFF = 50; // as Go
+
+    private final Scheduler sched;
+    /** True while sysmon is parked with no deadline. Written by sysmon and by wake(). */
+    volatile boolean sleeping;
+    /** Ticks run, for tests and schedtrace. Written by sysmon only. */
+    volatile long ticks;
+
+    Sysmon(Scheduler sched) {
+        super(sched.name + "-sysmon");
+        this.sched = sched;
+        setDaemon(true);
+    }
+
+    /** Wakes sysmon from its deep sleep (or its tick sleep). Any thread. */
+    void wake() {
+        sleeping = false;
+        LockSupport.unpark(this);
+    }
+
+    @Override
+    public void run() {
+        long delay = MIN_DELAY_NS;
+        int idle = 0;
+        while (!sched.stopping) {
+            if (idle == 0) {
+                delay = MIN_DELAY_NS;
+            } else if (idle > IDLE_TICKS_BEFORE_BACKOFF) {
+                delay = Math.min(delay * 2, MAX_DELAY_NS);
+            }
+            LockSupport.parkNanos(this, delay);
+            long now = System.nanoTime();
+            sched.coarseNanos = now;
+            ticks = ticks + 1;
+            if (sched.npidle() == sched.gomaxprocs) {
+                deepSleep();
+                idle = 0;
+                continue;
+            }
+            try {
+                idle = sched.retake(now) != 0 ? 0 : idle + 1;
+            } catch (Throwable t) {
+                // e.g. the thread limit when handing off a P; the P is back on the idle list
+                System.err.println("goloom: sysmon of " + sched.name + ": " + t);
+                idle = 0;
+            }
+        }
+    }
+
+    private void deepSleep() {
+        sleeping = true; // volatile store, then the volatile read of npidle: see the class comment
+        while (sleeping && sched.npidle() == sched.gomaxprocs && !sched.stopping) {
+            LockSupport.park(this);
+        }
+        sleeping = false;
+    }
+}

@@ -1,0 +1,280 @@
+package io.goloom.scheduler;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Sysmon: preemption requests honoured at yield points, and handoff of Ps whose M is stuck in
+ * a blocking call (explicit Go.blocking, or a JDK call seen blocked). Every test here would
+ * hang (and fail on its timeout) without the feature it covers; none asserts a duration.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SysmonTest {
+
+    @Test
+    void aCpuBoundGoroutineIsPreemptedAtItsCheckpointsOnOneP() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(1)) {
+            AtomicBoolean stop = new AtomicBoolean();
+            CountDownLatch done = new CountDownLatch(2);
+            rt.go(() -> {
+                while (!stop.get()) {
+                    Go.checkpoint(); // the only yield point: sysmon must request it
+                }
+                done.countDown();
+            });
+            // Queued behind the hog on the only P: it runs only if the hog is preempted.
+            rt.go(() -> {
+                stop.set(true);
+                done.countDown();
+            });
+            assertTrue(done.await(30, TimeUnit.SECONDS), "the hog was never preempted");
+        }
+    }
+
+    @Test
+    void hogsOnEveryPAllProgressAndAYieldingGoroutineKeepsRunning() throws Exception {
+        int procs = 2;
+        int hogs = 4;
+        int iterations = 50;
+        try (GoRuntime rt = GoRuntime.create(procs)) {
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLongArray progress = new AtomicLongArray(hogs);
+            CountDownLatch hogsDone = new CountDownLatch(hogs);
+            for (int h = 0; h < hogs; h++) {
+                int me = h;
+                rt.go(() -> {
+                    while (!stop.get()) {
+                        progress.incrementAndGet(me);
+                        Go.checkpoint();
+                    }
+                    hogsDone.countDown();
+                });
+            }
+            // A goroutine that gives up the CPU each iteration must still get it back,
+            // repeatedly, while the hogs run.
+            CountDownLatch polite = new CountDownLatch(1);
+            AtomicInteger rounds = new AtomicInteger();
+            rt.go(() -> {
+                for (int i = 0; i < iterations; i++) {
+                    Go.gosched();
+                    rounds.incrementAndGet();
+                }
+                polite.countDown();
+            });
+            assertTrue(polite.await(30, TimeUnit.SECONDS), "yielding goroutine starved: " + rounds.get() + " rounds");
+            // every hog must have run (and keep running) too
+            long[] before = new long[hogs];
+            for (int h = 0; h < hogs; h++) {
+                before[h] = progress.get(h);
+            }
+            for (int h = 0; h < hogs; h++) {
+                int me = h;
+                SchedulerTest.awaitCondition("hog " + h + " to progress", 30_000, () -> progress.get(me) > before[me]);
+            }
+            stop.set(true);
+            assertTrue(hogsDone.await(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void aJdkBlockingCallDoesNotStopOtherGoroutinesOnOneP() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(1)) {
+            int others = 100;
+            CountDownLatch othersDone = new CountDownLatch(others);
+            CountDownLatch blockerDone = new CountDownLatch(1);
+            rt.go(() -> {
+                try {
+                    // A JDK blocking call (not goloom's): the carrier is stuck until the others
+                    // finish, which they can only do on another M with this P.
+                    assertTrue(othersDone.await(50, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+                blockerDone.countDown();
+            });
+            for (int i = 0; i < others; i++) {
+                rt.go(othersDone::countDown);
+            }
+            assertTrue(othersDone.await(30, TimeUnit.SECONDS), "other goroutines did not run while one was blocked in a JDK call");
+            assertTrue(blockerDone.await(30, TimeUnit.SECONDS));
+            // and the runtime goes on working with the M that came back without its P
+            CountDownLatch after = new CountDownLatch(100);
+            for (int i = 0; i < 100; i++) {
+                rt.go(after::countDown);
+            }
+            assertTrue(after.await(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void threadSleepInAGoroutineLetsOthersRunMeanwhile() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(1)) {
+            AtomicBoolean sleeperFinished = new AtomicBoolean();
+            AtomicInteger ranWhileSleeping = new AtomicInteger();
+            CountDownLatch all = new CountDownLatch(51);
+            CountDownLatch sleeping = new CountDownLatch(1);
+            rt.go(() -> {
+                sleeping.countDown();
+                try {
+                    Thread.sleep(200); // JDK, not goloom
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+                sleeperFinished.set(true);
+                all.countDown();
+            });
+            assertTrue(sleeping.await(30, TimeUnit.SECONDS));
+            for (int i = 0; i < 50; i++) {
+                rt.go(() -> {
+                    if (!sleeperFinished.get()) {
+                        ranWhileSleeping.incrementAndGet();
+                    }
+                    all.countDown();
+                });
+            }
+            assertTrue(all.await(30, TimeUnit.SECONDS));
+            // Not a timing assertion: without handoff not one of them can run before the
+            // sleeper returns (there is one P and its M sleeps); with it, they all do, unless
+            // the machine stalled this test for the whole 200 ms.
+            assertTrue(ranWhileSleeping.get() > 0, "no goroutine ran while the only carrier slept in Thread.sleep");
+        }
+    }
+
+    @Test
+    void goBlockingAroundASocketReadHandsThePOff() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(1);
+             ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+             Socket accepted = server.accept()) {
+            int others = 100;
+            CountDownLatch othersDone = new CountDownLatch(others);
+            CountDownLatch readDone = new CountDownLatch(1);
+            int[] got = new int[1];
+            rt.go(() -> {
+                try {
+                    InputStream in = accepted.getInputStream();
+                    got[0] = Go.blocking(() -> in.read()); // blocks until the others are done
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+                readDone.countDown();
+            });
+            for (int i = 0; i < others; i++) {
+                rt.go(() -> {
+                    othersDone.countDown();
+                    if (othersDone.getCount() == 0) {
+                        try {
+                            OutputStream out = client.getOutputStream();
+                            Go.blocking(() -> {
+                                out.write(42);
+                                out.flush();
+                                return null;
+                            });
+                        } catch (Exception e) {
+                            throw new RuntimeException(e);
+                        }
+                    }
+                });
+            }
+            assertTrue(othersDone.await(30, TimeUnit.SECONDS), "goroutines did not run while one sat in Go.blocking");
+            assertTrue(readDone.await(30, TimeUnit.SECONDS));
+            assertEquals(42, got[0]);
+        }
+    }
+
+    @Test
+    void goBlockingReturnsValuesAndPropagatesExceptionsOnTheFastPath() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(2)) {
+            AtomicInteger sum = new AtomicInteger();
+            rt.run(() -> {
+                try {
+                    for (int i = 0; i < 10_000; i++) {
+                        int k = i;
+                        sum.addAndGet(Go.blocking(() -> k));
+                    }
+                    Exception e = assertThrows(java.io.IOException.class,
+                            () -> Go.blocking(() -> { throw new java.io.IOException("disk"); }));
+                    assertEquals("disk", e.getMessage());
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            assertEquals(10_000 * 9_999 / 2, sum.get());
+            // from a plain thread it just runs the call
+            assertEquals(7, Go.blocking(() -> 7));
+        }
+    }
+
+    @Test
+    void aGoroutineBlockedEnteringAMonitorHeldByAnotherDoesNotStopTheRest() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(1)) {
+            Object monitor = new Object();
+            CountDownLatch holderIn = new CountDownLatch(1);
+            CountDownLatch othersDone = new CountDownLatch(100);
+            CountDownLatch bothDone = new CountDownLatch(2);
+            rt.go(() -> {
+                synchronized (monitor) {
+                    holderIn.countDown();
+                    try {
+                        assertTrue(othersDone.await(50, TimeUnit.SECONDS)); // WAITING with the monitor held
+                    } catch (InterruptedException e) {
+                        throw new RuntimeException(e);
+                    }
+                }
+                bothDone.countDown();
+            });
+            assertTrue(holderIn.await(30, TimeUnit.SECONDS));
+            rt.go(() -> {
+                synchronized (monitor) { // BLOCKED entering it
+                    bothDone.countDown();
+                }
+            });
+            for (int i = 0; i < 100; i++) {
+                rt.go(othersDone::countDown);
+            }
+            assertTrue(othersDone.await(30, TimeUnit.SECONDS), "goroutines starved behind a monitor-blocked carrier");
+            assertTrue(bothDone.await(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void anIdleRuntimesSysmonIsAsleepAndWakesWhenWorkArrives() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(2)) {
+            Sysmon sm = rt.sched.sysmon;
+            SchedulerTest.awaitCondition("sysmon in deep sleep", 30_000,
+                    () -> sm.sleeping && sm.getState() == Thread.State.WAITING);
+            long ticks = sm.ticks;
+            AtomicBoolean stop = new AtomicBoolean();
+            CountDownLatch done = new CountDownLatch(1);
+            rt.go(() -> {
+                while (!stop.get()) {
+                    Go.checkpoint();
+                }
+                done.countDown();
+            });
+            SchedulerTest.awaitCondition("sysmon ticking again", 30_000, () -> sm.ticks > ticks + 3);
+            stop.set(true);
+            assertTrue(done.await(30, TimeUnit.SECONDS));
+            SchedulerTest.awaitCondition("sysmon asleep again", 30_000,
+                    () -> sm.sleeping && sm.getState() == Thread.State.WAITING);
+        }
+    }
+
+    @Test
+    void maxThreadsBelowProcsIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> GoRuntime.builder().procs(4).maxThreads(2).build());
+        assertThrows(IllegalArgumentException.class, () -> GoRuntime.builder().maxThreads(0));
+    }
+}
