@@ -138,11 +138,32 @@ public class G extends Continuation {
     public long readiedAt;
     /** Optional label shown in dumps. Written before start. */
     public String name;
+    /**
+     * Non-null for a <em>direct task</em>: a plain Runnable the M runs on its own stack, never
+     * mounting this G's continuation (used to run JDK virtual threads' continuations on
+     * goloom's carriers through the same run queues). Immutable.
+     */
+    public final Runnable directTask;
+
+    private static final Runnable NOTHING = () -> { };
 
     public G(long id, Runnable body, Sched sched) {
         super(SCOPE, body);
         this.id = id;
         this.sched = sched;
+        this.directTask = null;
+    }
+
+    private G(long id, Sched sched, Runnable directTask) {
+        super(SCOPE, NOTHING);
+        this.id = id;
+        this.sched = sched;
+        this.directTask = directTask;
+    }
+
+    /** A direct task (see {@link #directTask}): queued like a goroutine, run on the M's stack. */
+    public static G directTask(long id, Runnable task, Sched sched) {
+        return new G(id, sched, java.util.Objects.requireNonNull(task, "task"));
     }
 
     // ------------------------------------------------------------------------------------

@@ -136,6 +136,19 @@ public final class GoRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * An Executor that runs each Runnable directly on one of this runtime's carriers (an M's own
+     * stack, no goroutine), scheduled through the same run queues as goroutines: into the
+     * caller's runnext when called from a goroutine or task on this runtime, else the global
+     * queue. This is the carrier scheduler for JDK virtual threads on goloom. A task that blocks
+     * its carrier in a JDK call gets its P handed off by sysmon, as a goroutine would.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException from execute once the runtime is closed
+     */
+    public java.util.concurrent.Executor carrierExecutor() {
+        return sched::submitTask;
+    }
+
     /** GOMAXPROCS: the number of Ps. */
     public int procs() {
         return sched.gomaxprocs;

@@ -604,7 +604,7 @@ final class Scheduler implements Sched {
             pp.schedLatency.record(System.nanoTime() - readied);
         }
         m.setWhereRelease(M.IN_USER);
-        int how = m.runG(g);
+        int how = g.directTask == null ? m.runG(g) : runDirect(g);
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
         P cur = m.p;
         if (cur == null || !ownsP(m, cur)) {
@@ -612,7 +612,11 @@ final class Scheduler implements Sched {
             return;
         }
         switch (how) {
-            case G.EXEC_DEAD -> allgs.remove(g);
+            case G.EXEC_DEAD -> {
+                if (g.directTask == null) {
+                    allgs.remove(g);
+                }
+            }
             case G.EXEC_PARKED -> { } // the G belongs to whatever it waits on now
             case G.EXEC_YIELD -> runqputLocal(cur, g, false);
             case G.EXEC_GOSCHED -> globrunqput(g);
@@ -626,6 +630,47 @@ final class Scheduler implements Sched {
         }
     }
 
+    /** Runs a direct task on the M's own stack (no G continuation is mounted; curg stays null). */
+    private int runDirect(G g) {
+        try {
+            g.directTask.run();
+        } catch (Throwable t) {
+            try {
+                panicHandler.accept(g, t);
+            } catch (Throwable ignored) {
+                // the M survives a broken handler
+            }
+        }
+        return G.EXEC_DEAD;
+    }
+
+    /**
+     * Queues a Runnable to run directly on one of this runtime's carriers, through the same run
+     * queues as goroutines: into the caller's runnext when the caller runs on one of our Ps
+     * (a virtual thread woken by a goroutine or another virtual thread runs next on that P),
+     * else the global queue, then wakep.
+     */
+    void submitTask(Runnable task) {
+        G g = G.directTask(0, task, this);
+        if (stopping) {
+            throw new RejectedExecutionException("goloom: runtime " + name + " is closed; task not accepted");
+        }
+        g.markRunnable();
+        M m = currentM();
+        if (m != null) {
+            P pp = enterRuntime(m);
+            if (pp != null) {
+                runqputLocal(pp, g, true);
+                exitRuntime(m);
+                wakep();
+                return;
+            }
+            exitRuntime(m);
+        }
+        globrunqput(g);
+        wakep();
+    }
+
     /**
      * The G just returned and m no longer owns a P: sysmon handed it off while the G was blocked
      * (in a JDK call or Go.blocking). m must not touch that P. File the G globally, then get an
@@ -634,7 +679,11 @@ final class Scheduler implements Sched {
     private void lostP(M m, G g, int how) {
         m.p = null;
         switch (how) {
-            case G.EXEC_DEAD -> allgs.remove(g);
+            case G.EXEC_DEAD -> {
+                if (g.directTask == null) {
+                    allgs.remove(g);
+                }
+            }
             case G.EXEC_PARKED -> { }
             default -> {
                 if (g.status() == G.PREEMPTED) {
