@@ -345,6 +345,21 @@ public class G extends Continuation {
         return Continuation.yield(SCOPE);
     }
 
+    /**
+     * A yield point: one volatile read when no preemption is requested; when sysmon asked the
+     * current goroutine to yield, it yields to the global queue (as Go's preempted Gs). A no-op on
+     * a plain thread. If the goroutine cannot yield (pinned), the request stays pending.
+     */
+    public static void checkpoint() {
+        G g = current();
+        if (g != null && g.preempt) {
+            g.preempt = false;
+            if (!g.yieldAs(EXEC_PREEMPT)) {
+                g.preempt = true; // pinned: keep the request for the next yield point
+            }
+        }
+    }
+
     /** Pinned yields do not throw: the yield returns false and the G keeps running. */
     @Override
     protected void onPinned(Pinned reason) {

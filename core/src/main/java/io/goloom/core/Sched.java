@@ -29,4 +29,27 @@ public interface Sched {
      * {@link System#nanoTime()} and accurate to a sysmon tick or better.
      */
     long coarseNanos();
+
+    /**
+     * May a goroutine that found a {@link Mutex} locked spin for it instead of parking, on its
+     * {@code iter}-th spin round (from 0)? Go's {@code sync_runtime_canSpin}: spinning pays
+     * only on a multicore machine, for a few rounds, while another P is running (the holder is
+     * likely running and about to unlock) and this P has no other work queued (spinning would
+     * delay it). Called by the spinning goroutine itself on its own carrier.
+     *
+     * <p>Default {@code false}: never spin, always park (correct everywhere, and what a
+     * single-thread scheduler wants).
+     */
+    default boolean canSpin(int iter) {
+        return false;
+    }
+
+    /**
+     * A precise monotonic clock (nanos) for measurements that need better than
+     * {@link #coarseNanos()}'s resolution, such as {@link Mutex}'s 1 ms starvation threshold.
+     * Default {@link System#nanoTime()}; a test scheduler injects its own clock here.
+     */
+    default long nanoTime() {
+        return System.nanoTime();
+    }
 }

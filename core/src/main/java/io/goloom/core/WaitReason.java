@@ -20,6 +20,8 @@ public enum WaitReason {
     SYNC_WAITGROUP_WAIT("sync.WaitGroup.Wait"),
     SYNC_COND_WAIT("sync.Cond.Wait"),
     SEMACQUIRE("semacquire"),
+    /** {@link Semaphore#acquire}: waiting for permits of a counting semaphore. */
+    SEMAPHORE_ACQUIRE("semaphore acquire"),
     IO_WAIT("IO wait"),
     JOIN("join"),
     PREEMPTED("preempted");

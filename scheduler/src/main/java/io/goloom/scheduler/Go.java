@@ -37,13 +37,7 @@ public final class Go {
      * the next yield point.
      */
     public static void checkpoint() {
-        G g = G.current();
-        if (g != null && g.preempt) {
-            g.preempt = false;
-            if (!g.yieldAs(G.EXEC_PREEMPT)) {
-                g.preempt = true; // pinned: keep the request for the next yield point
-            }
-        }
+        G.checkpoint();
     }
 
     /**
@@ -77,6 +71,62 @@ public final class Go {
         } catch (Exception e) {
             throw new AssertionError(e); // a Runnable throws nothing checked
         }
+    }
+
+    // ---- time: timers live in the Ps' wheels, run by the Ms in findRunnable; no timer thread ----
+
+    /**
+     * Pauses the current goroutine for at least {@code d} (Go's time.Sleep). A zero or negative
+     * duration returns at once. A yield point: the goroutine parks and its P runs others. On a
+     * plain thread it is {@code Thread.sleep}.
+     */
+    public static void sleep(java.time.Duration d) {
+        long deadline = Timer.deadline(d);
+        if (deadline - System.nanoTime() <= 0) {
+            return;
+        }
+        G g = G.current();
+        if (g == null || !(g.sched instanceof Scheduler s)) {
+            try {
+                Thread.sleep(d);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        // The timer is armed by the park commit, after the G is WAITING, so its fire can only
+        // ready a parked G. Arming works from any thread: a P lost to sysmon does not matter.
+        g.park0(io.goloom.core.WaitReason.SLEEP, SleepTimer.ARM, new SleepTimer(g, s, deadline));
+    }
+
+    /** A new timer that sends the time on its channel after {@code d}. */
+    public static Timer newTimer(java.time.Duration d) {
+        Timer t = new Timer(scheduler(), new io.goloom.core.Chan<>(1), null);
+        t.start(d);
+        return t;
+    }
+
+    /** Go's time.After: a channel that receives the time after {@code d}. */
+    public static io.goloom.core.Chan<java.time.Instant> after(java.time.Duration d) {
+        return newTimer(d).c();
+    }
+
+    /** Go's time.AfterFunc: runs {@code f} in its own goroutine after {@code d}; stop() cancels it. */
+    public static Timer afterFunc(java.time.Duration d, Runnable f) {
+        java.util.Objects.requireNonNull(f, "f");
+        Timer t = new Timer(scheduler(), null, f);
+        t.start(d);
+        return t;
+    }
+
+    /** Go's time.NewTicker: sends the time on its channel every {@code period} (positive). */
+    public static Ticker newTicker(java.time.Duration period) {
+        return new Ticker(scheduler(), period);
+    }
+
+    private static Scheduler scheduler() {
+        GoRuntime rt = GoRuntime.current();
+        return (rt != null ? rt : GoRuntime.getDefault()).sched;
     }
 
     /** The current goroutine, or null on a plain thread. */

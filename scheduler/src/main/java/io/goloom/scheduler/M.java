@@ -84,6 +84,23 @@ final class M extends Machine {
         }
     }
 
+    /**
+     * Sleeps until {@link #notewakeup} or until {@code deadline} (System.nanoTime) passes,
+     * whichever is first. Used only by the M that sleeps for the runtime's earliest timer.
+     */
+    void notesleepUntil(long deadline) {
+        while (!NOTE.compareAndSet(this, 1, 0)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            LockSupport.parkNanos(this, left);
+        }
+    }
+
+    /** The deadline this M sleeps until while it is the runtime's timer sleeper. */
+    volatile long sleepUntil;
+
     /** Signals the note; any thread. */
     void notewakeup() {
         NOTE.setVolatile(this, 1);

@@ -1,5 +1,6 @@
 package io.goloom.scheduler;
 
+import io.goloom.timers.TimerQueue;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -46,11 +47,13 @@ final class P extends RunQueue {
 
     private static final VarHandle STATUS;
     private static final VarHandle SCHEDTICK;
+    private static final VarHandle TIMER_LOCK;
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             STATUS = l.findVarHandle(P.class, "status", int.class);
             SCHEDTICK = l.findVarHandle(P.class, "schedtick", int.class);
+            TIMER_LOCK = l.findVarHandle(P.class, "timerLock", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -87,9 +90,31 @@ final class P extends RunQueue {
     /** Consecutive sysmon ticks this P's M was seen blocked inside a goroutine's JDK call. */
     int sysmonBlockedTicks;
 
-    P(int id, int runqCapacity) {
+    /**
+     * This P's timers (Go's per-P timer heap; here a timing wheel with an inbox). Arming,
+     * resetting and cancelling work from any thread; running the expired ones needs the queue's
+     * owner role, which is whoever holds {@link #timerLock}: usually this P's M, sometimes a
+     * thief on its last steal pass or the M that slept until the earliest deadline (so a
+     * CPU-bound G on this P cannot hold other goroutines' timers hostage, Go #38860).
+     */
+    final TimerQueue timers;
+    /** 0 free, 1 held: the owner role of {@link #timers}. Atomic via TIMER_LOCK; never waited on. */
+    private volatile int timerLock;
+
+    P(int id, int runqCapacity, TimerQueue timers) {
         super(runqCapacity);
         this.id = id;
+        this.timers = timers;
+    }
+
+    /** Takes the timers' owner role if free. The CAS acquires what the last holder published. */
+    boolean tryLockTimers() {
+        return timerLock == 0 && TIMER_LOCK.compareAndSet(this, 0, 1);
+    }
+
+    /** Releases the owner role; the release store publishes the wheel to the next holder. */
+    void unlockTimers() {
+        TIMER_LOCK.setRelease(this, 0);
     }
 
     int status() {

@@ -3,6 +3,8 @@ package io.goloom.scheduler;
 import io.goloom.core.Carrier;
 import io.goloom.core.G;
 import io.goloom.core.Sched;
+import io.goloom.timers.TimerQueue;
+import io.goloom.timers.TimerWheel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
@@ -135,7 +137,7 @@ final class Scheduler implements Sched {
         this.panicHandler = panicHandler;
         this.allp = new P[procs];
         for (int i = 0; i < procs; i++) {
-            allp[i] = new P(i, runqCapacity);
+            allp[i] = new P(i, runqCapacity, new TimerQueue(new TimerWheel(System.nanoTime()), this::timerWaker));
         }
         List<Integer> cp = new ArrayList<>();
         for (int i = 1; i <= procs; i++) {
@@ -195,6 +197,22 @@ final class Scheduler implements Sched {
     public long coarseNanos() {
         return coarseNanos;
     }
+
+    /**
+     * Go's sync_runtime_canSpin: a Mutex waiter may spin a few rounds only on a multicore
+     * machine, while some other P is running (the holder likely is, and will unlock soon) and
+     * this P has nothing else queued (spinning would delay it).
+     */
+    @Override
+    public boolean canSpin(int iter) {
+        if (iter >= 4 || NCPU <= 1 || gomaxprocs <= npidle + nmspinning.get() + 1) {
+            return false;
+        }
+        M m = currentM();
+        return m != null && m.p != null && m.p.runqempty();
+    }
+
+    private static final int NCPU = Runtime.getRuntime().availableProcessors();
 
     /** The current thread as an M of this scheduler, or null. */
     M currentM() {
@@ -786,6 +804,8 @@ final class Scheduler implements Sched {
 
     /** A P whose schedtick has not moved for this long gets a preemption request (Go's forcePreemptNS). */
     static final long FORCE_PREEMPT_NS = 10_000_000L;
+    /** Timers overdue by more than this on a busy P make sysmon act (see retake). */
+    static final long TIMER_OVERDUE_NS = 1_000_000L;
     /** A P in a syscall with idle capacity around is left alone for this long (Go's 10 ms). */
     static final long SYSCALL_GRACE_NS = 10_000_000L;
 
@@ -802,6 +822,17 @@ final class Scheduler implements Sched {
             if (st != P.PRUNNING && st != P.PSYSCALL) {
                 pp.sysmonBlockedTicks = 0;
                 continue;
+            }
+            // Timer-aware preemption (beyond Go): this P's timers are overdue by over 1 ms while
+            // its M is busy. Wake an idle M to run them (a thief runs victims' timers), or, with
+            // no idle P, ask the running G to yield so its own M gets to them.
+            long hint = pp.timers.earliestHint();
+            if (hint != TimerQueue.NONE && now - hint > TIMER_OVERDUE_NS) {
+                if (npidle > 0) {
+                    wakep();
+                } else if (preemptone(pp)) {
+                    n++;
+                }
             }
             int tick = pp.schedtickOpaque();
             boolean progressed = pp.sysmonSchedtick != tick;
@@ -897,6 +928,9 @@ final class Scheduler implements Sched {
             }
             m.inheritTime = false;
 
+            // This P's expired timers first: what they ready lands in our runnext.
+            checkTimers(pp);
+
             // Fairness: check the global queue once in a while so two Gs that keep readying
             // each other into runnext cannot starve it.
             if (pp.schedtick % GLOBAL_CHECK_PERIOD == 0 && runqsize > 0) {
@@ -984,10 +1018,135 @@ final class Scheduler implements Sched {
                 }
             }
 
+            if (sleepForTimers(m)) {
+                continue; // woke with a P and ran the expired timers
+            }
             stopm(m);
             if (m.p == null) {
                 return null; // woken without a P: the runtime is stopping
             }
+        }
+    }
+
+    // =====================================================================================
+    // Timers in the scheduler (no timer thread)
+
+    /** The M sleeping until the earliest timer of any P, or null (Go's netpoll-blocked M role). */
+    private volatile M timerSleeper;
+
+    /**
+     * Runs pp's expired timers if any are due and nobody else is running them. Returns true if
+     * it ran them. Any M may call it for any P: the P's timerLock is the queues' owner role.
+     * Timers ready their goroutines into the calling M's P (runnext), so they run next.
+     */
+    boolean checkTimers(P pp) {
+        long hint = pp.timers.earliestHint(); // one volatile read when no timer is pending
+        if (hint == TimerQueue.NONE) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (now - hint < 0 || !pp.tryLockTimers()) {
+            return false;
+        }
+        try {
+            pp.timers.runExpired(now);
+        } catch (Throwable t) {
+            System.err.println("goloom: a timer callback threw: " + t); // ours never do; report, keep going
+        } finally {
+            pp.unlockTimers();
+        }
+        return true;
+    }
+
+    /** The earliest hint over all Ps, TimerQueue.NONE if no timer is pending anywhere. */
+    private long earliestTimer() {
+        long min = TimerQueue.NONE;
+        for (P p : allp) {
+            long h = p.timers.earliestHint();
+            if (h != TimerQueue.NONE && (min == TimerQueue.NONE || h - min < 0)) {
+                min = h;
+            }
+        }
+        return min;
+    }
+
+    /**
+     * Called by an M with no P and no work, before it parks. If a timer is pending anywhere and
+     * no other M sleeps for timers, this M does: it parks until the earliest deadline (or until
+     * a new earlier timer wakes it), then takes an idle P and runs every P's expired timers.
+     * Returns true if it woke holding a P (the caller restarts findRunnable).
+     *
+     * <p>No lost wake-up: this M publishes itself as timerSleeper (volatile) and then reads the
+     * hints (volatile); an arming thread lowers a hint (volatile CAS) and then reads
+     * timerSleeper in {@link #timerWaker}. One of the two sees the other.
+     */
+    private boolean sleepForTimers(M m) {
+        if (timerSleeper != null || earliestTimer() == TimerQueue.NONE
+                || !TIMER_SLEEPER.compareAndSet(this, null, m)) {
+            return false;
+        }
+        try {
+            long until = earliestTimer(); // re-read after publishing ourselves
+            if (until == TimerQueue.NONE) {
+                return false;
+            }
+            m.sleepUntil = until;
+            m.notesleepUntil(until);
+        } finally {
+            timerSleeper = null;
+        }
+        if (stopping) {
+            return false;
+        }
+        P pp;
+        synchronized (lock) {
+            pp = pidleget();
+        }
+        if (pp == null) {
+            // Every P is busy. Run the expired timers anyway, without a P: what they ready goes
+            // to the global queue (with wakep), and sysmon preempts a G that keeps its P while
+            // timers are overdue, so the busy Ms get to it. Then park normally.
+            for (P p : allp) {
+                checkTimers(p);
+            }
+            return false;
+        }
+        acquirep(m, pp);
+        for (P p : allp) {
+            checkTimers(p);
+        }
+        return true;
+    }
+
+    /**
+     * TimerQueue's waker: an arming lowered some P's earliest deadline to {@code deadline}. Wake
+     * the timer sleeper if it sleeps past it; if nobody sleeps for timers, start an M (it becomes
+     * the sleeper, or finds the timer due). Any thread; no lock held.
+     */
+    private void timerWaker(long deadline) {
+        M s = timerSleeper;
+        if (s != null) {
+            if (deadline - s.sleepUntil < 0) {
+                s.notewakeup();
+            }
+            return;
+        }
+        wakep();
+    }
+
+    /** The queue a new timer armed by the caller goes to: its own P's, else P0's. */
+    TimerQueue timerQueueForCaller() {
+        M m = currentM();
+        P pp = m != null ? m.p : null;
+        return (pp != null ? pp : allp[0]).timers;
+    }
+
+    private static final java.lang.invoke.VarHandle TIMER_SLEEPER;
+    static {
+        try {
+            TIMER_SLEEPER = java.lang.invoke.MethodHandles.lookup().findVarHandle(Scheduler.class, "timerSleeper", M.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
@@ -1016,7 +1175,19 @@ final class Scheduler implements Sched {
                     return null;
                 }
                 P p2 = allp[pos];
-                if (p2 == pp || p2.state() == P.PIDLE) {
+                if (p2 == pp) {
+                    continue;
+                }
+                // Last pass: run the victim's expired timers (Go's stealWork), idle Ps' too:
+                // a P whose M is busy in a CPU-bound G must not hold its timers hostage.
+                if (stealRunNext && checkTimers(p2)) {
+                    G g = pp.runqget();
+                    if (g != null) {
+                        m.inheritTime = pp.lastGetInheritsTime;
+                        return g;
+                    }
+                }
+                if (p2.state() == P.PIDLE) {
                     continue; // an idle P has an empty queue (pidleput checks it)
                 }
                 G g = pp.runqsteal(p2, stealRunNext);
@@ -1047,6 +1218,10 @@ final class Scheduler implements Sched {
             ms = new ArrayList<>(allm);
         }
         sysmon.wake();
+        M ts = timerSleeper;
+        if (ts != null) {
+            ts.notewakeup();
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
         Thread self = Thread.currentThread();
         for (M m : ms) {

@@ -1,0 +1,34 @@
+package io.goloom.scheduler;
+
+import io.goloom.core.G;
+import io.goloom.core.ParkCommit;
+import io.goloom.timers.TimerNode;
+
+/** The wake-up of a goroutine in {@link Go#sleep}: armed by the park commit, fires ready(next). */
+final class SleepTimer extends TimerNode {
+    private final G g;
+    private final Scheduler sched;
+    private final long until;
+
+    SleepTimer(G g, Scheduler sched, long until) {
+        this.g = g;
+        this.sched = sched;
+        this.until = until;
+    }
+
+    /**
+     * Park commit (runs on the M after the G is WAITING): arm the timer on the M's P's queue.
+     * Arming before the park could fire into a G that is still running; here the fire can only
+     * find a parked G. Never aborts the park.
+     */
+    static final ParkCommit ARM = (g, arg) -> {
+        SleepTimer t = (SleepTimer) arg;
+        t.sched.timerQueueForCaller().schedule(t, t.until);
+        return true;
+    };
+
+    @Override
+    protected void fire() {
+        g.ready(true); // runs next on the M that ran the timer
+    }
+}

@@ -1,0 +1,72 @@
+package io.goloom.sync;
+
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.goloom.core.G;
+import io.goloom.core.WaitReason;
+import io.goloom.scheduler.Go;
+import io.goloom.scheduler.GoRuntime;
+import io.goloom.scheduler.GoroutineInfo;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/** Helpers for the sync integration tests: real runtimes, public API only. */
+final class Rt {
+    private Rt() {
+    }
+
+    /** The one knob for every stress test (-Dgoloom.stress=N). */
+    static final int STRESS = Integer.getInteger("goloom.stress", 1);
+    /** Generous: a hang is a failure, never a slow pass. Not a performance bound. */
+    static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+    /**
+     * Runs {@code main} as the main goroutine of a fresh runtime with {@code procs} Ps, fails
+     * if it does not return within {@link #TIMEOUT}, and checks that no goroutine is left.
+     */
+    static void run(int procs, Runnable main) {
+        try (GoRuntime rt = GoRuntime.create(procs)) {
+            assertTimeoutPreemptively(TIMEOUT, () -> rt.run(main), () -> "deadlock or hang; goroutines: " + dump(rt));
+            awaitCondition("goroutines to exit", () -> rt.numGoroutine() == 0);
+        }
+    }
+
+    static String dump(GoRuntime rt) {
+        StringBuilder sb = new StringBuilder();
+        for (GoroutineInfo gi : rt.goroutines()) {
+            sb.append('\n').append(gi);
+        }
+        return sb.toString();
+    }
+
+    /** From a goroutine: yields until {@code g} is parked with {@code reason} (no sleeping). */
+    static void awaitParked(G g, WaitReason reason) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!(g.status() == G.WAITING && g.waitReason() == reason)) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out waiting for " + g + " to park with " + reason);
+            }
+            Go.yield();
+        }
+    }
+
+    /** From a plain thread: spins (with Thread.yield) until the condition holds or fails. */
+    static void awaitCondition(String what, BooleanSupplier cond) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out waiting for " + what);
+            }
+            Thread.yield();
+        }
+    }
+
+    static void assertAllOnce(java.util.concurrent.atomic.AtomicIntegerArray seen) {
+        for (int i = 0; i < seen.length(); i++) {
+            if (seen.get(i) != 1) {
+                fail("value " + i + " was received " + seen.get(i) + " times");
+            }
+        }
+    }
+}
