@@ -91,11 +91,13 @@ public class G extends Continuation {
 
     private static final VarHandle STATUS;
     private static final VarHandle PERMIT;
+    private static final VarHandle PREEMPT;
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             STATUS = l.findVarHandle(G.class, "status", int.class);
             PERMIT = l.findVarHandle(G.class, "permit", int.class);
+            PREEMPT = l.findVarHandle(G.class, "preempt", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -111,8 +113,10 @@ public class G extends Continuation {
     private volatile int permit;
     /**
      * Set by sysmon (any thread) to ask this G to yield at its next yield point; cleared by the
-     * G when it honours the request. Racy by design: a request that lands just after the G
-     * yielded anyway is harmless (the next checkpoint yields once more).
+     * G when it honours the request, and by its M whenever the G stops running for any reason.
+     * Both transitions are CASes ({@link #requestPreempt}, {@link #clearPreempt}) so the
+     * agent's request counter stays exact (see {@link AgentHook}). A request that lands just
+     * after the G yielded anyway only costs one extra yield.
      */
     public volatile boolean preempt;
 
@@ -352,12 +356,29 @@ public class G extends Continuation {
      */
     public static void checkpoint() {
         G g = current();
-        if (g != null && g.preempt) {
-            g.preempt = false;
+        if (g != null && g.preempt && g.clearPreempt()) {
             if (!g.yieldAs(EXEC_PREEMPT)) {
-                g.preempt = true; // pinned: keep the request for the next yield point
+                g.requestPreempt(); // pinned: keep the request for the next yield point
             }
         }
+    }
+
+    /** Asks this G to yield at its next yield point. Returns false if a request was pending. Any thread. */
+    public final boolean requestPreempt() {
+        if (PREEMPT.compareAndSet(this, false, true)) {
+            AgentHook.requested();
+            return true;
+        }
+        return false;
+    }
+
+    /** Withdraws a pending request. Returns false if none was pending. Any thread. */
+    public final boolean clearPreempt() {
+        if (PREEMPT.compareAndSet(this, true, false)) {
+            AgentHook.honoured();
+            return true;
+        }
+        return false;
     }
 
     /** Pinned yields do not throw: the yield returns false and the G keeps running. */

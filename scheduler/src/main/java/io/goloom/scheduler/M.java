@@ -11,12 +11,13 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class M extends Machine {
 
-    private static final VarHandle NOTE, WHERE;
+    private static final VarHandle NOTE, WHERE, TASK_PREEMPT;
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             NOTE = l.findVarHandle(M.class, "note", int.class);
             WHERE = l.findVarHandle(M.class, "where", int.class);
+            TASK_PREEMPT = l.findVarHandle(M.class, "taskPreempt", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -59,6 +60,14 @@ final class M extends Machine {
     private volatile int where;
     /** The epoch of m.p when this M acquired it (see P's status word). Owner-only. */
     int pEpoch;
+    /**
+     * A preemption request for the direct task (a JDK virtual thread) this M runs: the
+     * counterpart of G.preempt, honoured only at the agent's yield points. CAS both ways so the
+     * agent's counter stays exact. Set by sysmon; cleared by the task or by this M.
+     */
+    volatile boolean taskPreempt;
+    /** The running virtual thread is yielding for a preemption request. Owner-only. */
+    boolean yieldingTask;
 
     M(Scheduler sched, int id) {
         super(sched.name + "-m" + id);
@@ -105,6 +114,22 @@ final class M extends Machine {
     void notewakeup() {
         NOTE.setVolatile(this, 1);
         LockSupport.unpark(this);
+    }
+
+    boolean requestTaskPreempt() {
+        if (TASK_PREEMPT.compareAndSet(this, false, true)) {
+            io.goloom.core.AgentHook.requested();
+            return true;
+        }
+        return false;
+    }
+
+    boolean clearTaskPreempt() {
+        if (TASK_PREEMPT.compareAndSet(this, true, false)) {
+            io.goloom.core.AgentHook.honoured();
+            return true;
+        }
+        return false;
     }
 
     int where() {

@@ -624,6 +624,14 @@ final class Scheduler implements Sched {
         m.setWhereRelease(M.IN_USER);
         int how = g.directTask == null ? m.runG(g) : runDirect(g);
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
+        // A request that arrived after the G's last yield point is void now: withdraw it so the
+        // agent's counter does not keep every thread on its slow path.
+        if (g.preempt) {
+            g.clearPreempt();
+        }
+        if (m.taskPreempt) {
+            m.clearTaskPreempt();
+        }
         P cur = m.p;
         if (cur == null || !ownsP(m, cur)) {
             lostP(m, g, how);
@@ -675,6 +683,12 @@ final class Scheduler implements Sched {
         }
         g.markRunnable();
         M m = currentM();
+        if (m != null && m.yieldingTask) {
+            m.yieldingTask = false; // a preempted virtual thread: to the back of the global queue
+            globrunqput(g);
+            wakep();
+            return;
+        }
         if (m != null) {
             P pp = enterRuntime(m);
             if (pp != null) {
@@ -902,12 +916,36 @@ final class Scheduler implements Sched {
     /** Asks the G running on pp to yield at its next yield point (Go's preemptone). */
     private boolean preemptone(P pp) {
         M m = pp.m;
-        G g = m != null ? m.curg() : null;
-        if (g == null || g.preempt) {
+        if (m == null) {
             return false;
         }
-        g.preempt = true;
-        return true;
+        G g = m.curg();
+        if (g != null) {
+            return g.requestPreempt();
+        }
+        // A direct task (a JDK virtual thread) in user code: only the agent's yield points
+        // can honour this, by Thread.yield() (see agentYieldPoint).
+        return m.where() == M.IN_USER && m.requestTaskPreempt();
+    }
+
+    /**
+     * What instrumented code runs while preemption requests are pending (the agent's
+     * YieldPoint handler). Must return at once on threads with nothing to do.
+     */
+    static void agentYieldPoint() {
+        if (!(Carrier.current() instanceof M m)) {
+            return; // not one of our carriers
+        }
+        if (m.curg() != null) {
+            G.checkpoint(); // a native goroutine
+            return;
+        }
+        if (m.taskPreempt && m.clearTaskPreempt()) {
+            // A JDK virtual thread on our carrier: yield it. Its re-submission goes to the
+            // global queue (submitTask checks yieldingTask), like a preempted goroutine.
+            m.yieldingTask = true;
+            Thread.yield();
+        }
     }
 
     /**

@@ -1,0 +1,149 @@
+package io.goloom.bench.compare;
+
+import java.util.List;
+import java.util.concurrent.SynchronousQueue;
+import org.HdrHistogram.Histogram;
+
+/**
+ * {@code chan-pingpong}: two tasks on one processor bounce a message over two unbuffered
+ * channels; ns per round trip and the round-trip latency histogram. Virtual threads use
+ * {@link SynchronousQueue}s.
+ *
+ * <p>goloom's side is {@code ChanPingPongGoloom}, the one class here written against
+ * {@code io.goloom.core.Chan} (issue 3). It is loaded by name, so a build without Chan keeps its
+ * source out of the build (as {@code ChanPingPongGoloom.java.pending}) and this workload reports
+ * itself skipped, saying which of the two is missing.
+ */
+final class ChanPingPongWorkload implements Workload {
+
+    static final String CHAN_CLASS = "io.goloom.core.Chan";
+    static final String GOLOOM_SIDE = "io.goloom.bench.compare.ChanPingPongGoloom";
+
+    /** goloom's side of the workload; implemented by ChanPingPongGoloom. */
+    interface Side {
+        /** Runs warm + timed round trips on a fresh runtime with {@code procs} Ps; returns the timed wall time in ns. */
+        long run(int procs, long warm, long timed, Histogram roundTrips) throws Exception;
+    }
+
+    @Override
+    public String name() {
+        return "chan-pingpong";
+    }
+
+    @Override
+    public Metric metric() {
+        return Metric.NS_PER_OP;
+    }
+
+    @Override
+    public boolean recordsLatency() {
+        return true;
+    }
+
+    @Override
+    public List<SystemKind> systems() {
+        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS);
+    }
+
+    @Override
+    public int procs(int cores) {
+        return 1;
+    }
+
+    @Override
+    public String skipReason() {
+        if (!present(CHAN_CLASS)) {
+            return "needs io.goloom.core.Chan (issue 3)";
+        }
+        if (!present(GOLOOM_SIDE)) {
+            return "io.goloom.core.Chan has landed but goloom's side is not built: rename "
+                    + "bench/src/main/java/io/goloom/bench/compare/ChanPingPongGoloom.java.pending to .java";
+        }
+        return null;
+    }
+
+    @Override
+    public String description() {
+        return "Two tasks on one processor (GOMAXPROCS 1 / parallelism 1): ping sends a message on "
+                + "channel A and receives the reply on channel B; pong receives on A and sends on B. "
+                + "Channels are unbuffered: `new Chan<>(0)` on goloom, `SynchronousQueue` on virtual "
+                + "threads. 100,000 round trips of warm-up (quick: 20,000), then 1,000,000 timed "
+                + "(quick: 200,000); ping records each timed round trip (nanoTime before the send to "
+                + "after the receive). ns/op = timed wall time / timed round trips. Platform threads: "
+                + "not run (they cannot be held to one processor from inside the JVM).";
+    }
+
+    @Override
+    public double run(SystemKind system, int procs, Size size, LatencyRecorder recorder) throws Exception {
+        long warm = size.pick(100_000, 20_000, 500);
+        long timed = size.pick(1_000_000, 200_000, 2_000);
+        Histogram h = recorder.newWriter();
+        long nanos = switch (system) {
+            case GOLOOM -> {
+                String why = skipReason();
+                if (why != null) {
+                    throw new IllegalStateException(why);
+                }
+                Side side = Class.forName(GOLOOM_SIDE).asSubclass(Side.class).getDeclaredConstructor().newInstance();
+                yield side.run(procs, warm, timed, h);
+            }
+            case VTHREADS -> virtual(warm, timed, h);
+            default -> throw new IllegalArgumentException("chan-pingpong does not run on " + system);
+        };
+        return (double) nanos / timed;
+    }
+
+    private static final Object BALL = new Object();
+
+    private static long virtual(long warm, long timed, Histogram h) throws Exception {
+        SynchronousQueue<Object> a = new SynchronousQueue<>();
+        SynchronousQueue<Object> b = new SynchronousQueue<>();
+        long total = warm + timed;
+        Throwable[] failure = new Throwable[2];
+        Thread pong = Thread.ofVirtual().start(() -> {
+            try {
+                for (long i = 0; i < total; i++) {
+                    b.put(a.take());
+                }
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        long[] elapsed = new long[1];
+        Thread ping = Thread.ofVirtual().start(() -> {
+            try {
+                for (long i = 0; i < warm; i++) {
+                    a.put(BALL);
+                    b.take();
+                }
+                long t0 = System.nanoTime();
+                for (long i = 0; i < timed; i++) {
+                    long s = System.nanoTime();
+                    a.put(BALL);
+                    b.take();
+                    h.recordValue(System.nanoTime() - s);
+                }
+                elapsed[0] = System.nanoTime() - t0;
+            } catch (Throwable e) {
+                failure[1] = e;
+            }
+        });
+        ping.join(); // publishes elapsed[0] and failure[]
+        pong.join();
+        for (Throwable t : failure) {
+            if (t != null) {
+                throw new IllegalStateException("chan-pingpong thread failed", t);
+            }
+        }
+        return elapsed[0];
+    }
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, ChanPingPongWorkload.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,503 @@
+package io.goloom.bench.compare;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * {@code ./goloom compare}: goloom against stock virtual threads (and platform threads where
+ * that means something), side by side, written up as summary.json, report.md, HdrHistogram
+ * files and PNG charts.
+ *
+ * <h2>How a comparison runs</h2>
+ *
+ * The controller (this class) never measures anything itself. For every workload it starts a
+ * fresh child JVM ({@link RunOne}) per run and system, alternating the systems (goloom,
+ * vthreads, goloom, vthreads, ...) so that a machine getting busier or quieter during the
+ * comparison shifts both sides alike. Every child gets the same heap flags; virtual-thread
+ * children also get {@code jdk.virtualThreadScheduler.parallelism = maxPoolSize = procs}. The
+ * child prints one JSON line (the workload's number) and, for latency workloads, writes its
+ * histogram to an .hlog; the controller takes medians across runs and merges the histograms.
+ *
+ * <h2>Rejected</h2>
+ * <ul>
+ *   <li>Both systems in one JVM: the virtual-thread scheduler's parallelism is a JVM-wide
+ *       property fixed at first use, and JIT profiles, heap state and leftover carrier threads
+ *       from one side would bias the other.
+ *   <li>JMH for these: JMH forks per benchmark too, but reports averages, not merged latency
+ *       histograms, and cannot run one scenario against the goloom runtime and the JDK
+ *       scheduler with per-side JVM flags in one report. The JMH suite ({@code ./goloom bench})
+ *       stays for microbenchmarks.
+ *   <li>All runs of system A, then all of B: drift in machine load (other builds, thermal
+ *       state) then lands on one side only.
+ * </ul>
+ *
+ * Exit codes: 0 when every run succeeded, 1 when some run or an output failed (everything else
+ * is still written), 2 for bad arguments.
+ */
+public final class Compare {
+
+    static final List<String> JVM_EXPORTS = List.of(
+            "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
+            "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang=ALL-UNNAMED");
+    /** Every child JVM's heap: fixed, so the memory workload reads the same kind of heap on both sides. */
+    static final List<String> HEAP = List.of("-Xms1g", "-Xmx4g");
+
+    private static final DateTimeFormatter DIR_NAME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT);
+
+    private final CompareArgs args;
+    private final PrintStream out;
+    private final int cores = Runtime.getRuntime().availableProcessors();
+    private final long t0 = System.nanoTime();
+    private Path dir;
+    private Path runsDir;
+    private Path logsDir;
+    private String jdk;
+    private boolean failed;
+    /** The child JVM running now, for the shutdown hook (Ctrl-C must not leave it running). */
+    private volatile Process child;
+
+    private Compare(CompareArgs args, PrintStream out) {
+        this.args = args;
+        this.out = out;
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv, System.out, System.err));
+    }
+
+    /** Runs compare; returns the exit code (0 ok, 1 some run or output failed, 2 bad arguments). */
+    public static int run(String[] argv, PrintStream out, PrintStream err) {
+        System.setProperty("java.awt.headless", "true"); // before any AWT class: charts only
+        CompareArgs a;
+        try {
+            a = CompareArgs.parse(argv);
+        } catch (BadArgumentException e) {
+            err.println("goloom compare: " + e.getMessage());
+            err.print(CompareArgs.USAGE);
+            return 2;
+        }
+        Compare c = new Compare(a, out);
+        ZonedDateTime now = ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS);
+        try {
+            c.createDirs(now);
+        } catch (IOException e) {
+            err.println("goloom compare: cannot create the output directory: " + e);
+            return 2;
+        }
+        Thread killChild = new Thread(() -> {
+            Process p = c.child;
+            if (p != null) {
+                p.destroyForcibly();
+            }
+        }, "compare-kill-child");
+        Runtime.getRuntime().addShutdownHook(killChild);
+        try {
+            return c.compare(now);
+        } catch (IOException e) {
+            err.println("goloom compare: " + e);
+            return 1;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(killChild);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook runs
+            }
+        }
+    }
+
+    private void createDirs(ZonedDateTime now) throws IOException {
+        if (args.outDir() != null) {
+            dir = Files.createDirectories(args.outDir());
+        } else {
+            Path results = Paths.get("results").toAbsolutePath();
+            String name = DIR_NAME.format(now);
+            Path d = results.resolve(name);
+            for (int i = 2; Files.exists(d); i++) { // two compares in the same second
+                d = results.resolve(name + "-" + i);
+            }
+            dir = Files.createDirectories(d);
+            Path latest = results.resolve("latest");
+            try {
+                Files.deleteIfExists(latest);
+                Files.createSymbolicLink(latest, latest.getParent().relativize(dir));
+            } catch (IOException | UnsupportedOperationException e) {
+                out.println("compare: could not point results/latest at " + dir + ": " + e);
+            }
+        }
+        runsDir = Files.createDirectories(dir.resolve(".runs"));
+        logsDir = Files.createDirectories(dir.resolve("logs"));
+    }
+
+    private int compare(ZonedDateTime now) throws IOException {
+        out.printf(Locale.ROOT, "goloom compare: %d workload(s), %d run(s) per system%s, systems alternating, "
+                        + "a fresh JVM per run%n  output: %s%n", args.workloads().size(), args.runs(),
+                args.quick() ? " (quick)" : "", dir);
+        List<Outcome> outcomes = new ArrayList<>();
+        for (Workload w : args.workloads()) {
+            outcomes.add(runWorkload(w));
+        }
+        writeOutputs(outcomes, now);
+        out.println();
+        out.print(Report.text(outcomes));
+        out.printf(Locale.ROOT, "%nwrote %s (%s)%n", dir, elapsed());
+        return failed ? 1 : 0;
+    }
+
+    private String elapsed() {
+        double s = (System.nanoTime() - t0) / 1e9;
+        return s < 120 ? String.format(Locale.ROOT, "%.1fs", s)
+                : String.format(Locale.ROOT, "%dm%02ds", (long) s / 60, (long) s % 60);
+    }
+
+    private Outcome runWorkload(Workload w) {
+        String why = w.skipReason();
+        if (why != null) {
+            out.printf(Locale.ROOT, "[%7s] %s: skipped: %s%n", elapsed(), w.name(), why);
+            return Outcome.skipped(w, why);
+        }
+        int procs = w.procs(cores);
+        List<Series> series = new ArrayList<>();
+        for (SystemKind s : w.systems()) {
+            series.add(new Series(w, s, procs));
+        }
+        out.printf(Locale.ROOT, "[%7s] %s (%s, procs %d): %d run(s) of %s%n", elapsed(), w.name(), w.metric(),
+                procs, args.runs(), String.join(", ", w.systems().stream().map(SystemKind::id).toList()));
+        for (int k = 1; k <= args.runs(); k++) {
+            for (Series s : series) {
+                runChild(s, k);
+            }
+        }
+        return new Outcome(w, null, series);
+    }
+
+    /** The child JVM's command line for one run. */
+    List<String> childCommand(Workload w, SystemKind system, int procs, Path hlog) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(args.java());
+        cmd.addAll(JVM_EXPORTS);
+        if (system == SystemKind.VTHREADS) {
+            cmd.add("-Djdk.virtualThreadScheduler.parallelism=" + procs);
+            cmd.add("-Djdk.virtualThreadScheduler.maxPoolSize=" + procs);
+        }
+        cmd.addAll(HEAP);
+        cmd.addAll(List.of("-cp", args.classpath(), RunOne.class.getName(),
+                "--workload", w.name(), "--system", system.id(), "--procs", Integer.toString(procs)));
+        if (args.quick()) {
+            cmd.add("--quick");
+        }
+        if (args.testSize()) {
+            cmd.add("--test-size");
+        }
+        cmd.addAll(List.of("--hlog", hlog.toString()));
+        return cmd;
+    }
+
+    private long childTimeoutSeconds() {
+        return switch (args.size()) {
+            case FULL -> 15 * 60;
+            case QUICK -> 3 * 60;
+            case TEST -> 2 * 60;
+        };
+    }
+
+    private void runChild(Series s, int k) {
+        String base = s.workload.name() + "-" + s.system.id() + "-run" + k;
+        Path hlog = runsDir.resolve(base + ".hlog");
+        Path stdout = runsDir.resolve(base + ".out");
+        Path log = logsDir.resolve(base + ".log");
+        long start = System.nanoTime();
+        String problem;
+        try {
+            Process p = new ProcessBuilder(childCommand(s.workload, s.system, s.procs, hlog))
+                    .redirectInput(Redirect.from(nullFile().toFile()))
+                    .redirectOutput(stdout.toFile())
+                    .redirectError(log.toFile())
+                    .start();
+            child = p;
+            try {
+                if (!p.waitFor(childTimeoutSeconds(), TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor();
+                    problem = "timed out after " + childTimeoutSeconds() + "s";
+                } else if (p.exitValue() != 0) {
+                    problem = "exit status " + p.exitValue();
+                } else {
+                    problem = collect(s, stdout, hlog);
+                }
+            } finally {
+                if (p.isAlive()) { // interrupted while waiting
+                    p.destroyForcibly();
+                }
+                child = null;
+            }
+        } catch (IOException e) {
+            problem = e.toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            problem = "interrupted";
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        String line;
+        if (problem == null) {
+            line = String.format(Locale.ROOT, "%s %s", Report.fmt(s.values.getLast()), s.workload.metric());
+        } else {
+            failed = true;
+            s.failures.add("run " + k + ": " + problem);
+            line = "FAILED: " + problem + " (log: " + dir.relativize(log) + ")";
+        }
+        out.printf(Locale.ROOT, "[%7s]   %-15s %-9s run %d/%d  %s  (%.1fs)%n", elapsed(), s.workload.name(),
+                s.system.id(), k, args.runs(), line, secs);
+        if (problem != null) {
+            printTail(log);
+        }
+    }
+
+    private static Path nullFile() {
+        return Paths.get(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+    }
+
+    /** Reads a finished child's result into {@code s}; returns what is wrong with it, or null. */
+    private String collect(Series s, Path stdout, Path hlog) throws IOException {
+        String line = null;
+        for (String l : Files.readAllLines(stdout, StandardCharsets.UTF_8)) {
+            if (l.startsWith("{")) {
+                line = l;
+            }
+        }
+        if (line == null) {
+            return "no result line on stdout";
+        }
+        Map<?, ?> r;
+        try {
+            r = (Map<?, ?>) Json.parse(line);
+        } catch (IllegalArgumentException | ClassCastException e) {
+            return "bad result line: " + line;
+        }
+        if (!s.workload.name().equals(r.get("workload")) || !s.system.id().equals(r.get("system"))
+                || !(r.get("value") instanceof Double v)) {
+            return "unexpected result line: " + line;
+        }
+        if (jdk == null && r.get("jdk") instanceof String j) {
+            jdk = j;
+        }
+        if (s.workload.recordsLatency()) {
+            if (!Files.exists(hlog)) {
+                return "no histogram written";
+            }
+            s.histograms.add(HistogramFiles.readRun(hlog));
+        }
+        s.values.add(v);
+        return null;
+    }
+
+    private void printTail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            for (String l : lines.subList(Math.max(0, lines.size() - 15), lines.size())) {
+                out.println("            | " + l);
+            }
+        } catch (IOException e) {
+            // the failure line already names the log
+        }
+    }
+
+    // ------------------------------------------------------------------------------------
+
+    private void writeOutputs(List<Outcome> outcomes, ZonedDateTime now) throws IOException {
+        List<String> notes = new ArrayList<>();
+        for (Outcome o : outcomes) {
+            for (Series s : o.series()) {
+                Histogram merged = s.ok() ? s.merged() : null;
+                if (merged != null) {
+                    String base = o.workload().name() + "-" + s.system.id();
+                    HistogramFiles.writeHgrm(merged, dir.resolve(base + ".hgrm"));
+                    HistogramFiles.writeHlog(s, dir.resolve(base + ".hlog"));
+                }
+            }
+        }
+        List<String> charts = new ArrayList<>();
+        try {
+            for (Outcome o : outcomes) {
+                if (o.workload().recordsLatency() && o.series().stream().anyMatch(s -> s.ok() && s.merged() != null)) {
+                    String name = o.workload().name() + "-percentiles.png";
+                    Charts.percentiles(o, args.runs(), dir.resolve(name));
+                    charts.add(name);
+                }
+            }
+            if (Charts.ratios(outcomes, dir.resolve("ratios.png"))) {
+                charts.add("ratios.png");
+            } else {
+                notes.add("No ratio chart: no workload ran on both goloom and vthreads.");
+            }
+        } catch (RuntimeException | Error | IOException e) { // e.g. a headless JDK without fonts
+            failed = true;
+            notes.add("Charts failed: " + e);
+            out.println("compare: charts failed: " + e);
+        }
+
+        Summary summary = new Summary(now.toOffsetDateTime().toString(), machine(), args.quick(), command(), rows(outcomes));
+        Files.writeString(dir.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("report.md"), reportMd(outcomes, summary, charts, notes), StandardCharsets.UTF_8);
+        cleanUp();
+    }
+
+    private static List<Summary.Row> rows(List<Outcome> outcomes) {
+        List<Summary.Row> rows = new ArrayList<>();
+        for (Outcome o : outcomes) {
+            for (Series s : o.series()) {
+                if (s.ok()) {
+                    rows.add(s.row());
+                }
+            }
+        }
+        return rows;
+    }
+
+    private Summary.Machine machine() {
+        String os = System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch");
+        return new Summary.Machine(cores, os, jdk != null ? jdk : RunOne.jdk());
+    }
+
+    /** The user's command, as it would be typed to reproduce this run. */
+    String command() {
+        StringBuilder sb = new StringBuilder("./goloom compare");
+        for (String a : args.userArgs()) {
+            sb.append(' ').append(shellQuote(a));
+        }
+        return sb.toString();
+    }
+
+    static String shellQuote(String s) {
+        if (!s.isEmpty() && s.matches("[A-Za-z0-9_./=,:+@%-]+")) {
+            return s;
+        }
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private String reportMd(List<Outcome> outcomes, Summary summary, List<String> charts, List<String> notes) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# goloom compare\n\n");
+        sb.append("- date: ").append(summary.date()).append('\n');
+        sb.append("- command: `").append(summary.command()).append("`\n");
+        sb.append("- machine: ").append(summary.machine().cpus()).append(" cpus");
+        String model = cpuModel();
+        if (model != null) {
+            sb.append(" (").append(model).append(')');
+        }
+        sb.append(", ").append(summary.machine().os()).append('\n');
+        sb.append("- jdk: ").append(summary.machine().jdk()).append('\n');
+        sb.append("- runs: ").append(args.runs()).append(" per workload and system, alternating systems, a fresh JVM each")
+                .append(args.quick() ? "; **--quick: short runs, a smoke test rather than a result**" : "")
+                .append(args.testSize() ? "; **test sizes: the numbers mean nothing**" : "").append('\n');
+        sb.append("- child JVM: `").append(String.join(" ", childTemplate())).append("`\n\n");
+        sb.append("## Results\n\n").append(Report.markdown(outcomes)).append('\n');
+        boolean anyFailure = false;
+        for (Outcome o : outcomes) {
+            for (Series s : o.series()) {
+                for (String f : s.failures) {
+                    if (!anyFailure) {
+                        sb.append("## Failures\n\n");
+                        anyFailure = true;
+                    }
+                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(", ")
+                            .append(f).append('\n');
+                }
+            }
+        }
+        if (anyFailure) {
+            sb.append("\nThe stderr of each failed run is in `logs/<workload>-<system>-run<k>.log` when it printed anything.\n\n");
+        }
+        if (!charts.isEmpty()) {
+            sb.append("## Charts\n\n");
+            for (String c : charts) {
+                sb.append("![").append(c).append("](").append(c).append(")\n\n");
+            }
+        }
+        for (String n : notes) {
+            sb.append(n).append("\n\n");
+        }
+        sb.append("## Workloads\n\n");
+        for (Outcome o : outcomes) {
+            sb.append("- **").append(o.workload().name()).append("** (").append(o.workload().metric()).append("): ")
+                    .append(o.workload().description());
+            if (o.skipReason() != null) {
+                sb.append(" *Skipped: ").append(o.skipReason()).append(".*");
+            }
+            sb.append('\n');
+        }
+        sb.append("\n## Files\n\n")
+                .append("- `summary.json`: medians, min, max per workload and system; latency percentiles in µs\n")
+                .append("- `<workload>-<system>.hgrm`: percentile distribution in µs, all runs merged "
+                        + "(HdrHistogram format; plot with HdrHistogram's plotFiles.html)\n")
+                .append("- `<workload>-<system>.hlog`: the raw histograms, one interval per run, in ns "
+                        + "(HistogramLogWriter format)\n")
+                .append("- `logs/`: stderr of child JVMs that printed anything\n");
+        return sb.toString();
+    }
+
+    private List<String> childTemplate() {
+        List<String> t = new ArrayList<>();
+        t.add("java");
+        t.addAll(JVM_EXPORTS);
+        t.add("[-Djdk.virtualThreadScheduler.parallelism=P -Djdk.virtualThreadScheduler.maxPoolSize=P]");
+        t.addAll(HEAP);
+        t.addAll(List.of("-cp", "bench/target/goloom-bench.jar", RunOne.class.getName(),
+                "--workload", "W", "--system", "S", "--procs", "P"));
+        if (args.quick()) {
+            t.add("--quick");
+        }
+        t.addAll(List.of("--hlog", "FILE"));
+        return t;
+    }
+
+    private static String cpuModel() {
+        Path p = Paths.get("/proc/cpuinfo");
+        if (!Files.isReadable(p)) {
+            return null;
+        }
+        try (Stream<String> lines = Files.lines(p)) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
+                    .findFirst().orElse(null);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
+    }
+
+    /** Removes the per-run scratch files and empty child logs. */
+    private void cleanUp() throws IOException {
+        try (Stream<Path> files = Files.walk(runsDir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        try (Stream<Path> logs = Files.list(logsDir)) {
+            for (Path p : logs.toList()) {
+                if (Files.size(p) == 0) {
+                    Files.delete(p);
+                }
+            }
+        }
+        try (Stream<Path> left = Files.list(logsDir)) {
+            if (left.findAny().isEmpty()) {
+                Files.delete(logsDir);
+            }
+        }
+    }
+}

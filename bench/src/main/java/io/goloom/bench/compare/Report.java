@@ -1,0 +1,186 @@
+package io.goloom.bench.compare;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The results table, as aligned text for the terminal and as Markdown for report.md. */
+final class Report {
+    private Report() {
+    }
+
+    static final String RATIO_LEGEND = "goloom/vthreads = ratio of the medians; 'better' names the system that"
+            + " wins and by how much (ns/op, ms, bytes: lower is better; ops/s: higher is better).";
+
+    /** A number with about three significant digits, thousands separated. */
+    static String fmt(double v) {
+        double a = Math.abs(v);
+        String f = a >= 100 ? "%,.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f";
+        return String.format(Locale.ROOT, f, v);
+    }
+
+    static String fmtRatio(double r) {
+        return String.format(Locale.ROOT, r >= 10 ? "%.1f" : "%.2f", r);
+    }
+
+    /** The systems that appear in any outcome, in enum order. */
+    static List<SystemKind> systems(List<Outcome> outcomes) {
+        List<SystemKind> out = new ArrayList<>();
+        for (SystemKind s : SystemKind.values()) {
+            for (Outcome o : outcomes) {
+                if (o.of(s) != null) {
+                    out.add(s);
+                    break;
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            out.addAll(List.of(SystemKind.GOLOOM, SystemKind.VTHREADS));
+        }
+        return out;
+    }
+
+    private static String cell(Series s) {
+        if (s == null) {
+            return "-";
+        }
+        return s.ok() ? fmt(s.median()) : "failed";
+    }
+
+    private static String latencyCell(Series s) {
+        if (s == null || !s.ok() || s.merged() == null) {
+            return "-";
+        }
+        Summary.Latency l = Summary.Latency.of(s.merged());
+        return fmt(l.p50()) + " / " + fmt(l.p99()) + " / " + fmt(l.p999());
+    }
+
+    /** The terminal table: one line per workload, a latency line under latency workloads. */
+    static String text(List<Outcome> outcomes) {
+        List<SystemKind> systems = systems(outcomes);
+        List<String[]> rows = new ArrayList<>();
+        List<String> header = new ArrayList<>(List.of("workload", "metric", "procs"));
+        for (SystemKind s : systems) {
+            header.add(s.id());
+        }
+        header.addAll(List.of("goloom/vthreads", "better"));
+        rows.add(header.toArray(String[]::new));
+        List<String> tails = new ArrayList<>(); // non-null: a skipped line, printed after the first cell
+        tails.add(null);
+        for (Outcome o : outcomes) {
+            if (o.skipReason() != null) {
+                rows.add(new String[] {o.workload().name()});
+                tails.add("skipped: " + o.skipReason());
+                continue;
+            }
+            List<String> r = new ArrayList<>(List.of(o.workload().name(), o.workload().metric().unit(),
+                    Integer.toString(o.series().getFirst().procs)));
+            for (SystemKind s : systems) {
+                r.add(cell(o.of(s)));
+            }
+            double ratio = o.ratio();
+            r.add(Double.isNaN(ratio) ? "-" : fmtRatio(ratio));
+            r.add(o.better());
+            rows.add(r.toArray(String[]::new));
+            tails.add(null);
+            if (o.workload().recordsLatency()) {
+                List<String> l = new ArrayList<>(List.of("  p50/p99/p99.9", "us", ""));
+                for (SystemKind s : systems) {
+                    l.add(latencyCell(o.of(s)));
+                }
+                rows.add(l.toArray(String[]::new));
+                tails.add(null);
+            }
+        }
+        int cols = header.size();
+        int[] w = new int[cols];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < rows.size(); k++) {
+            String[] r = rows.get(k);
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                boolean right = i >= 2 && i < cols - 1; // numbers right-aligned
+                String c = r[i];
+                String pad = " ".repeat(w[i] - c.length());
+                line.append(right ? pad + c : c + pad).append(i < cols - 1 ? "  " : "");
+            }
+            if (tails.get(k) != null) {
+                line.append(tails.get(k));
+            }
+            sb.append(line.toString().stripTrailing()).append('\n');
+        }
+        sb.append(RATIO_LEGEND).append('\n');
+        sb.append("Latency lines: p50 / p99 / p99.9 in microseconds, every run's histogram merged.\n");
+        return sb.toString();
+    }
+
+    /** The Markdown tables of report.md: medians (with min-max of the runs), then latency percentiles. */
+    static String markdown(List<Outcome> outcomes) {
+        List<SystemKind> systems = systems(outcomes);
+        StringBuilder sb = new StringBuilder();
+        sb.append("| workload | metric | procs |");
+        for (SystemKind s : systems) {
+            sb.append(' ').append(s.id()).append(" |");
+        }
+        sb.append(" goloom/vthreads | better |\n|---|---|---:|");
+        sb.append("---:|".repeat(systems.size()));
+        sb.append("---:|---|\n");
+        for (Outcome o : outcomes) {
+            if (o.skipReason() != null) {
+                sb.append("| ").append(o.workload().name()).append(" | skipped: ").append(md(o.skipReason()))
+                        .append(" |").append(" |".repeat(systems.size() + 3)).append('\n');
+                continue;
+            }
+            sb.append("| ").append(o.workload().name()).append(" | ").append(o.workload().metric().unit())
+                    .append(" | ").append(o.series().getFirst().procs).append(" |");
+            for (SystemKind s : systems) {
+                Series x = o.of(s);
+                sb.append(' ');
+                if (x == null) {
+                    sb.append('-');
+                } else if (!x.ok()) {
+                    sb.append("failed");
+                } else {
+                    sb.append(fmt(x.median())).append(" (").append(fmt(x.min())).append("–").append(fmt(x.max())).append(')');
+                }
+                sb.append(" |");
+            }
+            double r = o.ratio();
+            sb.append(' ').append(Double.isNaN(r) ? "-" : fmtRatio(r)).append(" | ").append(o.better()).append(" |\n");
+        }
+        sb.append("\nMedians of the runs, (min–max) in parentheses. ").append(RATIO_LEGEND).append('\n');
+
+        boolean anyLatency = false;
+        StringBuilder lat = new StringBuilder();
+        lat.append("\n### Latency (µs, all runs merged)\n\n| workload | system | count | p50 | p90 | p99 | p99.9 | max |\n")
+                .append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Outcome o : outcomes) {
+            for (Series s : o.series()) {
+                if (!s.ok() || s.merged() == null) {
+                    continue;
+                }
+                anyLatency = true;
+                Summary.Latency l = Summary.Latency.of(s.merged());
+                lat.append("| ").append(o.workload().name()).append(" | ").append(s.system.id()).append(" | ")
+                        .append(String.format(Locale.ROOT, "%,d", s.merged().getTotalCount())).append(" | ")
+                        .append(fmt(l.p50())).append(" | ").append(fmt(l.p90())).append(" | ")
+                        .append(fmt(l.p99())).append(" | ").append(fmt(l.p999())).append(" | ")
+                        .append(fmt(l.max())).append(" |\n");
+            }
+        }
+        if (anyLatency) {
+            sb.append(lat);
+        }
+        return sb.toString();
+    }
+
+    /** Text safe inside a Markdown table cell. */
+    static String md(String s) {
+        return s.replace("|", "\\|").replace("\n", " ");
+    }
+}

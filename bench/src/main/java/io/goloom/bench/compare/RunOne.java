@@ -1,0 +1,123 @@
+package io.goloom.bench.compare;
+
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogWriter;
+
+/**
+ * The child JVM of {@code compare}: runs one workload once on one system and prints one JSON
+ * line on stdout. The controller ({@link Compare}) starts a fresh JVM running this for every
+ * run, so no run inherits another's JIT state, heap or scheduler.
+ *
+ * <pre>
+ * RunOne --workload W --system goloom|vthreads|platform --procs P [--quick] [--test-size] --hlog FILE
+ * stdout: {"workload":W,"system":S,"procs":P,"metric":"ns/op","value":123.4,"jdk":"25.0.3+9-LTS","latency_count":N}
+ * </pre>
+ *
+ * For a workload that records latency, FILE receives the run's histogram (HistogramLogWriter,
+ * values in nanoseconds). Exit status 0 on success, 1 when the workload failed (stack trace on
+ * stderr), 2 for bad arguments.
+ */
+public final class RunOne {
+    private RunOne() {
+    }
+
+    public static void main(String[] args) {
+        String workload = null;
+        String system = null;
+        int procs = 0;
+        Size size = Size.FULL;
+        String hlog = null;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--workload" -> workload = args[++i];
+                    case "--system" -> system = args[++i];
+                    case "--procs" -> procs = Integer.parseInt(args[++i]);
+                    case "--quick" -> size = size == Size.TEST ? Size.TEST : Size.QUICK;
+                    case "--test-size" -> size = Size.TEST;
+                    case "--hlog" -> hlog = args[++i];
+                    default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+                }
+            }
+            if (workload == null || system == null || procs < 1 || hlog == null) {
+                throw new IllegalArgumentException("need --workload, --system, --procs >= 1 and --hlog");
+            }
+        } catch (RuntimeException e) {
+            System.err.println("RunOne: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Workload w = Workloads.byName(workload);
+        if (w == null) {
+            System.err.println("RunOne: unknown workload " + workload);
+            System.exit(2);
+            return;
+        }
+        int status;
+        try {
+            status = runOne(w, SystemKind.of(system), procs, size, new File(hlog), System.out);
+        } catch (Throwable t) {
+            System.err.println("RunOne: " + workload + " on " + system + " failed:");
+            t.printStackTrace();
+            status = 1;
+        }
+        System.out.flush();
+        System.exit(status); // also ends any thread a failed workload left behind
+    }
+
+    static int runOne(Workload w, SystemKind system, int procs, Size size, File hlog, PrintStream out)
+            throws Exception {
+        if (system == SystemKind.VTHREADS) {
+            Integer parallelism = Integer.getInteger("jdk.virtualThreadScheduler.parallelism");
+            if (parallelism == null || parallelism != procs) {
+                throw new IllegalStateException("-Djdk.virtualThreadScheduler.parallelism=" + procs
+                        + " must be on the command line (found " + parallelism + ")");
+            }
+        }
+        LatencyRecorder recorder = new LatencyRecorder();
+        long startMs = System.currentTimeMillis();
+        double value = w.run(system, procs, size, recorder);
+        long endMs = System.currentTimeMillis();
+        if (!Double.isFinite(value)) {
+            throw new IllegalStateException(w.name() + " on " + system + " returned " + value);
+        }
+        long count = 0;
+        if (w.recordsLatency()) {
+            Histogram h = recorder.merged();
+            h.setStartTimeStamp(startMs);
+            h.setEndTimeStamp(endMs);
+            count = h.getTotalCount();
+            writeHlog(hlog, h);
+        }
+        out.println("{\"workload\":" + Json.str(w.name())
+                + ",\"system\":" + Json.str(system.id())
+                + ",\"procs\":" + procs
+                + ",\"metric\":" + Json.str(w.metric().unit())
+                + ",\"value\":" + Json.num(value)
+                + ",\"jdk\":" + Json.str(jdk())
+                + ",\"latency_count\":" + count + "}");
+        return 0;
+    }
+
+    /** This JVM's version and vendor, as summary.json's machine.jdk. */
+    static String jdk() {
+        return System.getProperty("java.runtime.version", "?") + " (" + System.getProperty("java.vendor", "?") + ")";
+    }
+
+    private static void writeHlog(File file, Histogram h) throws IOException {
+        try (PrintStream ps = new PrintStream(new FileOutputStream(file), false, "UTF-8")) {
+            HistogramLogWriter w = new HistogramLogWriter(ps);
+            w.outputComment("values in nanoseconds");
+            w.outputLogFormatVersion();
+            w.outputStartTime(h.getStartTimeStamp());
+            w.setBaseTime(h.getStartTimeStamp());
+            w.outputBaseTime(h.getStartTimeStamp());
+            w.outputLegend();
+            w.outputIntervalHistogram(h);
+        }
+    }
+}

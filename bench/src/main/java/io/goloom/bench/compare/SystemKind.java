@@ -1,0 +1,37 @@
+package io.goloom.bench.compare;
+
+/** What runs the tasks of a workload. The names are the ones summary.json and the file names use. */
+public enum SystemKind {
+    /** goloom goroutines: {@code GoRuntime.create(procs)}. */
+    GOLOOM("goloom"),
+    /** Stock JDK virtual threads, scheduler parallelism = procs (set on the child JVM's command line). */
+    VTHREADS("vthreads"),
+    /** Plain platform threads; procs does not apply (the OS schedules them on every core). */
+    PLATFORM("platform");
+
+    private final String id;
+
+    SystemKind(String id) {
+        this.id = id;
+    }
+
+    /** The lower-case name used in summary.json, file names and on the command line. */
+    public String id() {
+        return id;
+    }
+
+    /** The system called {@code id}. @throws IllegalArgumentException for an unknown name */
+    public static SystemKind of(String id) {
+        for (SystemKind s : values()) {
+            if (s.id.equals(id)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown system '" + id + "' (known: goloom, vthreads, platform)");
+    }
+
+    @Override
+    public String toString() {
+        return id;
+    }
+}

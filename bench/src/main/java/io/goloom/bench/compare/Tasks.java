@@ -1,0 +1,52 @@
+package io.goloom.bench.compare;
+
+import io.goloom.scheduler.GoRuntime;
+import java.util.concurrent.Callable;
+
+/** Small helpers the workloads share: run a body as a goloom main goroutine, or in a virtual thread. */
+final class Tasks {
+    private Tasks() {
+    }
+
+    /** Runs {@code main} as the main goroutine of a fresh runtime with {@code procs} Ps, closes the runtime, returns main's result. */
+    static <T> T goloomMain(int procs, Callable<T> main) throws Exception {
+        try (GoRuntime rt = GoRuntime.create(procs)) {
+            Object[] result = new Object[1];
+            rt.run(() -> {
+                try {
+                    result[0] = main.call();
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            @SuppressWarnings("unchecked")
+            T t = (T) result[0]; // published by run()'s latch
+            return t;
+        }
+    }
+
+    /** Runs {@code main} in a new virtual thread, waits for it, returns its result or rethrows what it threw. */
+    static <T> T virtualMain(Callable<T> main) throws Exception {
+        Object[] result = new Object[1];
+        Throwable[] failure = new Throwable[1];
+        Thread t = Thread.ofVirtual().start(() -> {
+            try {
+                result[0] = main.call();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        t.join(); // publishes result[0] and failure[0]
+        if (failure[0] instanceof Exception e) {
+            throw e;
+        }
+        if (failure[0] instanceof Error e) {
+            throw e;
+        }
+        @SuppressWarnings("unchecked")
+        T r = (T) result[0];
+        return r;
+    }
+}

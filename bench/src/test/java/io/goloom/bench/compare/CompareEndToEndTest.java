@@ -1,0 +1,154 @@
+package io.goloom.bench.compare;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.EncodableHistogram;
+import org.HdrHistogram.HistogramLogReader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code compare --quick --runs 1} on yield plus the latency workloads, at the test size, with
+ * child JVMs started from the test class path; then every output file is checked for existence
+ * and form. Nothing about the numbers themselves is asserted.
+ */
+class CompareEndToEndTest {
+
+    private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    private static final List<String> ONLY = List.of("yield", "chan-pingpong", "sleep-lateness", "park-unpark");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    @Timeout(600)
+    void quickRunWritesEveryOutput() throws Exception {
+        Path dir = tmp.resolve("out");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+        int code = Compare.run(new String[] {"--quick", "--only", String.join(",", ONLY), "--runs", "1",
+                "--out", dir.toString(), "--java", java, "--jar", System.getProperty("java.class.path"), "--test-size"},
+                new PrintStream(outBytes, true, StandardCharsets.UTF_8), new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+        String console = outBytes.toString(StandardCharsets.UTF_8);
+        String diag = "stdout:\n" + console + "\nstderr:\n" + errBytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, diag);
+        assertTrue(console.contains("yield") && console.contains("run 1/1"), diag);
+        assertTrue(console.contains("goloom/vthreads"), "table printed\n" + diag);
+
+        // summary.json: schema 1, one row per (workload, system) that ran, none for skipped ones
+        List<Map<String, Object>> rows = SummaryJsonTest.checkSchema(
+                MiniJson.parse(Files.readString(dir.resolve("summary.json"), StandardCharsets.UTF_8)));
+        Map<?, ?> top = (Map<?, ?>) MiniJson.parse(Files.readString(dir.resolve("summary.json")));
+        assertEquals(Boolean.TRUE, top.get("quick"));
+        assertTrue(((String) top.get("command")).contains("--only " + String.join(",", ONLY)), diag);
+        String report = Files.readString(dir.resolve("report.md"), StandardCharsets.UTF_8);
+        assertTrue(report.contains("| workload | metric | procs |"), report);
+        assertTrue(report.contains((String) top.get("command")), "report.md has the command");
+        assertTrue(report.contains("- date: " + top.get("date")), "report.md has the date");
+
+        List<String> latencyWorkloads = new ArrayList<>();
+        for (String name : ONLY) {
+            Workload w = Workloads.byName(name);
+            List<Map<String, Object>> mine = rows.stream().filter(r -> name.equals(r.get("workload"))).toList();
+            if (w.skipReason() != null) {
+                assertTrue(mine.isEmpty(), name + " is skipped");
+                assertTrue(report.contains("| " + name + " | skipped: " + w.skipReason()), report);
+                assertTrue(console.contains(name + ": skipped: " + w.skipReason()), console);
+                continue;
+            }
+            assertEquals(w.systems().stream().map(SystemKind::id).toList(),
+                    mine.stream().map(r -> r.get("system")).toList(), name + " rows, in system order");
+            for (Map<String, Object> r : mine) {
+                assertEquals(w.metric().unit(), r.get("metric"));
+                assertEquals(w.procs(Runtime.getRuntime().availableProcessors()), SummaryJsonTest.integer(r.get("procs")));
+                assertEquals(1, SummaryJsonTest.integer(r.get("runs")));
+                assertEquals(w.recordsLatency(), r.containsKey("p99"), name);
+            }
+            assertTrue(report.contains("| " + name + " | " + w.metric().unit() + " |"), report);
+            for (SystemKind s : w.systems()) {
+                Path hgrm = dir.resolve(name + "-" + s.id() + ".hgrm");
+                Path hlog = dir.resolve(name + "-" + s.id() + ".hlog");
+                assertEquals(w.recordsLatency(), Files.exists(hgrm), hgrm.toString());
+                assertEquals(w.recordsLatency(), Files.exists(hlog), hlog.toString());
+                if (w.recordsLatency()) {
+                    checkHgrm(hgrm);
+                    checkHlog(hlog, 1);
+                }
+            }
+            if (w.recordsLatency()) {
+                latencyWorkloads.add(name);
+                checkPng(dir.resolve(name + "-percentiles.png"));
+            }
+        }
+        assertFalse(latencyWorkloads.isEmpty(), "park-unpark records latency and has no missing feature");
+        checkPng(dir.resolve("ratios.png"));
+        assertTrue(report.contains("![ratios.png](ratios.png)"), report);
+        assertFalse(Files.exists(dir.resolve(".runs")), "scratch files removed");
+    }
+
+    /** HdrHistogram's percentile distribution: the header, rows of four numbers, the summary footer. */
+    private static void checkHgrm(Path hgrm) throws Exception {
+        List<String> lines = Files.readAllLines(hgrm);
+        assertTrue(lines.getFirst().strip().matches("Value\\s+Percentile\\s+TotalCount\\s+1/\\(1-Percentile\\)"),
+                hgrm + ": " + lines.getFirst());
+        int rows = 0;
+        double lastPercentile = -1;
+        for (String l : lines.subList(1, lines.size())) {
+            if (l.isBlank() || l.startsWith("#")) {
+                continue;
+            }
+            String[] f = l.strip().split("\\s+");
+            assertTrue(f.length == 4 || (f.length == 3 && Double.parseDouble(f[1]) == 1.0), hgrm + ": " + l);
+            Double.parseDouble(f[0]);
+            double p = Double.parseDouble(f[1]);
+            assertTrue(p >= lastPercentile && p <= 1.0, hgrm + ": " + l);
+            lastPercentile = p;
+            Long.parseLong(f[2]);
+            rows++;
+        }
+        assertTrue(rows > 2, hgrm + " has percentile rows");
+        String all = String.join("\n", lines);
+        assertTrue(all.contains("#[Mean    =") && all.contains("#[Max     ="), hgrm + " has the footer");
+    }
+
+    /** The raw log reads back with HistogramLogReader: one interval per run, each with counts. */
+    private static void checkHlog(Path hlog, int runs) throws Exception {
+        List<String> lines = Files.readAllLines(hlog);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("#[Histogram log format version")), hlog.toString());
+        int n = 0;
+        try (HistogramLogReader r = new HistogramLogReader(hlog.toFile())) {
+            EncodableHistogram h;
+            while ((h = r.nextIntervalHistogram()) != null) {
+                assertNotNull(h.getTag());
+                assertTrue(((org.HdrHistogram.Histogram) h).getTotalCount() > 0);
+                n++;
+            }
+        }
+        assertEquals(runs, n, hlog + " intervals");
+    }
+
+    private static void checkPng(Path png) throws Exception {
+        assertTrue(Files.exists(png), png.toString());
+        try (InputStream in = Files.newInputStream(png)) {
+            byte[] head = in.readNBytes(PNG_MAGIC.length);
+            assertArrayEquals(PNG_MAGIC, head, png + " starts with the PNG signature: " + Arrays.toString(head));
+        }
+        assertTrue(Files.size(png) > 1000, png + " is not empty");
+    }
+}

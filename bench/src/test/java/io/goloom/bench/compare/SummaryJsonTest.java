@@ -1,0 +1,141 @@
+package io.goloom.bench.compare;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** summary.json: written from synthetic results, parsed back with an independent parser, every field checked. */
+class SummaryJsonTest {
+
+    static final Set<String> TOP = Set.of("schema", "date", "machine", "quick", "command", "results");
+    static final Set<String> MACHINE = Set.of("cpus", "os", "jdk");
+    static final Set<String> ROW = Set.of("workload", "system", "metric", "median", "min", "max", "runs", "procs");
+    static final Set<String> LATENCY = Set.of("p50", "p90", "p99", "p999", "max_latency");
+    static final Set<String> SYSTEMS = Set.of("goloom", "vthreads", "platform");
+    static final Set<String> METRICS = Set.of("ns/op", "ops/s", "ms", "bytes");
+
+    /** Checks a parsed summary.json against schema 1; returns its results. Used by the end-to-end test too. */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> checkSchema(Object parsed) {
+        Map<String, Object> top = assertInstanceOf(Map.class, parsed);
+        assertEquals(TOP, top.keySet());
+        assertEquals(new BigDecimal(1), top.get("schema"));
+        OffsetDateTime.parse(assertInstanceOf(String.class, top.get("date"))); // ISO-8601 with offset
+        Map<String, Object> machine = assertInstanceOf(Map.class, top.get("machine"));
+        assertEquals(MACHINE, machine.keySet());
+        assertTrue(integer(machine.get("cpus")) >= 1);
+        assertInstanceOf(String.class, machine.get("os"));
+        assertInstanceOf(String.class, machine.get("jdk"));
+        assertInstanceOf(Boolean.class, top.get("quick"));
+        assertTrue(assertInstanceOf(String.class, top.get("command")).startsWith("./goloom compare"));
+        List<Object> results = assertInstanceOf(List.class, top.get("results"));
+        for (Object o : results) {
+            Map<String, Object> r = assertInstanceOf(Map.class, o);
+            boolean latency = r.containsKey("p50");
+            assertEquals(latency ? union(ROW, LATENCY) : ROW, r.keySet(), () -> "fields of " + r);
+            assertInstanceOf(String.class, r.get("workload"));
+            assertTrue(SYSTEMS.contains(r.get("system")), () -> "system of " + r);
+            assertTrue(METRICS.contains(r.get("metric")), () -> "metric of " + r);
+            for (String k : List.of("median", "min", "max")) {
+                assertInstanceOf(BigDecimal.class, r.get(k), k);
+            }
+            BigDecimal min = (BigDecimal) r.get("min");
+            BigDecimal max = (BigDecimal) r.get("max");
+            BigDecimal median = (BigDecimal) r.get("median");
+            assertTrue(min.compareTo(median) <= 0 && median.compareTo(max) <= 0, () -> "min <= median <= max in " + r);
+            assertTrue(integer(r.get("runs")) >= 1);
+            assertTrue(integer(r.get("procs")) >= 1);
+            if (latency) {
+                BigDecimal prev = BigDecimal.ZERO;
+                for (String k : List.of("p50", "p90", "p99", "p999", "max_latency")) {
+                    BigDecimal v = assertInstanceOf(BigDecimal.class, r.get(k), k);
+                    assertTrue(v.compareTo(prev) >= 0, () -> k + " is not below the previous percentile in " + r);
+                    prev = v;
+                }
+            }
+        }
+        return (List<Map<String, Object>>) (List<?>) results;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        java.util.HashSet<String> u = new java.util.HashSet<>(a);
+        u.addAll(b);
+        return u;
+    }
+
+    static int integer(Object o) {
+        BigDecimal d = assertInstanceOf(BigDecimal.class, o);
+        return d.intValueExact(); // throws unless a whole number
+    }
+
+    @Test
+    void writesSchemaOneAndReadsBack() {
+        String command = "./goloom compare --out 'dir with \"quotes\"\\back\tslash\nnewline\u0001'";
+        Summary s = new Summary("2026-01-02T03:04:05+01:00", new Summary.Machine(2, "Linux 6.1 amd64", "25.0.3+9-LTS (Eclipse Adoptium)"),
+                true, command, List.of(
+                        new Summary.Row("yield", "goloom", "ns/op", 135.25, 130, 140.5, 3, 1, null),
+                        new Summary.Row("yield", "vthreads", "ns/op", 430, 420, 455, 3, 1, null),
+                        new Summary.Row("park-unpark", "platform", "ns/op", 6431.29, 6000, 7000, 3, 2,
+                                new Summary.Latency(3.897, 5.523, 10.407, 38.687, 35782.7)),
+                        new Summary.Row("memory", "goloom", "bytes", -12.5, -20, 1e6, 5, 2, null)));
+        String json = s.toJson();
+        Object parsed = MiniJson.parse(json);
+        List<Map<String, Object>> rows = checkSchema(parsed);
+
+        Map<?, ?> top = (Map<?, ?>) parsed;
+        assertEquals(command, top.get("command"), "strings survive escaping");
+        assertEquals("2026-01-02T03:04:05+01:00", top.get("date"));
+        assertEquals(Boolean.TRUE, top.get("quick"));
+        assertEquals(4, rows.size());
+        Map<String, Object> pu = rows.get(2);
+        assertEquals("park-unpark", pu.get("workload"));
+        assertEquals("platform", pu.get("system"));
+        assertEquals(new BigDecimal("6431.29"), pu.get("median"));
+        assertEquals(2, integer(pu.get("procs")));
+        assertEquals(new BigDecimal("38.687"), pu.get("p999"));
+        assertEquals(new BigDecimal("35782.7"), pu.get("max_latency"));
+        assertEquals(new BigDecimal("1000000"), rows.get(3).get("max"), "no exponent notation");
+        assertEquals(new BigDecimal("-12.5"), rows.get(3).get("median"));
+    }
+
+    @Test
+    void emptyResultsAreStillValid() {
+        Summary s = new Summary(OffsetDateTime.now().toString(), new Summary.Machine(1, "os", "jdk"), false,
+                "./goloom compare", List.of());
+        assertEquals(List.of(), checkSchema(MiniJson.parse(s.toJson())));
+    }
+
+    @Test
+    void numbersAndStrings() {
+        assertEquals("0", Json.num(0));
+        assertEquals("135.25", Json.num(135.25));
+        assertEquals("1000000", Json.num(1e6));
+        assertEquals("0.000123457", Json.num(0.0001234567));
+        assertEquals("123457", Json.num(123456.7));
+        assertThrows(IllegalArgumentException.class, () -> Json.num(Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> Json.num(Double.POSITIVE_INFINITY));
+        String nasty = "a\"b\\c\n\r\t\b\f\u0000\u001f\u2028é";
+        assertEquals(nasty, MiniJson.parse(Json.str(nasty)));
+        assertEquals(nasty, Json.parse(Json.str(nasty)));
+    }
+
+    @Test
+    void childResultLineParser() {
+        Map<?, ?> m = (Map<?, ?>) Json.parse("{\"workload\":\"yield\",\"value\":1.5e2,\"ok\":true,\"n\":null,\"a\":[1,-2]}");
+        assertEquals("yield", m.get("workload"));
+        assertEquals(150.0, m.get("value"));
+        assertEquals(Boolean.TRUE, m.get("ok"));
+        assertEquals(List.of(1.0, -2.0), m.get("a"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":1,}"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":1} x"));
+        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":1,\"a\":2}"));
+    }
+}
