@@ -72,8 +72,8 @@ public class RunQueueLincheckTest {
     @Test
     void modelChecking() {
         new ModelCheckingOptions()
-                .iterations(30 * Integer.getInteger("goloom.stress", 1))
-                .invocationsPerIteration(300)
+                .iterations(12 * Integer.getInteger("goloom.stress", 1))
+                .invocationsPerIteration(250)
                 .threads(3)
                 .actorsPerThread(3)
                 .check(RunQueueLincheckTest.class);
@@ -82,8 +82,8 @@ public class RunQueueLincheckTest {
     @Test
     void stress() {
         new StressOptions()
-                .iterations(30 * Integer.getInteger("goloom.stress", 1))
-                .invocationsPerIteration(500)
+                .iterations(12 * Integer.getInteger("goloom.stress", 1))
+                .invocationsPerIteration(400)
                 .threads(3)
                 .actorsPerThread(3)
                 .check(RunQueueLincheckTest.class);

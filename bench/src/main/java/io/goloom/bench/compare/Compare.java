@@ -197,6 +197,7 @@ public final class Compare {
             cmd.add("-Djdk.virtualThreadScheduler.maxPoolSize=" + procs);
         }
         cmd.addAll(HEAP);
+        cmd.addAll(w.jvmArgs(system));
         cmd.addAll(List.of("-cp", args.classpath(), RunOne.class.getName(),
                 "--workload", w.name(), "--system", system.id(), "--procs", Integer.toString(procs)));
         if (args.quick()) {

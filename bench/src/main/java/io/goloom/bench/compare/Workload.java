@@ -37,6 +37,11 @@ public interface Workload {
         return null;
     }
 
+    /** Extra JVM arguments for this workload's child JVM on {@code system} (e.g. a -javaagent). */
+    default List<String> jvmArgs(SystemKind system) {
+        return List.of();
+    }
+
     /** What is measured, for report.md: the operation, the counts, the warm-up, the systems left out and why. */
     String description();
 

@@ -15,7 +15,8 @@ public final class Workloads {
             new SpawnWorkload(),
             new SleepLatenessWorkload(),
             new ParkUnparkWorkload(),
-            new MemoryWorkload());
+            new MemoryWorkload(),
+            new FairnessWorkload());
 
     /** The workload called {@code name}, or null. */
     public static Workload byName(String name) {

@@ -1,0 +1,177 @@
+package io.goloom.bench.compare;
+
+import com.example.fairness.Hog;
+import io.goloom.scheduler.Go;
+import io.goloom.scheduler.GoRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * {@code fairness}: four CPU-bound tasks and one ticker on two processors. The ticker wants to
+ * wake every 10 ms; its lateness histogram shows whether CPU-bound code can hold a processor
+ * hostage. On goloom the hogs are plain loops ({@link Hog}) that call nothing: the preemption
+ * agent instruments their back-edges and sysmon's requests make them yield. On stock virtual
+ * threads the same loops run uninstrumented (the ForkJoinPool never preempts).
+ */
+final class FairnessWorkload implements Workload {
+
+    static final int HOGS = 4;
+    static final long PERIOD_NS = 10_000_000L;
+    static final String AGENT_ARGS = "include=com.example.fairness.";
+
+    @Override
+    public String name() {
+        return "fairness";
+    }
+
+    @Override
+    public Metric metric() {
+        return Metric.MS;
+    }
+
+    @Override
+    public boolean recordsLatency() {
+        return true;
+    }
+
+    @Override
+    public List<SystemKind> systems() {
+        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS);
+    }
+
+    @Override
+    public int procs(int cores) {
+        return 2;
+    }
+
+    @Override
+    public String skipReason() {
+        return agentJar() == null ? "needs the agent jar (agent/target/goloom-agent-*.jar: run ./goloom build)" : null;
+    }
+
+    @Override
+    public List<String> jvmArgs(SystemKind system) {
+        Path jar = agentJar();
+        return system == SystemKind.GOLOOM && jar != null ? List.of("-javaagent:" + jar + "=" + AGENT_ARGS) : List.of();
+    }
+
+    /** The agent jar: -Dgoloom.agent.jar, else agent/target next to the bench module. */
+    static Path agentJar() {
+        String prop = System.getProperty("goloom.agent.jar");
+        if (prop != null) {
+            return Files.isRegularFile(Path.of(prop)) ? Path.of(prop).toAbsolutePath() : null;
+        }
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(entry).toAbsolutePath();
+            // .../bench/target/goloom-bench.jar or .../bench/target/classes
+            Path benchTarget = p.getParent();
+            if (benchTarget == null || benchTarget.getParent() == null) {
+                continue;
+            }
+            Path agentTarget = benchTarget.getParent().resolveSibling("agent").resolve("target");
+            if (Files.isDirectory(agentTarget)) {
+                try (Stream<Path> s = Files.list(agentTarget)) {
+                    Path jar = s.filter(f -> f.getFileName().toString().matches("goloom-agent-.*\\.jar")
+                            && !f.getFileName().toString().contains("sources")).findFirst().orElse(null);
+                    if (jar != null) {
+                        return jar;
+                    }
+                } catch (java.io.IOException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public String description() {
+        return "GOMAXPROCS 2 / parallelism 2. Four CPU-bound tasks spin in a plain loop (no goloom call, "
+                + "nothing that blocks) for 5 s (quick: 2 s) while a fifth task sleeps to its next 10 ms "
+                + "tick in a loop and records, for every wake-up, how late it woke past the tick "
+                + "(`Go.sleep` / `Thread.sleep`; missed ticks are skipped, not replayed). ms = mean "
+                + "lateness; the histogram holds every wake-up. goloom runs the hogs' package under the "
+                + "preemption agent (`-javaagent:goloom-agent.jar=" + AGENT_ARGS + "`), so their loop "
+                + "back-edges carry yield points that sysmon's requests (10 ms without progress, or a "
+                + "timer overdue by 1 ms) trigger; virtual threads run the same loops uninstrumented. "
+                + "A goloom run fails if any hog made no progress. Platform threads: not run (the OS "
+                + "time-slices them; there is nothing to compare).";
+    }
+
+    @Override
+    public double run(SystemKind system, int procs, Size size, LatencyRecorder recorder) throws Exception {
+        long runNanos = size.pick(5_000, 2_000, 300) * 1_000_000L; // ms
+        AtomicLongArray progress = new AtomicLongArray(HOGS);
+        Histogram h = recorder.newWriter();
+        long[] sum = new long[2]; // total lateness, ticks
+        CountDownLatch done = new CountDownLatch(HOGS + 1);
+        long start = System.nanoTime();
+        long end = start + runNanos;
+        Runnable ticker = () -> {
+            long next = start + PERIOD_NS;
+            while (next < end) {
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    if (system == SystemKind.GOLOOM) {
+                        Go.sleep(Duration.ofNanos(wait));
+                    } else {
+                        try {
+                            Thread.sleep(Duration.ofNanos(wait));
+                        } catch (InterruptedException e) {
+                            throw new RuntimeException(e);
+                        }
+                    }
+                }
+                long now = System.nanoTime();
+                long late = Math.max(0, now - next);
+                h.recordValue(late);
+                sum[0] += late;
+                sum[1]++;
+                next += PERIOD_NS;
+                if (next - now <= 0) {
+                    next += ((now - next) / PERIOD_NS + 1) * PERIOD_NS; // skip missed ticks
+                }
+            }
+            done.countDown();
+        };
+        if (system == SystemKind.GOLOOM) {
+            try (GoRuntime rt = GoRuntime.create(procs)) {
+                startAll(rt::go, ticker, progress, end, done);
+                done.await();
+            }
+        } else if (system == SystemKind.VTHREADS) {
+            startAll(r -> Thread.ofVirtual().start(r), ticker, progress, end, done);
+            done.await();
+        } else {
+            throw new IllegalArgumentException("fairness does not run on " + system);
+        }
+        // goloom with the agent promises every hog progresses inside the window; stock virtual
+        // threads (and goloom without the agent, as in the in-process tests) promise nothing.
+        if (system == SystemKind.GOLOOM && io.goloom.core.AgentHook.present()) {
+            for (int i = 0; i < HOGS; i++) {
+                if (progress.get(i) == 0) {
+                    throw new IllegalStateException("fairness: hog " + i + " made no progress on goloom");
+                }
+            }
+        }
+        return sum[1] == 0 ? 0 : sum[0] / (double) sum[1] / 1e6;
+    }
+
+    private static void startAll(java.util.function.Consumer<Runnable> start, Runnable ticker,
+                                 AtomicLongArray progress, long end, CountDownLatch done) {
+        for (int i = 0; i < HOGS; i++) {
+            int me = i;
+            start.accept(() -> {
+                progress.set(me, Hog.spinUntil(end));
+                done.countDown();
+            });
+        }
+        start.accept(ticker);
+    }
+}
