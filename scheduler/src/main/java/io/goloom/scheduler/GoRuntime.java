@@ -30,6 +30,9 @@ import java.util.function.BiConsumer;
 public final class GoRuntime implements AutoCloseable {
 
     private static final AtomicInteger RUNTIME_SEQ = new AtomicInteger();
+    static {
+        io.goloom.core.AgentHook.registerHandler(Scheduler::agentYieldPoint);
+    }
     private static volatile GoRuntime defaultRuntime;
 
     final Scheduler sched;
@@ -46,6 +49,7 @@ public final class GoRuntime implements AutoCloseable {
             };
         }
         this.sched = new Scheduler(name, b.procs, b.runqCapacity, b.maxThreads, handler);
+        sched.deadlockDetection = b.deadlockDetection;
         sched.runtime = this;
     }
 
@@ -104,6 +108,8 @@ public final class GoRuntime implements AutoCloseable {
      * goroutine would block its carrier.
      *
      * @throws IllegalStateException when called from a goroutine
+     * @throws DeadlockException     when every goroutine is asleep and nothing can wake one (the
+     *                               message is the report; see {@link Builder#deadlockDetection})
      * @throws InterruptedException  if the waiting thread is interrupted (main keeps running)
      */
     public void run(Runnable main) throws InterruptedException {
@@ -112,19 +118,26 @@ public final class GoRuntime implements AutoCloseable {
             throw new IllegalStateException("GoRuntime.run must be called from a plain thread, not from goroutine "
                     + G.current().id + "; use Go.go and a channel or WaitGroup inside goroutines");
         }
-        CountDownLatch done = new CountDownLatch(1);
-        Throwable[] failure = new Throwable[1];
-        sched.newproc(() -> {
-            try {
-                main.run();
-            } catch (Throwable t) {
-                failure[0] = t;
-            } finally {
-                done.countDown(); // publishes failure[0]
-            }
-        }, "main");
-        done.await();
-        Throwable t = failure[0];
+        Deadlock.MainWait w = new Deadlock.MainWait();
+        sched.deadlock.mainWaits.add(w);
+        try {
+            w.g = sched.newproc(() -> {
+                try {
+                    main.run();
+                } catch (Throwable t) {
+                    w.failure = t;
+                } finally {
+                    w.done.countDown(); // publishes w.failure
+                }
+            }, "main");
+            w.done.await();
+        } finally {
+            sched.deadlock.mainWaits.remove(w);
+        }
+        if (w.deadlock != null && w.g.status() == G.WAITING) {
+            throw new DeadlockException(w.deadlock);
+        }
+        Throwable t = w.failure;
         if (t instanceof RuntimeException re) {
             throw re;
         }
@@ -247,6 +260,7 @@ public final class GoRuntime implements AutoCloseable {
         private boolean exitOnPanic;
         private int runqCapacity = RunQueue.DEFAULT_CAPACITY;
         private int maxThreads = 10_000;
+        private boolean deadlockDetection = true;
 
         private Builder() {
         }
@@ -291,6 +305,18 @@ public final class GoRuntime implements AutoCloseable {
                 throw new IllegalArgumentException("maxThreads must be at least 1, got " + max);
             }
             this.maxThreads = max;
+            return this;
+        }
+
+        /**
+         * Go's "all goroutines are asleep - deadlock!": while {@link GoRuntime#run} waits and
+         * every goroutine sleeps with nothing left to wake one (no timer, no poller waiter, no
+         * blocking call, no virtual thread), run throws {@link DeadlockException} with the report.
+         * Default true. Turn it off when plain JVM threads feed goroutines (through channels or
+         * unpark) while main waits: goloom cannot see what a plain thread will do later.
+         */
+        public Builder deadlockDetection(boolean on) {
+            this.deadlockDetection = on;
             return this;
         }
 

@@ -1291,6 +1291,22 @@ final class Scheduler implements Sched {
         return npidle;
     }
 
+    /** Whether deadlock detection is on for this runtime (GoRuntime.Builder). Immutable after build. */
+    boolean deadlockDetection = true;
+    final Deadlock deadlock = new Deadlock(this);
+
+    long earliestTimerHint() {
+        return earliestTimer();
+    }
+
+    /**
+     * Wake-up sources the deadlock check cannot see through Ps, Ms and timers: goroutines
+     * waiting on the network poller, virtual threads on our carriers. Extended as they land.
+     */
+    boolean otherWakeSources() {
+        return false;
+    }
+
     int nmidle() {
         synchronized (lock) {
             return nmidle;

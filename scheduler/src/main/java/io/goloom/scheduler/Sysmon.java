@@ -76,6 +76,9 @@ final class Sysmon extends Thread {
     }
 
     private void deepSleep() {
+        if (sched.deadlockDetection) {
+            sched.deadlock.check(); // everything is idle: is anything left that can wake a goroutine?
+        }
         sleeping = true; // volatile store, then the volatile read of npidle: see the class comment
         while (sleeping && sched.npidle() == sched.gomaxprocs && !sched.stopping) {
             LockSupport.park(this);

@@ -1,0 +1,98 @@
+package io.goloom.scheduler;
+
+import io.goloom.core.G;
+import io.goloom.timers.TimerQueue;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Go's checkdead for goloom: while a {@link GoRuntime#run} waits for its main goroutine, sysmon
+ * asks, each time the runtime goes fully idle, whether anything can still wake a goroutine.
+ *
+ * <p>Dead means all of: every P idle; no goroutine RUNNABLE or RUNNING (all WAITING); no M in
+ * goroutine code, a blocking call or the runtime (a goroutine blocked in a JDK call may return);
+ * no pending timer (a sleeper will wake); no goroutine waiting on the network poller; no live
+ * virtual thread on this runtime's carriers; the global queue empty. The check is repeated
+ * after the goroutine snapshot so a wake-up racing with it is seen.
+ *
+ * <p>What goloom cannot see: a plain JVM thread that holds a channel or a G and will use it
+ * later. A program that feeds its goroutines from plain threads while main waits should build
+ * the runtime with {@code deadlockDetection(false)}.
+ */
+final class Deadlock {
+
+    /** One {@link GoRuntime#run} in progress. */
+    static final class MainWait {
+        final CountDownLatch done = new CountDownLatch(1);
+        volatile G g;
+        /** Set before done is counted down: the main goroutine's exception. */
+        Throwable failure;
+        /** Set before done is counted down: the deadlock report. */
+        volatile String deadlock;
+    }
+
+    final Set<MainWait> mainWaits = ConcurrentHashMap.newKeySet();
+    private final Scheduler sched;
+
+    Deadlock(Scheduler sched) {
+        this.sched = sched;
+    }
+
+    /** Called by sysmon when it finds every P idle, before it sleeps. */
+    void check() {
+        if (mainWaits.isEmpty() || !quiet()) {
+            return;
+        }
+        List<G> gs = sched.allgs.snapshot();
+        if (gs.isEmpty()) {
+            return;
+        }
+        for (G g : gs) {
+            if (g.status() != G.WAITING) {
+                return;
+            }
+        }
+        if (!quiet()) {
+            return; // something moved while we looked
+        }
+        StringBuilder sb = new StringBuilder("all goroutines are asleep - deadlock!\n");
+        long now = sched.coarseNanos;
+        for (G g : gs) {
+            GoroutineInfo gi = GoRuntime.info(g);
+            long minutes = Math.max(0, now - g.waitSince()) / 60_000_000_000L;
+            sb.append("\ngoroutine ").append(g.id);
+            if (g.name != null) {
+                sb.append(" \"").append(g.name).append('"');
+            }
+            sb.append(" [").append(gi.waitReason());
+            if (minutes > 0) {
+                sb.append(", ").append(minutes).append(" minutes");
+            }
+            sb.append("]:");
+            for (StackTraceElement e : gi.stack()) {
+                sb.append("\n\t").append(e);
+            }
+            sb.append('\n');
+        }
+        String report = sb.toString();
+        for (MainWait w : mainWaits) {
+            w.deadlock = report;
+            w.done.countDown();
+        }
+    }
+
+    private boolean quiet() {
+        if (sched.npidle() != sched.gomaxprocs || sched.globalQueueSize() != 0
+                || sched.earliestTimerHint() != TimerQueue.NONE || sched.otherWakeSources()) {
+            return false;
+        }
+        for (M m : sched.allm()) {
+            if (m.where() != M.IN_SCHED) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
