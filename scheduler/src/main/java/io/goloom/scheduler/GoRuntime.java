@@ -330,4 +330,77 @@ public final class GoRuntime implements AutoCloseable {
             return new GoRuntime(this);
         }
     }
+
+    // ---- virtual threads and executors (issue 7) ----
+
+    /**
+     * A new builder of JDK virtual threads that run on this runtime: the JDK's own
+     * {@code Thread.Builder.OfVirtual}, made with this runtime's carrier scheduler, so each
+     * mount of such a thread is a task in the same run queues as goroutines. Inside those threads
+     * every JDK blocking call unmounts as usual, and ThreadLocals and
+     * {@code Thread.currentThread()} behave as the JDK documents; virtual threads they create
+     * with {@code Thread.ofVirtual()} inherit this runtime. Builders are not thread-safe (one per
+     * use); their {@code factory()} is.
+     *
+     * @throws UnsupportedOperationException if this JDK refuses a custom virtual-thread
+     *         scheduler; the message names the JDK version and the JVM flag goloom needs
+     *         ({@code --add-opens java.base/java.lang=ALL-UNNAMED}). Goroutines are unaffected.
+     */
+    public Thread.Builder.OfVirtual virtualThreads() {
+        return VirtualThreads.of(this).builder();
+    }
+
+    /**
+     * A thread-safe factory of virtual threads that run on this runtime
+     * ({@code virtualThreads().factory()}).
+     *
+     * @throws UnsupportedOperationException as {@link #virtualThreads()}
+     */
+    public java.util.concurrent.ThreadFactory virtualThreadFactory() {
+        return virtualThreads().factory();
+    }
+
+    /**
+     * {@link java.util.concurrent.Executors#newVirtualThreadPerTaskExecutor()} on this runtime:
+     * one new virtual thread per task, with the JDK's contract ({@code close} waits for every
+     * task, {@code shutdownNow} interrupts them).
+     *
+     * @throws UnsupportedOperationException as {@link #virtualThreads()}
+     */
+    public java.util.concurrent.ExecutorService newVirtualThreadPerTaskExecutor() {
+        return java.util.concurrent.Executors.newThreadPerTaskExecutor(virtualThreadFactory());
+    }
+
+    /**
+     * Live JDK virtual threads on this runtime: started through {@link #virtualThreads()} and
+     * its factories or inherited from such threads, and not terminated. 0 if none was ever
+     * started (or this JDK refuses custom schedulers); -1 if this JDK does not let goloom tell
+     * which thread a scheduled continuation belongs to. Costs a pass over the live threads.
+     */
+    public int virtualThreadCount() {
+        VirtualThreads vts = VirtualThreads.peek(this);
+        return vts == null ? 0 : vts.liveCount();
+    }
+
+    /** The live virtual threads of this runtime with their stacks (see {@link #virtualThreadCount()}). */
+    public List<VirtualThreadInfo> virtualThreadDump() {
+        VirtualThreads vts = VirtualThreads.peek(this);
+        return vts == null ? List.of() : vts.dump();
+    }
+
+    /**
+     * A new {@link java.util.concurrent.ExecutorService} whose every task runs as a goroutine of
+     * this runtime, with its own lifecycle (shutting it down does not close the runtime), and
+     * the JDK's contracts except one: goroutines cannot be interrupted (their
+     * {@code Thread.currentThread()} is a shared carrier). So {@code Future.cancel(true)} acts
+     * as {@code cancel(false)} (the result is discarded, a task not yet started never runs, a
+     * running one, even one parked in a goloom primitive, runs on), and {@code shutdownNow}
+     * returns the tasks not yet started (cancelling those that are futures) and leaves running
+     * ones running. A task counts as started when its goroutine begins. Waiting on the executor
+     * or its futures from a goroutine ({@code awaitTermination}, {@code close}, {@code get},
+     * {@code invokeAll}, {@code invokeAny}) parks the goroutine, never its carrier.
+     */
+    public java.util.concurrent.ExecutorService executor() {
+        return new GoExecutorService(this);
+    }
 }
