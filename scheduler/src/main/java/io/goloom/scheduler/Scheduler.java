@@ -303,7 +303,10 @@ final class Scheduler implements Sched {
     }
 
     private static void exitRuntime(M m) {
-        if (m.where() == M.IN_RUNTIME && m.curg() != null) {
+        // Only enterRuntime moves IN_USER to IN_RUNTIME (callers in the scheduler stay
+        // IN_SCHED), so IN_RUNTIME here means we set it: give back IN_USER, for goroutines and
+        // for direct tasks (virtual threads) alike.
+        if (m.where() == M.IN_RUNTIME) {
             m.setWhereRelease(M.IN_USER);
         }
     }
@@ -876,13 +879,16 @@ final class Scheduler implements Sched {
                 }
                 continue;
             }
-            // PRUNNING: is its M blocked inside a JDK call made by the goroutine?
+            // PRUNNING: is its M stuck in user code? Either blocked inside a JDK call (seen
+            // twice), or running one direct task (a virtual thread that cannot be preempted:
+            // pinned, in file I/O, or spinning) for 10 ms. Either way, hand the P to another M
+            // while work waits for it.
             M m = pp.m;
-            if (m == null || m.where() != M.IN_USER || !blockedInJdk(m)) {
+            if (m == null || m.where() != M.IN_USER || !(blockedInJdk(m) || longTask(m, pp, now))) {
                 pp.sysmonBlockedTicks = 0;
                 continue;
             }
-            if (++pp.sysmonBlockedTicks < 2 || !workWaiting(pp)) {
+            if ((++pp.sysmonBlockedTicks < 2 && !longTask(m, pp, now)) || !workWaiting(pp)) {
                 continue; // blocked for under one full tick, or nothing is waiting for the P
             }
             // Dekker with the M: CAS first, then read where. The M writes where (volatile),
@@ -890,7 +896,7 @@ final class Scheduler implements Sched {
             if (!pp.casStatus(s, P.epoch(s) << 3 | P.PRETAKING)) {
                 continue;
             }
-            if (m.where() == M.IN_USER && pp.m == m && blockedInJdk(m)) {
+            if (m.where() == M.IN_USER && pp.m == m && (blockedInJdk(m) || longTask(m, pp, now))) {
                 pp.m = null;
                 pp.setStatus(P.epoch(s) << 3 | P.PIDLE);
                 pp.sysmonBlockedTicks = 0;
@@ -901,6 +907,11 @@ final class Scheduler implements Sched {
             }
         }
         return n;
+    }
+
+    /** The M has run one direct task (no goroutine) without a new time slice for 10 ms. */
+    private static boolean longTask(M m, P pp, long now) {
+        return m.curg() == null && now - pp.sysmonSchedwhen >= FORCE_PREEMPT_NS;
     }
 
     private static boolean blockedInJdk(M m) {
@@ -1304,7 +1315,8 @@ final class Scheduler implements Sched {
      * waiting on the network poller, virtual threads on our carriers. Extended as they land.
      */
     boolean otherWakeSources() {
-        return false;
+        GoRuntime rt = runtime;
+        return rt != null && rt.virtualThreadCount() != 0; // -1 (untracked) counts as "maybe"
     }
 
     int nmidle() {
