@@ -1089,12 +1089,15 @@ final class Scheduler implements Sched {
      * Timers ready their goroutines into the calling M's P (runnext), so they run next.
      */
     boolean checkTimers(P pp) {
-        long hint = pp.timers.earliestHint(); // one volatile read when no timer is pending
+        TimerQueue q = pp.timers;
+        long hint = q.earliestHint(); // one volatile read when no timer is pending
         if (hint == TimerQueue.NONE) {
             return false;
         }
         long now = System.nanoTime();
-        if (now - hint < 0 || !pp.tryLockTimers()) {
+        // Run when something is due, or to drain requests from other threads (stopped timers
+        // would otherwise wait in the inbox until the earliest of them came due).
+        if ((now - hint < 0 && !q.hasRequests()) || !pp.tryLockTimers()) {
             return false;
         }
         try {

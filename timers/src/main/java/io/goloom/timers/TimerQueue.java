@@ -301,6 +301,16 @@ public final class TimerQueue {
         return wheel;
     }
 
+    /**
+     * Any thread; racy. Are requests (arm, reset, stop from other threads) waiting in the inbox?
+     * The owner drains them at its next {@link #runExpired}; a scheduler calls that when this is
+     * true even if nothing is due, so timers that are armed and stopped without ever coming due
+     * (most timeouts) do not pile up in the inbox until the earliest of them would have fired.
+     */
+    public boolean hasRequests() {
+        return lvInbox() != null;
+    }
+
     /** Test hook: nodes on the inbox now (racy unless producers are quiet). */
     int inboxLength() {
         int n = 0;

@@ -2,10 +2,6 @@ package io.goloom.bench.compare;
 
 import io.goloom.scheduler.Go;
 import io.goloom.scheduler.GoRuntime;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -13,12 +9,25 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * {@code sleep-lateness}: many sleepers of random length; how late each one wakes. goloom's side
- * needs {@code Go.sleep(Duration)} (issue 4); until it exists the workload is skipped. It calls
- * it through a method handle found at run time, so it starts working when the method lands:
- * one indirect call per sleep of milliseconds costs nothing measurable.
+ * {@code sleep-lateness}: many sleepers of random length; how late each one wakes. Two sizes:
+ * 100,000 sleepers (a wake-up storm of about a million wake-ups a second on two cores) and
+ * {@code sleep-lateness-10k} with 10,000.
  */
 final class SleepLatenessWorkload implements Workload {
+
+    private final String name;
+    private final int full, quick;
+
+    /** The 100,000-sleeper workload of issue 2. */
+    SleepLatenessWorkload() {
+        this("sleep-lateness", 100_000, 20_000);
+    }
+
+    SleepLatenessWorkload(String name, int full, int quick) {
+        this.name = name;
+        this.full = full;
+        this.quick = quick;
+    }
 
     /** Seed of the sleep lengths: every run and every system sleeps the same lengths. */
     private static final long SEED = 42;
@@ -27,7 +36,7 @@ final class SleepLatenessWorkload implements Workload {
 
     @Override
     public String name() {
-        return "sleep-lateness";
+        return name;
     }
 
     @Override
@@ -46,13 +55,8 @@ final class SleepLatenessWorkload implements Workload {
     }
 
     @Override
-    public String skipReason() {
-        return goSleep() == null ? "needs Go.sleep(java.time.Duration) (issue 4)" : null;
-    }
-
-    @Override
     public String description() {
-        return "N = 100,000 sleepers (quick: 20,000), started at once from a plain thread "
+        return String.format(java.util.Locale.ROOT, "N = %,d sleepers (quick: %,d), started", full, quick) + " at once from a plain thread "
                 + "(GOMAXPROCS / parallelism = cores), each sleeping a random 1..100 ms (same seeded "
                 + "lengths for every run and system) with `Go.sleep` (goloom) or `Thread.sleep` "
                 + "(virtual threads). Each records its lateness: wake time - (time before the sleep "
@@ -64,24 +68,10 @@ final class SleepLatenessWorkload implements Workload {
 
     @Override
     public double run(SystemKind system, int procs, Size size, LatencyRecorder recorder) throws Exception {
-        int n = size.pick(100_000, 20_000, 200);
+        int n = size.pick(full, quick, 200);
         int warm = size.pick(2_000, 1_000, 20);
         Sleeper sleeper = switch (system) {
-            case GOLOOM -> {
-                MethodHandle sleep = goSleep();
-                if (sleep == null) {
-                    throw new IllegalStateException(skipReason());
-                }
-                yield d -> {
-                    try {
-                        sleep.invokeExact(d);
-                    } catch (RuntimeException | Error e) {
-                        throw e;
-                    } catch (Throwable e) {
-                        throw new RuntimeException(e);
-                    }
-                };
-            }
+            case GOLOOM -> Go::sleep;
             case VTHREADS -> Thread::sleep;
             default -> throw new IllegalArgumentException("sleep-lateness does not run on " + system);
         };
@@ -131,15 +121,5 @@ final class SleepLatenessWorkload implements Workload {
         }
         done.await();
         return total.sum() / (double) n / 1e6;
-    }
-
-    /** {@code Go.sleep(Duration)} as a (Duration)void handle, or null while it does not exist. */
-    static MethodHandle goSleep() {
-        try {
-            Method m = Go.class.getMethod("sleep", Duration.class);
-            return MethodHandles.publicLookup().unreflect(m).asType(MethodType.methodType(void.class, Duration.class));
-        } catch (NoSuchMethodException | IllegalAccessException e) {
-            return null;
-        }
     }
 }

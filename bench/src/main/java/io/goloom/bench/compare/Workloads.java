@@ -14,6 +14,7 @@ public final class Workloads {
             new ChanPingPongWorkload(),
             new SpawnWorkload(),
             new SleepLatenessWorkload(),
+            new SleepLatenessWorkload("sleep-lateness-10k", 10_000, 5_000),
             new ParkUnparkWorkload(),
             new MemoryWorkload(),
             new FairnessWorkload());
