@@ -338,6 +338,16 @@ public class G extends Continuation {
         STATUS.setRelease(this, RUNNING);
     }
 
+    /** RUNNING -> SYSCALL: the G itself, entering a blocking call (Go's entersyscall). */
+    public final void enterSyscall() {
+        STATUS.setRelease(this, SYSCALL);
+    }
+
+    /** SYSCALL -> RUNNING: the G itself, leaving the blocking call. */
+    public final void exitSyscall() {
+        STATUS.setRelease(this, RUNNING);
+    }
+
     /**
      * Yields the current continuation with {@code kind} (one of the EXEC_* yield kinds) and
      * returns when the scheduler runs it again. Returns false, without yielding, if the

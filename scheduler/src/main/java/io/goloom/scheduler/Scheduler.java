@@ -788,9 +788,11 @@ final class Scheduler implements Sched {
             }
         }
         m.setWhereVolatile(M.IN_SYSCALL);
+        g.enterSyscall(); // dumps show "syscall"
         try {
             return call.call();
         } finally {
+            g.exitSyscall();
             exitsyscall(m, g, pp, mine);
         }
     }
