@@ -1,6 +1,7 @@
 package io.goloom.bench.compare;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +35,7 @@ class WorkloadsTest {
             assertTrue(w.systems().contains(SystemKind.GOLOOM) && w.systems().contains(SystemKind.VTHREADS), w.name());
             assertFalse(w.description().isBlank(), w.name());
             int procs = w.procs(8);
-            assertTrue(procs == 1 || procs == 8, w.name());
+            assertTrue(procs == 1 || procs == 8 || (w.name().equals("fairness") && procs == 2), w.name());
         }
         assertEquals(1, Workloads.byName("yield").procs(8));
         assertEquals(1, Workloads.byName("chan-pingpong").procs(8));
