@@ -1,14 +1,13 @@
 package io.goloom.scheduler;
 
+import io.goloom.timers.TimerNode;
+import io.goloom.timers.TimerQueue;
 import io.goloom.core.G;
 import io.goloom.core.ParkCommit;
 import io.goloom.core.WaitReason;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -33,11 +32,11 @@ import java.util.function.BooleanSupplier;
  * claimer other than the commit calls {@link G#ready}, so a G is readied at most once per park.
  *
  * <h2>Timeouts</h2>
- * goloom's timers are not yet wired into the scheduler, so a timed wait arms a task on one
- * shared daemon thread ({@code goloom-await-timer}) that claims the node and readies the G.
- * The timer is armed inside the commit, after the G is WAITING (a timer firing before that
- * would find a running G). The woken G cancels it; if the G ran before the commit stored the
- * timer, the commit cancels it itself (it re-reads the claim after storing).
+ * A timed wait arms the node itself as a timer in the caller's P's timer wheel (no timer
+ * thread): its fire claims the node and readies the G. The timer is armed inside the commit,
+ * after the G is WAITING (a fire before that would find a running G). The woken G stops it;
+ * if the G ran before the commit armed it, the commit stops it itself (it re-reads the claim
+ * after arming).
  */
 final class GoWaiters {
 
@@ -79,9 +78,9 @@ final class GoWaiters {
             Waiter w = new Waiter(g, this, cond, left);
             g.park0(WaitReason.JOIN, COMMIT, w);
             // Resumed: claimed by a waker, the timer, or our own commit.
-            Future<?> t = w.timer;
+            TimerQueue t = w.timerQueue;
             if (t != null) {
-                t.cancel(false);
+                t.cancel(w);
             }
             queue.remove(w); // usually gone already (polled); O(queue) otherwise
             if (cond.getAsBoolean()) {
@@ -93,7 +92,7 @@ final class GoWaiters {
     private static final ParkCommit COMMIT = (g, arg) -> ((Waiter) arg).commit();
 
     /** One park of one goroutine. */
-    private static final class Waiter implements Runnable {
+    private static final class Waiter extends TimerNode {
         private static final VarHandle STATE;
         static {
             try {
@@ -110,8 +109,8 @@ final class GoWaiters {
         final long nanos;
         /** 0 = parked, 1 = claimed. Atomic via STATE; see the protocol. */
         private volatile int state;
-        /** The armed timer. Written by the commit; read by the woken G (volatile: see the header). */
-        volatile Future<?> timer;
+        /** The queue the timeout is armed on. Written by the commit; read by the woken G (volatile: see the header). */
+        volatile TimerQueue timerQueue;
 
         Waiter(G g, GoWaiters owner, BooleanSupplier cond, long nanos) {
             this.g = g;
@@ -124,9 +123,9 @@ final class GoWaiters {
             return STATE.compareAndSet(this, 0, 1);
         }
 
-        /** The timer fired. */
+        /** The timeout fired (on an M running timers). */
         @Override
-        public void run() {
+        protected void fire() {
             if (claim()) {
                 g.ready(false);
             }
@@ -140,10 +139,11 @@ final class GoWaiters {
                     return !claim(); // we claimed: abort the park; else a waker readies g
                 }
                 if (nanos >= 0) {
-                    Future<?> t = Timer.EXEC.schedule(this, nanos, TimeUnit.NANOSECONDS);
-                    timer = t;
+                    TimerQueue q = ((Scheduler) g.sched).timerQueueForCaller();
+                    timerQueue = q;
+                    q.schedule(this, System.nanoTime() + nanos);
                     if (state != 0) {
-                        t.cancel(false); // already claimed: g may have run before we stored t
+                        q.cancel(this); // already claimed: g may have run before we armed it
                     }
                 }
                 return true;
@@ -151,18 +151,6 @@ final class GoWaiters {
                 // No timer (out of memory, say): do not park without a way out; g re-checks.
                 return !claim();
             }
-        }
-    }
-
-    /** The shared timeout thread, created on first timed wait. */
-    private static final class Timer {
-        static final ScheduledThreadPoolExecutor EXEC = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "goloom-await-timer");
-            t.setDaemon(true);
-            return t;
-        });
-        static {
-            EXEC.setRemoveOnCancelPolicy(true);
         }
     }
 }
