@@ -42,7 +42,7 @@ final class ChanPingPongWorkload implements Workload {
 
     @Override
     public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS);
+        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT);
     }
 
     @Override
@@ -87,7 +87,7 @@ final class ChanPingPongWorkload implements Workload {
                 Side side = Class.forName(GOLOOM_SIDE).asSubclass(Side.class).getDeclaredConstructor().newInstance();
                 yield side.run(procs, warm, timed, h);
             }
-            case VTHREADS -> virtual(warm, timed, h);
+            case VTHREADS, GOLOOM_VT -> Tasks.withVirtualThreads(system, procs, vts -> virtual(vts, warm, timed, h));
             default -> throw new IllegalArgumentException("chan-pingpong does not run on " + system);
         };
         return (double) nanos / timed;
@@ -95,12 +95,12 @@ final class ChanPingPongWorkload implements Workload {
 
     private static final Object BALL = new Object();
 
-    private static long virtual(long warm, long timed, Histogram h) throws Exception {
+    private static long virtual(Tasks.VtStarter vts, long warm, long timed, Histogram h) throws Exception {
         SynchronousQueue<Object> a = new SynchronousQueue<>();
         SynchronousQueue<Object> b = new SynchronousQueue<>();
         long total = warm + timed;
         Throwable[] failure = new Throwable[2];
-        Thread pong = Thread.ofVirtual().start(() -> {
+        Thread pong = vts.start(() -> {
             try {
                 for (long i = 0; i < total; i++) {
                     b.put(a.take());
@@ -110,7 +110,7 @@ final class ChanPingPongWorkload implements Workload {
             }
         });
         long[] elapsed = new long[1];
-        Thread ping = Thread.ofVirtual().start(() -> {
+        Thread ping = vts.start(() -> {
             try {
                 for (long i = 0; i < warm; i++) {
                     a.put(BALL);

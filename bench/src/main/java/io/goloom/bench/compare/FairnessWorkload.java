@@ -42,7 +42,7 @@ final class FairnessWorkload implements Workload {
 
     @Override
     public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS);
+        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT);
     }
 
     @Override
@@ -58,7 +58,7 @@ final class FairnessWorkload implements Workload {
     @Override
     public List<String> jvmArgs(SystemKind system) {
         Path jar = agentJar();
-        return system == SystemKind.GOLOOM && jar != null ? List.of("-javaagent:" + jar + "=" + AGENT_ARGS) : List.of();
+        return system != SystemKind.VTHREADS && jar != null ? List.of("-javaagent:" + jar + "=" + AGENT_ARGS) : List.of();
     }
 
     /** The agent jar: -Dgoloom.agent.jar, else agent/target next to the bench module. */
@@ -99,7 +99,7 @@ final class FairnessWorkload implements Workload {
                 + "lateness; the histogram holds every wake-up. goloom runs the hogs' package under the "
                 + "preemption agent (`-javaagent:goloom-agent.jar=" + AGENT_ARGS + "`), so their loop "
                 + "back-edges carry yield points that sysmon's requests (10 ms without progress, or a "
-                + "timer overdue by 1 ms) trigger; virtual threads run the same loops uninstrumented. "
+                + "timer overdue by 1 ms) trigger; stock virtual threads run the same loops uninstrumented; goloom-vt runs them in JDK virtual threads on goloom's carriers under the same agent (the yield point calls Thread.yield() for them). "
                 + "A goloom run fails if any hog made no progress. Platform threads: not run (the OS "
                 + "time-slices them; there is nothing to compare).";
     }
@@ -145,18 +145,21 @@ final class FairnessWorkload implements Workload {
                 startAll(rt::go, ticker, progress, end, done);
                 done.await();
             }
-        } else if (system == SystemKind.VTHREADS) {
-            startAll(r -> Thread.ofVirtual().start(r), ticker, progress, end, done);
-            done.await();
+        } else if (system == SystemKind.VTHREADS || system == SystemKind.GOLOOM_VT) {
+            Tasks.withVirtualThreads(system, procs, vts -> {
+                startAll(vts::start, ticker, progress, end, done);
+                done.await();
+                return null;
+            });
         } else {
             throw new IllegalArgumentException("fairness does not run on " + system);
         }
         // goloom with the agent promises every hog progresses inside the window; stock virtual
         // threads (and goloom without the agent, as in the in-process tests) promise nothing.
-        if (system == SystemKind.GOLOOM && io.goloom.core.AgentHook.present()) {
+        if (system != SystemKind.VTHREADS && io.goloom.core.AgentHook.present()) {
             for (int i = 0; i < HOGS; i++) {
                 if (progress.get(i) == 0) {
-                    throw new IllegalStateException("fairness: hog " + i + " made no progress on goloom");
+                    throw new IllegalStateException("fairness: hog " + i + " made no progress on " + system);
                 }
             }
         }

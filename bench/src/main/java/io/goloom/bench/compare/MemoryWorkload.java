@@ -36,7 +36,7 @@ final class MemoryWorkload implements Workload {
 
     @Override
     public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS);
+        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT);
     }
 
     @Override
@@ -63,10 +63,10 @@ final class MemoryWorkload implements Workload {
                     yield goloom(rt, n);
                 }
             }
-            case VTHREADS -> {
-                virtual(Math.max(1, n / 10));
-                yield virtual(n);
-            }
+            case VTHREADS, GOLOOM_VT -> Tasks.withVirtualThreads(system, procs, vts -> {
+                virtual(vts, Math.max(1, n / 10));
+                return virtual(vts, n);
+            });
             default -> throw new IllegalArgumentException("memory does not run on " + system);
         };
     }
@@ -108,7 +108,7 @@ final class MemoryWorkload implements Workload {
         return (double) (after - before) / n;
     }
 
-    private static double virtual(int n) throws InterruptedException {
+    private static double virtual(Tasks.VtStarter vts, int n) throws InterruptedException {
         Thread[] ts = new Thread[n];
         Gate gate = new Gate(n);
         Runnable task = () -> {
@@ -117,10 +117,9 @@ final class MemoryWorkload implements Workload {
             }
             gate.exited.countDown();
         };
-        Thread.Builder builder = Thread.ofVirtual();
         long before = heapUsedAfterGc();
         for (int i = 0; i < n; i++) {
-            ts[i] = builder.start(task);
+            ts[i] = vts.start(task);
         }
         for (Thread t : ts) {
             while (t.getState() != Thread.State.WAITING) {

@@ -31,7 +31,7 @@ final class ParkUnparkWorkload implements Workload {
 
     @Override
     public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.PLATFORM);
+        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.PLATFORM, SystemKind.GOLOOM_VT);
     }
 
     @Override
@@ -67,21 +67,26 @@ final class ParkUnparkWorkload implements Workload {
                     done.await();
                 }
             }
-            case VTHREADS, PLATFORM -> {
-                Thread.Builder b = system == SystemKind.VTHREADS ? Thread.ofVirtual() : Thread.ofPlatform();
-                Thread[] ts = new Thread[2];
-                for (int i = 0; i < 2; i++) {
-                    int me = i;
-                    Histogram h = recorder.newWriter();
-                    ts[i] = b.start(() -> t.threads(me, ts, h));
-                }
-                t.start();
-                LockSupport.unpark(ts[0]);
-                ts[0].join();
-                ts[1].join();
-            }
+            case VTHREADS, GOLOOM_VT -> Tasks.withVirtualThreads(system, procs, vts -> {
+                threads(vts::start, t, recorder);
+                return null;
+            });
+            case PLATFORM -> threads(r -> Thread.ofPlatform().start(r), t, recorder);
         }
         return (double) (t.end - t.start) / t.timed;
+    }
+
+    private static void threads(Tasks.VtStarter start, Turn t, LatencyRecorder recorder) throws InterruptedException {
+        Thread[] ts = new Thread[2];
+        for (int i = 0; i < 2; i++) {
+            int me = i;
+            Histogram h = recorder.newWriter();
+            ts[i] = start.start(() -> t.threads(me, ts, h));
+        }
+        t.start();
+        LockSupport.unpark(ts[0]);
+        ts[0].join();
+        ts[1].join();
     }
 
     /**

@@ -51,7 +51,7 @@ final class SleepLatenessWorkload implements Workload {
 
     @Override
     public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS);
+        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT);
     }
 
     @Override
@@ -72,7 +72,7 @@ final class SleepLatenessWorkload implements Workload {
         int warm = size.pick(2_000, 1_000, 20);
         Sleeper sleeper = switch (system) {
             case GOLOOM -> Go::sleep;
-            case VTHREADS -> Thread::sleep;
+            case VTHREADS, GOLOOM_VT -> Thread::sleep;
             default -> throw new IllegalArgumentException("sleep-lateness does not run on " + system);
         };
         if (system == SystemKind.GOLOOM) {
@@ -81,8 +81,10 @@ final class SleepLatenessWorkload implements Workload {
                 return round(n, MAX_MS, sleeper, recorder, rt::go);
             }
         }
-        round(warm, 10, sleeper, null, Thread.ofVirtual()::start);
-        return round(n, MAX_MS, sleeper, recorder, Thread.ofVirtual()::start);
+        return Tasks.withVirtualThreads(system, procs, vts -> {
+            round(warm, 10, sleeper, null, vts::start);
+            return round(n, MAX_MS, sleeper, recorder, vts::start);
+        });
     }
 
     /** A blocking sleep of the system under test. */

@@ -26,7 +26,7 @@ final class SpawnWorkload implements Workload {
 
     @Override
     public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.PLATFORM);
+        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.PLATFORM, SystemKind.GOLOOM_VT);
     }
 
     @Override
@@ -52,10 +52,12 @@ final class SpawnWorkload implements Workload {
                 goloom(warm);
                 return goloom(n);
             });
-            case VTHREADS -> Tasks.virtualMain(() -> {
+            // goloom-vt: the spawner runs on goloom's carriers, so the Thread.ofVirtual() threads
+            // it starts inherit goloom's scheduler (JDK 25), as in an app under ./goloom run.
+            case VTHREADS, GOLOOM_VT -> Tasks.withVirtualThreads(system, procs, vts -> Tasks.virtualMain(vts, () -> {
                 threads(Thread.ofVirtual(), warm);
                 return threads(Thread.ofVirtual(), n);
-            });
+            }));
             case PLATFORM -> {
                 threads(Thread.ofPlatform(), warm);
                 yield threads(Thread.ofPlatform(), n);

@@ -7,7 +7,13 @@ public enum SystemKind {
     /** Stock JDK virtual threads, scheduler parallelism = procs (set on the child JVM's command line). */
     VTHREADS("vthreads"),
     /** Plain platform threads; procs does not apply (the OS schedules them on every core). */
-    PLATFORM("platform");
+    PLATFORM("platform"),
+    /**
+     * JDK virtual threads whose carrier scheduler is goloom ({@code GoRuntime.create(procs)
+     * .virtualThreads()}): the same code as {@link #VTHREADS}, so the difference is what the
+     * carrier scheduler alone buys.
+     */
+    GOLOOM_VT("goloom-vt");
 
     private final String id;
 
@@ -27,7 +33,7 @@ public enum SystemKind {
                 return s;
             }
         }
-        throw new IllegalArgumentException("unknown system '" + id + "' (known: goloom, vthreads, platform)");
+        throw new IllegalArgumentException("unknown system '" + id + "' (known: goloom, vthreads, platform, goloom-vt)");
     }
 
     @Override

@@ -27,11 +27,54 @@ final class Tasks {
         }
     }
 
+    /** Starts virtual threads: stock ones, or ones on a goloom runtime's carriers. */
+    interface VtStarter {
+        Thread start(Runnable task);
+    }
+
+    /** Stock virtual threads (the JVM's ForkJoinPool). */
+    static final VtStarter STOCK = task -> Thread.ofVirtual().start(task);
+
+    /** Virtual threads on {@code rt}'s carriers. */
+    static VtStarter on(io.goloom.scheduler.GoRuntime rt) {
+        java.util.concurrent.ThreadFactory f = rt.virtualThreadFactory();
+        return task -> {
+            Thread t = f.newThread(task);
+            t.start();
+            return t;
+        };
+    }
+
+    /**
+     * Runs {@code body} with the virtual threads of {@code system}: stock for VTHREADS; for
+     * GOLOOM_VT, on a fresh GoRuntime(procs), closed afterwards.
+     */
+    static <T> T withVirtualThreads(SystemKind system, int procs, VtBody<T> body) throws Exception {
+        if (system == SystemKind.GOLOOM_VT) {
+            try (io.goloom.scheduler.GoRuntime rt = io.goloom.scheduler.GoRuntime.create(procs)) {
+                return body.run(on(rt));
+            }
+        }
+        if (system != SystemKind.VTHREADS) {
+            throw new IllegalArgumentException("not a virtual-thread system: " + system);
+        }
+        return body.run(STOCK);
+    }
+
+    interface VtBody<T> {
+        T run(VtStarter vts) throws Exception;
+    }
+
     /** Runs {@code main} in a new virtual thread, waits for it, returns its result or rethrows what it threw. */
     static <T> T virtualMain(Callable<T> main) throws Exception {
+        return virtualMain(STOCK, main);
+    }
+
+    /** {@link #virtualMain(Callable)} on the given virtual threads. */
+    static <T> T virtualMain(VtStarter vts, Callable<T> main) throws Exception {
         Object[] result = new Object[1];
         Throwable[] failure = new Throwable[1];
-        Thread t = Thread.ofVirtual().start(() -> {
+        Thread t = vts.start(() -> {
             try {
                 result[0] = main.call();
             } catch (Throwable e) {

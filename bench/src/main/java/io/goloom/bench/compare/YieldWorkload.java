@@ -29,7 +29,7 @@ final class YieldWorkload implements Workload {
 
     @Override
     public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS);
+        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT);
     }
 
     @Override
@@ -64,12 +64,13 @@ final class YieldWorkload implements Workload {
                     done.await();
                 }
             }
-            case VTHREADS -> {
-                Thread a = Thread.ofVirtual().start(t::virtual);
-                Thread b = Thread.ofVirtual().start(t::virtual);
+            case VTHREADS, GOLOOM_VT -> Tasks.withVirtualThreads(system, procs, vts -> {
+                Thread a = vts.start(t::virtual);
+                Thread b = vts.start(t::virtual);
                 a.join();
                 b.join();
-            }
+                return null;
+            });
             default -> throw new IllegalArgumentException("yield does not run on " + system);
         }
         return (double) (t.end - t.start) / t.timed;

@@ -19,7 +19,7 @@ class SummaryJsonTest {
     static final Set<String> MACHINE = Set.of("cpus", "os", "jdk");
     static final Set<String> ROW = Set.of("workload", "system", "metric", "median", "min", "max", "runs", "procs");
     static final Set<String> LATENCY = Set.of("p50", "p90", "p99", "p999", "max_latency");
-    static final Set<String> SYSTEMS = Set.of("goloom", "vthreads", "platform");
+    static final Set<String> SYSTEMS = Set.of("goloom", "vthreads", "platform", "goloom-vt");
     static final Set<String> METRICS = Set.of("ns/op", "ops/s", "ms", "bytes");
 
     /** Checks a parsed summary.json against schema 1; returns its results. Used by the end-to-end test too. */
