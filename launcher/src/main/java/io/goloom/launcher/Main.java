@@ -55,7 +55,7 @@ public final class Main {
     static final List<String> GOLOOM_JVM_FLAGS = List.of(
             "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
             "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED");
+            "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED");
 
     /** System property / environment variable naming the agent jar. */
     static final String AGENT_JAR_PROPERTY = "goloom.agent.jar";

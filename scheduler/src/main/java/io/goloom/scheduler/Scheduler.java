@@ -120,6 +120,8 @@ final class Scheduler implements Sched {
     final AtomicInteger nmspinning = new AtomicInteger();
     /** Set once by close; read by every M loop and by submission. */
     volatile boolean stopping;
+    /** This runtime's side of the process-wide netpoller. Immutable. */
+    final Netpoller netpoller = new Netpoller(this); // netpoll: the bridge used by the edits marked "netpoll:"
     private final AtomicLong goidgen = new AtomicLong(1);
     /** The goroutine-id batch a P takes at once (Go's _GoidCacheBatch). */
     private static final int GOID_BATCH = 16;
@@ -548,8 +550,14 @@ final class Scheduler implements Sched {
             }
             mput(m);
         }
-        m.notesleep();
-        P pp = m.nextp;
+        // Only startm (with a P) or shutdown take us off the idle list and signal us. A signal
+        // left over from the timer-sleeper role (a timerWaker that found us after we left it)
+        // is stale: we are still on the idle list, so keep sleeping until a real hand-off.
+        P pp;
+        do {
+            m.notesleep();
+            pp = m.nextp;
+        } while (pp == null && !stopping);
         if (pp != null) {
             m.nextp = null;
             acquirep(m, pp);
@@ -835,6 +843,10 @@ final class Scheduler implements Sched {
      */
     int retake(long now) {
         int n = 0;
+        // netpoll: Go's sysmon polls if nobody has for 10 ms; what it finds goes to the global queue.
+        if (netpoller.sysmonPoll(now)) {
+            n++;
+        }
         for (P pp : allp) {
             int s = pp.status();
             int st = P.state(s);
@@ -1004,6 +1016,12 @@ final class Scheduler implements Sched {
                 }
             }
 
+            // netpoll: Go's non-blocking netpoll before stealing, when Gs wait on the poller and
+            // no thread is blocked in it (one M at a time); what it readies lands in our P.
+            if (netpoller.pollNow(m)) {
+                continue;
+            }
+
             // Steal. Limit spinning Ms to half the busy Ps: with GOMAXPROCS much larger than
             // the parallelism the program has, this keeps CPU use sane.
             if (m.spinning || 2 * nmspinning.get() < gomaxprocs - npidle) {
@@ -1130,26 +1148,54 @@ final class Scheduler implements Sched {
      * a new earlier timer wakes it), then takes an idle P and runs every P's expired timers.
      * Returns true if it woke holding a P (the caller restarts findRunnable).
      *
+     * <p>netpoll: if goroutines wait on the network poller and no thread is blocked in it, this M
+     * takes the poll token and sleeps in the poller instead (until the earliest timer if it is
+     * also the timer sleeper, else until readiness); what the poll finds is readied once it has
+     * a P. See {@link Netpoller} for the two roles and how timerWaker tells them apart.
+     *
      * <p>No lost wake-up: this M publishes itself as timerSleeper (volatile) and then reads the
      * hints (volatile); an arming thread lowers a hint (volatile CAS) and then reads
      * timerSleeper in {@link #timerWaker}. One of the two sees the other.
      */
     private boolean sleepForTimers(M m) {
-        if (timerSleeper != null || earliestTimer() == TimerQueue.NONE
-                || !TIMER_SLEEPER.compareAndSet(this, null, m)) {
+        // netpoll: with Gs waiting on the poller and no thread blocked in it, this M blocks in the
+        // poller (Go: sched.lastpoll.Swap(0)); until the earliest timer if it also becomes the
+        // timer sleeper, else until readiness or a break. See Netpoller for the two roles.
+        boolean poll = netpoller.tryBlock(m);
+        if (!poll && (timerSleeper != null || earliestTimer() == TimerQueue.NONE)) {
             return false;
         }
+        // netpoll: a waker that reads us as timerSleeper before the store of the real deadline
+        // below must wake us, not compare against our previous sleep's (stale) deadline.
+        m.sleepUntil = System.nanoTime() + Long.MAX_VALUE / 2;
+        boolean timers = timerSleeper == null && earliestTimer() != TimerQueue.NONE
+                && TIMER_SLEEPER.compareAndSet(this, null, m);
+        if (!timers && !poll) {
+            return false;
+        }
+        G ready = null;
         try {
-            long until = earliestTimer(); // re-read after publishing ourselves
-            if (until == TimerQueue.NONE) {
-                return false;
+            long until = timers ? earliestTimer() : TimerQueue.NONE; // re-read after publishing ourselves
+            if (poll) {
+                m.sleepUntil = until;
+                ready = netpoller.block(until); // netpoll: the poll replaces notesleepUntil
+            } else {
+                if (until == TimerQueue.NONE) {
+                    return false;
+                }
+                m.sleepUntil = until;
+                m.notesleepUntil(until);
             }
-            m.sleepUntil = until;
-            m.notesleepUntil(until);
         } finally {
-            timerSleeper = null;
+            if (timers) {
+                timerSleeper = null;
+            }
+            if (poll) {
+                netpoller.unblock(stopping); // netpoll: give the token back; a leaving M wakes a successor
+            }
         }
         if (stopping) {
+            Netpoller.ready(ready); // netpoll: Gs of other runtimes must not be lost
             return false;
         }
         P pp;
@@ -1160,12 +1206,14 @@ final class Scheduler implements Sched {
             // Every P is busy. Run the expired timers anyway, without a P: what they ready goes
             // to the global queue (with wakep), and sysmon preempts a G that keeps its P while
             // timers are overdue, so the busy Ms get to it. Then park normally.
+            Netpoller.ready(ready); // netpoll: to the global queue, with wakep (Go's injectglist)
             for (P p : allp) {
                 checkTimers(p);
             }
             return false;
         }
         acquirep(m, pp);
+        Netpoller.ready(ready); // netpoll: into our P's run queue (Go: acquirep, then injectglist)
         for (P p : allp) {
             checkTimers(p);
         }
@@ -1180,7 +1228,7 @@ final class Scheduler implements Sched {
     private void timerWaker(long deadline) {
         M s = timerSleeper;
         if (s != null) {
-            if (deadline - s.sleepUntil < 0) {
+            if (deadline - s.sleepUntil < 0 && !netpoller.wakeSleeper(s)) { // netpoll: a poll-sleeper gets a break
                 s.notewakeup();
             }
             return;
@@ -1272,6 +1320,7 @@ final class Scheduler implements Sched {
             ms = new ArrayList<>(allm);
         }
         sysmon.wake();
+        netpoller.shutdown(); // netpoll: break a poll one of our Ms is blocked in
         M ts = timerSleeper;
         if (ts != null) {
             ts.notewakeup();
@@ -1320,6 +1369,11 @@ final class Scheduler implements Sched {
      * waiting on the network poller, virtual threads on our carriers. Extended as they land.
      */
     boolean otherWakeSources() {
+        // netpoll: a goroutine parked on the poller can be woken by the network (process-wide
+        // count: another runtime's or a thread's waiter makes this a conservative "maybe").
+        if (io.goloom.netpoll.Netpoll.anyWaiters()) {
+            return true;
+        }
         GoRuntime rt = runtime;
         return rt != null && rt.virtualThreadCount() != 0; // -1 (untracked) counts as "maybe"
     }

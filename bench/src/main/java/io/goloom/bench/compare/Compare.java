@@ -55,7 +55,7 @@ public final class Compare {
     static final List<String> JVM_EXPORTS = List.of(
             "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
             "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED");
+            "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED");
     /** Every child JVM's heap: fixed, so the memory workload reads the same kind of heap on both sides. */
     static final List<String> HEAP = List.of("-Xms1g", "-Xmx4g");
 

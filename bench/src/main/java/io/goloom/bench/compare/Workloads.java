@@ -17,7 +17,8 @@ public final class Workloads {
             new SleepLatenessWorkload("sleep-lateness-10k", 10_000, 5_000),
             new ParkUnparkWorkload(),
             new MemoryWorkload(),
-            new FairnessWorkload());
+            new FairnessWorkload(),
+            new EchoWorkload());
 
     /** The workload called {@code name}, or null. */
     public static Workload byName(String name) {

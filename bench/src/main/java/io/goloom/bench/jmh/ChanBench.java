@@ -70,7 +70,7 @@ public abstract class ChanBench {
     @Fork(value = 2, jvmArgsAppend = {
             "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
             "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
             "-Djdk.virtualThreadScheduler.parallelism=1",
             "-Djdk.virtualThreadScheduler.maxPoolSize=1"})
     public static class Procs1 extends ChanBench {
@@ -83,7 +83,7 @@ public abstract class ChanBench {
     @Fork(value = 2, jvmArgsAppend = {
             "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
             "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
             "-Djdk.virtualThreadScheduler.parallelism=2",
             "-Djdk.virtualThreadScheduler.maxPoolSize=2"})
     public static class Procs2 extends ChanBench {

@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 2, jvmArgsAppend = {
         "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
         "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
-        "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
         "-Djdk.virtualThreadScheduler.parallelism=1",
         "-Djdk.virtualThreadScheduler.maxPoolSize=1"})
 @State(Scope.Benchmark)

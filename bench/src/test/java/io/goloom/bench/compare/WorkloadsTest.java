@@ -28,7 +28,7 @@ class WorkloadsTest {
     @Test
     void registryHasTheFixedNamesInOrder() {
         assertEquals(List.of("yield", "chan-pingpong", "spawn", "sleep-lateness", "sleep-lateness-10k",
-                "park-unpark", "memory", "fairness"), Workloads.names());
+                "park-unpark", "memory", "fairness", "echo"), Workloads.names());
         assertEquals(Workloads.ALL.size(), new HashSet<>(Workloads.names()).size());
         for (Workload w : Workloads.ALL) {
             assertFalse(w.systems().isEmpty(), w.name());

@@ -1,0 +1,98 @@
+package io.goloom.netpoll;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * Go-style TCP for goloom (Go's {@code net.Listen("tcp", ...)} and {@code net.Dial}): blocking
+ * calls that park the calling goroutine on the runtime's netpoller instead of blocking its
+ * carrier. From a plain thread the same calls block the thread.
+ *
+ * <pre>{@code
+ * Listener ln = Net.listen("127.0.0.1", 8080);
+ * for (;;) {
+ *     Conn c = ln.accept();
+ *     Go.go(() -> {                      // a goroutine per connection
+ *         try (c) {
+ *             byte[] buf = new byte[4096];
+ *             for (int n; (n = c.read(buf)) > 0; ) {
+ *                 c.write(buf, 0, n);
+ *             }
+ *         } catch (IOException e) { ... }
+ *     });
+ * }
+ * }</pre>
+ *
+ * Host names are resolved with {@link InetAddress#getByName}, which may block the carrier for a
+ * DNS lookup; literal addresses and "localhost" do not. The poller backend is chosen once per
+ * JVM: epoll on Linux, a {@link java.nio.channels.Selector} elsewhere, or as
+ * {@code -Dgoloom.netpoll=epoll|selector} says.
+ */
+public final class Net {
+    private Net() {
+    }
+
+    /** Backlog of listening sockets: Linux's default somaxconn (Go reads somaxconn too). */
+    static final int BACKLOG = 4096;
+
+    /**
+     * Listens on {@code host:port}. A null or empty host means every IPv4 address (0.0.0.0);
+     * port 0 picks a free port ({@link Listener#address()} tells which).
+     */
+    public static Listener listen(String host, int port) throws IOException {
+        InetAddress a = host == null || host.isEmpty() ? InetAddress.getByAddress(new byte[4]) : InetAddress.getByName(host);
+        return listen(new InetSocketAddress(a, port));
+    }
+
+    public static Listener listen(InetSocketAddress local) throws IOException {
+        Poller p = Netpoll.poller();
+        NetFd fd = NetFd.open(p.listen(local, BACKLOG), p);
+        try {
+            return new Listener(fd);
+        } catch (IOException | RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    /** Connects to {@code host:port}. A refused connection throws {@link java.net.ConnectException}. */
+    public static Conn dial(String host, int port) throws IOException {
+        return dial(new InetSocketAddress(InetAddress.getByName(host), port), null);
+    }
+
+    /**
+     * Connects to {@code host:port}, failing with {@link DeadlineExceededException} if the
+     * connection is not established within {@code timeout} (null: no limit).
+     */
+    public static Conn dial(String host, int port, Duration timeout) throws IOException {
+        return dial(new InetSocketAddress(InetAddress.getByName(host), port), timeout);
+    }
+
+    public static Conn dial(InetSocketAddress remote, Duration timeout) throws IOException {
+        long deadline = Conn.toDeadline(timeout);
+        if (deadline < 0) {
+            throw new DeadlineExceededException("dial " + remote + ": i/o timeout");
+        }
+        Poller p = Netpoll.poller();
+        NetFd fd = NetFd.open(p.connect(remote), p);
+        try {
+            fd.finishConnect(deadline);
+        } catch (DeadlineExceededException e) {
+            fd.close();
+            DeadlineExceededException d = new DeadlineExceededException("dial " + remote + ": i/o timeout");
+            d.initCause(e);
+            throw d;
+        } catch (IOException | RuntimeException | Error e) {
+            fd.close();
+            throw e;
+        }
+        return new Conn(fd);
+    }
+
+    /** The netpoller backend of this JVM: "epoll" or "selector". Initialises it if needed. */
+    public static String backend() throws IOException {
+        return Netpoll.backend();
+    }
+}

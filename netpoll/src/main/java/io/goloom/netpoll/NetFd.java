@@ -1,0 +1,325 @@
+package io.goloom.netpoll;
+
+import io.goloom.core.Mutex;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+
+/**
+ * A socket in use (Go's {@code internal/poll.FD} with its {@code fdMutex}): the {@link Sock},
+ * its {@link PollDesc}, a reference count that keeps the OS socket alive while operations run,
+ * and one lock per direction. Every operation is the loop of {@code fd_unix.go}: try the
+ * system call; on EAGAIN wait for readiness ({@link PollDesc#waitFor}) and try again.
+ *
+ * <h2>The state word</h2>
+ * <pre>
+ *  bit 63 ...................... 1 | 0
+ *       references (operations     | CLOSED
+ *       in progress, plus close's)
+ *
+ *  transition                 made by           how
+ *  refs+1 (not CLOSED)        incref (each op)  CAS; CLOSED set: throw NetClosedException
+ *  refs-1                     decref            getAndAdd; the one that leaves CLOSED with 0
+ *                                               refs destroys the socket (exactly once)
+ *  CLOSED, refs+1             close             CAS, once: later closes do nothing
+ * </pre>
+ * Close marks CLOSED, then wakes both waiters with an error ({@link PollDesc#evict}), then drops
+ * its reference; so the socket is deregistered and closed by whoever finishes last, never under
+ * a running system call, and exactly once on every path: no fd leaks, no fd is closed twice (a
+ * closed fd number may already belong to another socket).
+ *
+ * <h2>Direction locks</h2>
+ * Reads (and accepts) are serialised by {@link #rmu}, writes (and the connect) by {@link #wmu}
+ * (Go's fdMutex rwlock): a semaphore of a pollDesc holds one waiter, and a write must go out
+ * whole without interleaving with another. They are goroutine mutexes ({@link Mutex}): a
+ * goroutine that waits for one parks, a plain thread blocks. A waiter for a lock at close time
+ * gets the lock when the woken holder leaves, and then fails on the closing check.
+ */
+final class NetFd {
+
+    private static final long CLOSED = 1;
+    private static final long REF = 2;
+
+    private static final VarHandle STATE;
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(NetFd.class, "state", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Sock sock;
+    final PollDesc pd;
+    /** The state word above. Atomic via STATE. */
+    @SuppressWarnings("unused")
+    private volatile long state;
+    private final Mutex rmu = new Mutex();
+    private final Mutex wmu = new Mutex();
+    /** closeWrite was called: later writes fail (EPIPE would otherwise read as a peer reset). */
+    private volatile boolean writeShut;
+
+    private NetFd(Sock sock, Poller poller) {
+        this.sock = sock;
+        this.pd = new PollDesc(sock, poller);
+    }
+
+    /** Registers {@code sock} with {@code poller}; closes the socket if that fails. */
+    static NetFd open(Sock sock, Poller poller) throws IOException {
+        NetFd fd = new NetFd(sock, poller);
+        try {
+            poller.open(fd.pd);
+        } catch (IOException | RuntimeException | Error e) {
+            sock.close();
+            throw e;
+        }
+        return fd;
+    }
+
+    // =====================================================================================
+    // References
+
+    private void incref() throws NetClosedException {
+        for (;;) {
+            long s = state;
+            if ((s & CLOSED) != 0) {
+                throw new NetClosedException();
+            }
+            if (STATE.compareAndSet(this, s, s + REF)) {
+                return;
+            }
+        }
+    }
+
+    private void decref() {
+        long s = (long) STATE.getAndAdd(this, -REF) - REF;
+        if (s == CLOSED) {
+            destroy(); // closed and we were the last: nobody can incref again
+        } else if (s < 0) {
+            throw new IllegalStateException("goloom: netpoll: negative reference count on " + pd);
+        }
+    }
+
+    private void destroy() {
+        try {
+            pd.poller.close(pd); // Go's pollClose: deregister, then close(2)
+        } finally {
+            sock.close();
+        }
+    }
+
+    private void readLock() throws NetClosedException {
+        incref();
+        rmu.lock();
+    }
+
+    private void readUnlock() {
+        rmu.unlock();
+        decref();
+    }
+
+    private void writeLock() throws NetClosedException {
+        incref();
+        wmu.lock();
+    }
+
+    private void writeUnlock() {
+        wmu.unlock();
+        decref();
+    }
+
+    /** Go's FD.Close: returns false if already closed. Wakes blocked operations with NetClosedException. */
+    boolean close() {
+        for (;;) {
+            long s = state;
+            if ((s & CLOSED) != 0) {
+                return false;
+            }
+            if (STATE.compareAndSet(this, s, (s | CLOSED) + REF)) {
+                break;
+            }
+        }
+        pd.evict();
+        decref();
+        return true;
+    }
+
+    boolean isClosed() {
+        return (state & CLOSED) != 0;
+    }
+
+    // =====================================================================================
+    // Operations
+
+    int read(byte[] a, int off, int len) throws IOException {
+        java.util.Objects.checkFromIndexSize(off, len, a.length);
+        readLock();
+        try {
+            if (len == 0) {
+                return 0;
+            }
+            pd.prepare(Poller.READ);
+            for (;;) {
+                int n = sock.read(a, off, len);
+                if (n != Sock.AGAIN) {
+                    return n;
+                }
+                pd.waitFor(Poller.READ);
+            }
+        } finally {
+            readUnlock();
+        }
+    }
+
+    int read(ByteBuffer dst) throws IOException {
+        readLock();
+        try {
+            if (!dst.hasRemaining()) {
+                return 0;
+            }
+            pd.prepare(Poller.READ);
+            for (;;) {
+                int n = sock.read(dst);
+                if (n != Sock.AGAIN) {
+                    return n;
+                }
+                pd.waitFor(Poller.READ);
+            }
+        } finally {
+            readUnlock();
+        }
+    }
+
+    void write(byte[] a, int off, int len) throws IOException {
+        java.util.Objects.checkFromIndexSize(off, len, a.length);
+        writeLock();
+        int done = 0;
+        try {
+            checkWrite();
+            pd.prepare(Poller.WRITE);
+            while (done < len) {
+                int n = sock.write(a, off + done, len - done);
+                if (n == Sock.AGAIN) {
+                    pd.waitFor(Poller.WRITE); // a partial write: park until the peer drains
+                } else {
+                    done += n;
+                }
+            }
+        } catch (DeadlineExceededException e) {
+            e.bytesTransferred = done;
+            throw e;
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    void write(ByteBuffer src) throws IOException {
+        writeLock();
+        int start = src.position();
+        try {
+            checkWrite();
+            pd.prepare(Poller.WRITE);
+            while (src.hasRemaining()) {
+                if (sock.write(src) == Sock.AGAIN) {
+                    pd.waitFor(Poller.WRITE);
+                }
+            }
+        } catch (DeadlineExceededException e) {
+            e.bytesTransferred = src.position() - start;
+            throw e;
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    private void checkWrite() throws SocketException {
+        if (writeShut) {
+            throw new SocketException("write after closeWrite");
+        }
+    }
+
+    /** Accepts the next connection, registered with the same poller. */
+    NetFd accept() throws IOException {
+        readLock();
+        try {
+            pd.prepare(Poller.READ);
+            for (;;) {
+                Sock s = sock.accept();
+                if (s != null) {
+                    NetFd c = open(s, pd.poller);
+                    try {
+                        s.setNoDelay(true); // Go's default for TCP
+                    } catch (IOException e) {
+                        c.close();
+                        throw e;
+                    }
+                    return c;
+                }
+                pd.waitFor(Poller.READ);
+            }
+        } finally {
+            readUnlock();
+        }
+    }
+
+    /** Finishes a connect started by the backend; {@code deadline} as Netpoll.deadlineIn (0: none). */
+    void finishConnect(long deadline) throws IOException {
+        writeLock();
+        try {
+            if (deadline != 0) {
+                pd.setDeadline(deadline, false, true);
+            }
+            pd.prepare(Poller.WRITE);
+            while (!sock.finishConnect()) {
+                pd.waitFor(Poller.WRITE);
+            }
+            if (deadline != 0) {
+                pd.setDeadline(0, false, true);
+            }
+            sock.setNoDelay(true);
+        } finally {
+            writeUnlock();
+        }
+    }
+
+    void closeWrite() throws IOException {
+        incref();
+        try {
+            writeShut = true;
+            sock.shutdownOutput();
+        } finally {
+            decref();
+        }
+    }
+
+    /** Runs a query that needs the socket open (addresses). */
+    <T> T query(IoQuery<T> q) throws IOException {
+        incref();
+        try {
+            return q.get(sock);
+        } finally {
+            decref();
+        }
+    }
+
+    void setDeadline(long d, boolean read, boolean write) throws NetClosedException {
+        incref();
+        try {
+            pd.setDeadline(d, read, write);
+        } finally {
+            decref();
+        }
+    }
+
+    @FunctionalInterface
+    interface IoQuery<T> {
+        T get(Sock s) throws IOException;
+    }
+
+    @Override
+    public String toString() {
+        return pd.toString();
+    }
+}
