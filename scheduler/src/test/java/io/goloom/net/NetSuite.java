@@ -68,6 +68,13 @@ abstract class NetSuite {
 
     @AfterEach
     void stopRuntime() {
+        // Servers finish on their own once their peers close (EOF); give them the time to get
+        // there (waiting on the count itself, not sleeping), then nothing may be left.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (rt.numGoroutine() != 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
         List<GoroutineInfo> alive = rt.shutdown();
         assertTrue(alive.isEmpty(), () -> "goroutines left behind: " + alive);
     }
