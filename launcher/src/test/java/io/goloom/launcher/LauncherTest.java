@@ -136,7 +136,7 @@ class LauncherTest {
         assertEquals(List.of("java",
                 "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
                 "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
-                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
                 "-javaagent:agent.jar=include=com.example.",
                 "-Dgoloom.procs=3", "-Xmx64m", "-Dk=v",
                 "-cp", "goloom.jar" + java.io.File.pathSeparator + "app.jar",
