@@ -141,6 +141,11 @@ final class P extends RunQueue {
         STATUS.setVolatile(this, s);
     }
 
+    @Override
+    boolean ownerRunning() {
+        return state() == PRUNNING;
+    }
+
     int schedtickOpaque() {
         return (int) SCHEDTICK.getOpaque(this);
     }

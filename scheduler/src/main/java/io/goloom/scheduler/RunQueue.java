@@ -97,6 +97,7 @@ class RunQueue {
             do {
                 old = runnext;
             } while (!RUNNEXT.compareAndSet(this, old, g));
+            lastPutKicked = old != null;
             if (old == null) {
                 return null;
             }
@@ -117,6 +118,9 @@ class RunQueue {
             // a thief moved head: there is room now, retry the fast path
         }
     }
+
+    /** The last {@code runqput(g, next=true)} displaced an earlier runnext into the ring. Owner-only. */
+    boolean lastPutKicked;
 
     /** Length of the batch returned by the last overflowing {@link #runqput}. Owner-only. */
     int lastOverflowSize;
@@ -188,6 +192,14 @@ class RunQueue {
         }
     }
 
+    /** How long a thief lets a running owner get to its runnext before stealing it (Go: usleep(3)). */
+    static final long RUNNEXT_GRACE_NANOS = 3_000;
+
+    /** Is this queue's owner running right now (so its runnext is about to run)? P overrides. */
+    boolean ownerRunning() {
+        return false;
+    }
+
     /** Racy size, for metrics and schedtrace only. */
     final int runqsize() {
         int n = (int) TAIL.getAcquire(this) - (int) HEAD.getAcquire(this);
@@ -233,6 +245,17 @@ class RunQueue {
             if (n == 0) {
                 if (stealRunNext) {
                     G next = runnext;
+                    if (next != null && ownerRunning()) {
+                        // The owner is running and is likely about to run its runnext (a G it
+                        // just readied, say a channel partner): give it the time to. Stealing
+                        // now makes the pair ping-pong between Ps, each hand-off a cross-thread
+                        // wake-up. Go sleeps 3 µs here ("~50x overshoot" of a channel hand-off).
+                        long until = System.nanoTime() + RUNNEXT_GRACE_NANOS;
+                        while (System.nanoTime() - until < 0) {
+                            Thread.onSpinWait();
+                        }
+                        next = runnext;
+                    }
                     if (next != null) {
                         if (!RUNNEXT.compareAndSet(this, next, null)) {
                             continue;

@@ -180,7 +180,16 @@ final class Scheduler implements Sched {
                 }
                 runqputLocal(pp, g, next);
                 exitRuntime(m);
-                wakep();
+                // A G readied into an empty runnext is a hand-off: the waker usually parks or
+                // yields next (a channel partner), and this P runs it at once. Waking another M
+                // for it costs the waker an unpark and makes the pair bounce between Ps. So, as
+                // Tokio's LIFO slot and the JDK's lazySubmit for virtual threads do, wake only
+                // when the runnext displaced earlier work. If the waker keeps running instead,
+                // a spinning M steals the runnext after its grace, or sysmon's 10 ms request
+                // makes the waker yield. Not for newproc: Go wakes an M for every new goroutine.
+                if (!next || pp.lastPutKicked) {
+                    wakep();
+                }
                 return;
             }
             exitRuntime(m);
@@ -705,7 +714,9 @@ final class Scheduler implements Sched {
             if (pp != null) {
                 runqputLocal(pp, g, true);
                 exitRuntime(m);
-                wakep();
+                if (pp.lastPutKicked) { // a hand-off, as in ready()
+                    wakep();
+                }
                 return;
             }
             exitRuntime(m);
