@@ -195,6 +195,7 @@ final class Charts {
         st.setLabelsVisible(true);
         st.setDecimalPattern("0.00");
         st.setChartBackgroundColor(Color.WHITE);
+        st.setXAxisLabelRotation(30); // the workload names overlap when drawn flat
         st.setYAxisMin(0.0);
         double top = 1.0;
         for (double r : ratios) {
