@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CompareEndToEndTest {
 
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    private static final List<String> ONLY = List.of("yield", "chan-pingpong", "sleep-lateness", "park-unpark");
+    // fairness: its goloom and goloom-vt runs fail (so would this test) if a CPU-bound hog that calls
+    // nothing made no progress: the agent (-javaagent on those child JVMs) must have preempted them.
+    private static final List<String> ONLY = List.of("yield", "chan-pingpong", "sleep-lateness", "park-unpark", "fairness");
 
     @TempDir
     Path tmp;
@@ -122,7 +124,7 @@ class CompareEndToEndTest {
             Long.parseLong(f[2]);
             rows++;
         }
-        assertTrue(rows > 2, hgrm + " has percentile rows");
+        assertTrue(rows >= 2, hgrm + " has percentile rows"); // one value (a starved ticker) gives two
         String all = String.join("\n", lines);
         assertTrue(all.contains("#[Mean    =") && all.contains("#[Max     ="), hgrm + " has the footer");
     }
