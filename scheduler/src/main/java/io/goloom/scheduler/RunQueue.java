@@ -298,11 +298,4 @@ class RunQueue {
         }
         return batch;
     }
-
-    /** Removes everything (used when a runtime closes). Owner or a stopped world only. */
-    final void runqdrain(java.util.function.Consumer<G> sink) {
-        for (G g; (g = runqget()) != null; ) {
-            sink.accept(g);
-        }
-    }
 }

@@ -5,22 +5,16 @@ import io.goloom.scheduler.GoRuntime;
 import java.util.concurrent.CountDownLatch;
 import org.HdrHistogram.Histogram;
 
-/*
- * The only compare class that uses io.goloom.core.Chan (issue 3). ChanPingPongWorkload loads it by
- * name, so a build without Chan can leave it out (rename it to ChanPingPongGoloom.java.pending):
- * the workload is then reported as skipped instead of failing the build.
- */
-
 /** goloom's side of {@code chan-pingpong}: the same protocol as the virtual-thread side, on two unbuffered Chans. */
-final class ChanPingPongGoloom implements ChanPingPongWorkload.Side {
+final class ChanPingPongGoloom {
 
     private static final Object BALL = new Object();
 
-    public ChanPingPongGoloom() {
+    private ChanPingPongGoloom() {
     }
 
-    @Override
-    public long run(int procs, long warm, long timed, Histogram h) throws Exception {
+    /** Runs warm + timed round trips on a fresh runtime with {@code procs} Ps; returns the timed wall time in ns. */
+    static long run(int procs, long warm, long timed, Histogram h) throws Exception {
         Chan<Object> a = new Chan<>(0);
         Chan<Object> b = new Chan<>(0);
         long total = warm + timed;

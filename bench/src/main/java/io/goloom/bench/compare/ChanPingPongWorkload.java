@@ -8,22 +8,9 @@ import org.HdrHistogram.Histogram;
  * {@code chan-pingpong}: two tasks on one processor bounce a message over two unbuffered
  * channels; ns per round trip and the round-trip latency histogram. Virtual threads use
  * {@link SynchronousQueue}s.
- *
- * <p>goloom's side is {@code ChanPingPongGoloom}, the one class here written against
- * {@code io.goloom.core.Chan} (issue 3). It is loaded by name, so a build without Chan keeps its
- * source out of the build (as {@code ChanPingPongGoloom.java.pending}) and this workload reports
- * itself skipped, saying which of the two is missing.
+ * goloom's side is {@link ChanPingPongGoloom}.
  */
 final class ChanPingPongWorkload implements Workload {
-
-    static final String CHAN_CLASS = "io.goloom.core.Chan";
-    static final String GOLOOM_SIDE = "io.goloom.bench.compare.ChanPingPongGoloom";
-
-    /** goloom's side of the workload; implemented by ChanPingPongGoloom. */
-    interface Side {
-        /** Runs warm + timed round trips on a fresh runtime with {@code procs} Ps; returns the timed wall time in ns. */
-        long run(int procs, long warm, long timed, Histogram roundTrips) throws Exception;
-    }
 
     @Override
     public String name() {
@@ -51,18 +38,6 @@ final class ChanPingPongWorkload implements Workload {
     }
 
     @Override
-    public String skipReason() {
-        if (!present(CHAN_CLASS)) {
-            return "needs io.goloom.core.Chan (issue 3)";
-        }
-        if (!present(GOLOOM_SIDE)) {
-            return "io.goloom.core.Chan has landed but goloom's side is not built: rename "
-                    + "bench/src/main/java/io/goloom/bench/compare/ChanPingPongGoloom.java.pending to .java";
-        }
-        return null;
-    }
-
-    @Override
     public String description() {
         return "Two tasks on one processor (GOMAXPROCS 1 / parallelism 1): ping sends a message on "
                 + "channel A and receives the reply on channel B; pong receives on A and sends on B. "
@@ -79,14 +54,7 @@ final class ChanPingPongWorkload implements Workload {
         long timed = size.pick(1_000_000, 200_000, 2_000);
         Histogram h = recorder.newWriter();
         long nanos = switch (system) {
-            case GOLOOM -> {
-                String why = skipReason();
-                if (why != null) {
-                    throw new IllegalStateException(why);
-                }
-                Side side = Class.forName(GOLOOM_SIDE).asSubclass(Side.class).getDeclaredConstructor().newInstance();
-                yield side.run(procs, warm, timed, h);
-            }
+            case GOLOOM -> ChanPingPongGoloom.run(procs, warm, timed, h);
             case VTHREADS, GOLOOM_VT -> Tasks.withVirtualThreads(system, procs, vts -> virtual(vts, warm, timed, h));
             default -> throw new IllegalArgumentException("chan-pingpong does not run on " + system);
         };
@@ -136,14 +104,5 @@ final class ChanPingPongWorkload implements Workload {
             }
         }
         return elapsed[0];
-    }
-
-    private static boolean present(String className) {
-        try {
-            Class.forName(className, false, ChanPingPongWorkload.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
     }
 }
