@@ -58,6 +58,14 @@ final class M extends Machine {
     private volatile int note;
     /** One of IN_*. Written by this M only; read by sysmon. Atomic via WHERE. */
     private volatile int where;
+    /**
+     * True while this M runs a direct task (a JDK virtual thread), false while it runs a
+     * goroutine. Written by this M before its release store of {@code where = IN_USER}; read by
+     * sysmon after its acquire read of {@code where}, so a sysmon that sees IN_USER sees the
+     * value of that entry. After the work returns and before {@code where} leaves IN_USER it
+     * keeps the value of the work that just ran.
+     */
+    boolean runningTask;
     /** The epoch of m.p when this M acquired it (see P's status word). Owner-only. */
     int pEpoch;
     /**

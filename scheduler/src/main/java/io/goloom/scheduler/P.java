@@ -71,6 +71,11 @@ final class P extends RunQueue {
      * its "no progress for 10 ms" check. Also drives the every-61-ticks global-queue check.
      */
     int schedtick;
+    /**
+     * The global-queue check of this schedtick was put off one round so a G that a timer just
+     * readied into runnext runs first (see findRunnable). Owner-only.
+     */
+    boolean globalCheckDeferred;
     /** Incremented by the owner at each entersyscall; sysmon compares it between ticks. */
     volatile int syscalltick;
     /** Link in the idle P list. Guarded by sched.lock. */

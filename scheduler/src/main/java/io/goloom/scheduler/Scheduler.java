@@ -288,7 +288,7 @@ final class Scheduler implements Sched {
      * Does m still own pp? Waits out a PRETAKING (sysmon decides within a few instructions).
      * The epoch makes a P that was taken and handed out again never look like ours.
      */
-    private static boolean ownsP(M m, P pp) {
+    static boolean ownsP(M m, P pp) {
         for (;;) {
             int s = pp.status();
             if (P.state(s) == P.PRETAKING) {
@@ -641,6 +641,7 @@ final class Scheduler implements Sched {
             g.readiedAt = 0;
             pp.schedLatency.record(System.nanoTime() - readied);
         }
+        m.runningTask = g.directTask != null;
         m.setWhereRelease(M.IN_USER);
         int how = g.directTask == null ? m.runG(g) : runDirect(g);
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
@@ -842,8 +843,14 @@ final class Scheduler implements Sched {
 
     /** A P whose schedtick has not moved for this long gets a preemption request (Go's forcePreemptNS). */
     static final long FORCE_PREEMPT_NS = 10_000_000L;
-    /** Timers overdue by more than this on a busy P make sysmon act (see retake). */
-    static final long TIMER_OVERDUE_NS = 1_000_000L;
+    /**
+     * Timers overdue by more than this on a busy P make sysmon act (see retake). Measured in
+     * the fairness workload (a 10 ms ticker beside CPU-bound goroutines on every P, ticker
+     * lateness p50 / p90): 1 ms gave 1.35 / 1.7 ms, 500 µs 0.78 / 1.02 ms, 250 µs 0.44 / 0.58
+     * ms. 500 µs: well under a time slice, without preempting busy goroutines for timers that
+     * are barely due.
+     */
+    static final long TIMER_OVERDUE_NS = 500_000L;
     /** A P in a syscall with idle capacity around is left alone for this long (Go's 10 ms). */
     static final long SYSCALL_GRACE_NS = 10_000_000L;
 
@@ -854,6 +861,7 @@ final class Scheduler implements Sched {
      */
     int retake(long now) {
         int n = 0;
+        boolean timersPending = false;
         // netpoll: Go's sysmon polls if nobody has for 10 ms; what it finds goes to the global queue.
         if (netpoller.sysmonPoll(now)) {
             n++;
@@ -869,6 +877,7 @@ final class Scheduler implements Sched {
             // its M is busy. Wake an idle M to run them (a thief runs victims' timers), or, with
             // no idle P, ask the running G to yield so its own M gets to them.
             long hint = pp.timers.earliestHint();
+            timersPending |= hint != TimerQueue.NONE;
             if (hint != TimerQueue.NONE && now - hint > TIMER_OVERDUE_NS) {
                 if (npidle > 0) {
                     wakep();
@@ -927,16 +936,38 @@ final class Scheduler implements Sched {
                 pp.sysmonBlockedTicks = 0;
                 n++;
                 handoffp(pp);
+                // The M keeps running its G (or task) once the JDK call returns, now without a
+                // P: one thread more than GOMAXPROCS competing for the cores. Go's exitsyscall
+                // gives such a G back to the scheduler at once; with no exit hook here, ask it to
+                // yield at its next yield point, where execute() sees the lost P and files it on
+                // the global queue (lostP). Measured without this: hogs seen BLOCKED during class
+                // initialisation ran P-less for the rest of the run, the cores were oversubscribed
+                // and a 10 ms ticker woke up to 12 ms late.
+                preemptOrphan(m);
             } else {
                 pp.setStatus(s); // the M moved on: back off
             }
         }
+        sysmonTimersPending = timersPending;
         return n;
     }
 
-    /** The M has run one direct task (no goroutine) without a new time slice for 10 ms. */
+    /**
+     * A busy P had a timer pending at sysmon's last pass. Sysmon then ticks at least every
+     * {@link Sysmon#TIMER_WATCH_NS} whatever its back-off, so a timer held hostage by a G that
+     * does not yield is seen overdue within about TIMER_OVERDUE_NS + TIMER_WATCH_NS. Sysmon's
+     * thread only.
+     */
+    boolean sysmonTimersPending;
+
+    /**
+     * The M has run one direct task (no goroutine) without a new time slice for 10 ms. Not
+     * {@code curg() == null}: that is also true for the instant between a goroutine's return
+     * and the M's store of IN_SCHED, and an M descheduled there after a full 10 ms slice was
+     * seen as a long task and lost its P (measured in the fairness workload).
+     */
     private static boolean longTask(M m, P pp, long now) {
-        return m.curg() == null && now - pp.sysmonSchedwhen >= FORCE_PREEMPT_NS;
+        return m.runningTask && now - pp.sysmonSchedwhen >= FORCE_PREEMPT_NS;
     }
 
     private static boolean blockedInJdk(M m) {
@@ -947,6 +978,22 @@ final class Scheduler implements Sched {
     /** Go's retake condition: local work, or nobody idle or spinning to pick up global work. */
     private boolean workWaiting(P pp) {
         return !pp.runqempty() || runqsize != 0 || nmspinning.get() + npidle == 0;
+    }
+
+    /** Asks whatever m runs, which no longer owns a P, to come back to the scheduler. */
+    /**
+     * Asks the goroutine m runs, now that m has lost its P, to come back to the scheduler at its
+     * next yield point. Goroutines only: a direct task (a JDK virtual thread) is handed off
+     * because it could not be preempted (pinned, in file I/O, blocked) and keeps running until
+     * it parks or yields on its own, as before. Measured: asking virtual-thread hogs to yield
+     * here too made goloom-vt's fairness ticker wait behind them in the global queue (its
+     * wake-up comes from the JDK's unparker thread, see VirtualThreads), p50 0.4 -> 15 ms.
+     */
+    private static void preemptOrphan(M m) {
+        G g = m.curg();
+        if (g != null) {
+            g.requestPreempt();
+        }
     }
 
     /** Asks the G running on pp to yield at its next yield point (Go's preemptone). */
@@ -1002,15 +1049,25 @@ final class Scheduler implements Sched {
             }
             m.inheritTime = false;
 
-            // This P's expired timers first: what they ready lands in our runnext.
-            checkTimers(pp);
+            // This P's expired timers first: what they ready lands in our runnext and runs
+            // next. Not behind a global G's whole time slice: the fairness check below waits
+            // a round when a timer fired (the woken G inherits this slice, so schedtick still
+            // says "check" when we are back). Measured: a ticker readied here and then passed
+            // over by the 61st-tick check woke 15 ms late behind a CPU-bound G.
+            boolean timerFired = checkTimers(pp);
 
             // Fairness: check the global queue once in a while so two Gs that keep readying
-            // each other into runnext cannot starve it.
+            // each other into runnext cannot starve it. Deferred at most one round at a time,
+            // so timers firing every round cannot starve it either.
             if (pp.schedtick % GLOBAL_CHECK_PERIOD == 0 && runqsize > 0) {
-                G g = globrunqgetLocked(pp, 1);
-                if (g != null) {
-                    return g;
+                if (timerFired && !pp.globalCheckDeferred) {
+                    pp.globalCheckDeferred = true;
+                } else {
+                    pp.globalCheckDeferred = false;
+                    G g = globrunqgetLocked(pp, 1);
+                    if (g != null) {
+                        return g;
+                    }
                 }
             }
 
@@ -1116,7 +1173,7 @@ final class Scheduler implements Sched {
 
     /**
      * Runs pp's expired timers if any are due and nobody else is running them. Returns true if
-     * it ran them. Any M may call it for any P: the P's timerLock is the queues' owner role.
+     * any fired. Any M may call it for any P: the P's timerLock is the queues' owner role.
      * Timers ready their goroutines into the calling M's P (runnext), so they run next.
      */
     boolean checkTimers(P pp) {
@@ -1132,7 +1189,7 @@ final class Scheduler implements Sched {
             return false;
         }
         try {
-            pp.timers.runExpired(now);
+            return pp.timers.runExpired(now) > 0;
         } catch (Throwable t) {
             System.err.println("goloom: a timer callback threw: " + t); // ours never do; report, keep going
         } finally {

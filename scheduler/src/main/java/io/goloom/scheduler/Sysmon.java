@@ -11,8 +11,9 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>refreshes the runtime's coarse clock.</li>
  * </ul>
  * It sleeps 20 µs between ticks while it finds something to do, doubling to 10 ms after 50
- * quiet ticks, and sleeps without a deadline (no CPU at all) while every P is idle, until an
- * M acquires a P again.
+ * quiet ticks (but at most {@link #TIMER_WATCH_NS} while a busy P has timers pending), and
+ * sleeps without a deadline (no CPU at all) while every P is idle, until an M acquires a P
+ * again.
  *
  * <h2>Deep sleep without a lost wake-up</h2>
  * <pre>
@@ -27,6 +28,15 @@ final class Sysmon extends Thread {
     static final long MIN_DELAY_NS = 20_000L;        // 20 µs, as Go
     static final long MAX_DELAY_NS = 10_000_000L;    // 10 ms, as Go
     static final int IDLE_TICKS_BEFORE_BACKOFF = 50; // as Go
+    /**
+     * The longest sleep while a busy P has timers pending (beyond Go). Go's back-off lets
+     * sysmon sleep 10 ms between ticks, so a timer on a P whose G does not yield could wait a
+     * whole back-off step before sysmon sees it overdue (measured: the fairness ticker late by
+     * 5.7 and 11 ms, exactly the 5.12 and 10 ms steps plus the then 1 ms overdue threshold).
+     * Half the threshold keeps detection within 1.5x the threshold for at most 4,000 cheap
+     * ticks a second, and only while timers wait on busy Ps.
+     */
+    static final long TIMER_WATCH_NS = Scheduler.TIMER_OVERDUE_NS / 2;
 
     private final Scheduler sched;
     /** True while sysmon is parked with no deadline. Written by sysmon and by wake(). */
@@ -56,7 +66,7 @@ final class Sysmon extends Thread {
             } else if (idle > IDLE_TICKS_BEFORE_BACKOFF) {
                 delay = Math.min(delay * 2, MAX_DELAY_NS);
             }
-            LockSupport.parkNanos(this, delay);
+            LockSupport.parkNanos(this, sched.sysmonTimersPending ? Math.min(delay, TIMER_WATCH_NS) : delay);
             long now = System.nanoTime();
             sched.coarseNanos = now;
             ticks = ticks + 1;

@@ -118,6 +118,55 @@ class SysmonTest {
         }
     }
 
+    /**
+     * A goroutine whose P was taken while it was blocked in a JDK call must not keep running
+     * without a P once the call returns (one thread more than GOMAXPROCS on the cores): sysmon
+     * asks it to yield at its next yield point, and it comes back on a P. Without that request
+     * its checkpoints never yield and it spins P-less until the timeout.
+     */
+    @Test
+    void aGoroutineThatLostItsPInAJdkCallComesBackToAPAtItsNextYieldPoint() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(1)) {
+            AtomicBoolean stop = new AtomicBoolean();
+            CountDownLatch hogRunning = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean ranWithoutP = new AtomicBoolean();
+            CountDownLatch backOnAP = new CountDownLatch(1);
+            rt.go(() -> {
+                try {
+                    // JDK blocking call: sysmon hands the only P to another M for the hog
+                    assertTrue(release.await(50, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+                M m = rt.sched.currentM();
+                ranWithoutP.set(m.p == null || !rt.sched.ownsP(m, m.p));
+                while (!stop.get()) {
+                    Go.checkpoint();
+                    M now = rt.sched.currentM();
+                    if (now.p != null && rt.sched.ownsP(now, now.p)) {
+                        backOnAP.countDown();
+                        return;
+                    }
+                }
+            });
+            rt.go(() -> {
+                hogRunning.countDown();
+                while (!stop.get()) {
+                    Go.checkpoint();
+                }
+            });
+            try {
+                assertTrue(hogRunning.await(30, TimeUnit.SECONDS), "the P was not handed off");
+                release.countDown();
+                assertTrue(backOnAP.await(30, TimeUnit.SECONDS), "the goroutine kept running without a P");
+                assertTrue(ranWithoutP.get(), "the blocked goroutine's M still owned the P");
+            } finally {
+                stop.set(true);
+            }
+        }
+    }
+
     @Test
     void threadSleepInAGoroutineLetsOthersRunMeanwhile() throws Exception {
         try (GoRuntime rt = GoRuntime.create(1)) {
