@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Timer churn: create a timer 10 s out and cancel it, the life of most timeouts. Score: ns per
@@ -92,6 +93,17 @@ public class TimerChurnBench {
             queue.runExpired(now); // the owner's drain
         }
         return c;
+    }
+
+    /**
+     * The floor every implementation here pays per operation: allocate a timer object (64 bytes,
+     * as each of them does) and read the monotonic clock (each computes its deadline from
+     * System.nanoTime()). What is left above this line is the timer structure's own cost.
+     */
+    @Benchmark
+    public long floorAllocateAndReadClock(Blackhole bh) {
+        bh.consume(TimerNode.of(NOOP)); // escapes, so the allocation is not optimised away
+        return System.nanoTime();
     }
 
     @Benchmark
