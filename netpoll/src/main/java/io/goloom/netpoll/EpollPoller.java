@@ -49,6 +49,8 @@ final class EpollPoller extends Poller {
     private static final int REGISTER_EVENTS = Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET;
     private static final int READ_EVENTS = Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR;
     private static final int WRITE_EVENTS = Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR;
+    /** The peer closed its side, or the socket failed: final states (see PollDesc.readEnded). */
+    private static final int READ_END_EVENTS = Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR;
 
     private static final int CHUNK_BITS = 10;
     static final int CHUNK = 1 << CHUNK_BITS;
@@ -114,6 +116,11 @@ final class EpollPoller extends Poller {
     @Override
     String name() {
         return "epoll";
+    }
+
+    @Override
+    boolean shortReadDrains() {
+        return true;
     }
 
     // =====================================================================================
@@ -225,6 +232,9 @@ final class EpollPoller extends Poller {
             }
             if ((events & WRITE_EVENTS) != 0) {
                 modes |= WRITE;
+            }
+            if ((events & READ_END_EVENTS) != 0) {
+                pd.markReadEnded(); // before the report: see PollDesc.readEnded
             }
             if (modes != 0) {
                 sink.ready(pd, modes);

@@ -193,6 +193,14 @@ final class EpollSocket extends Sock {
         return n;
     }
 
+    /** The last recv returned fewer bytes than it asked for. Reader only (under NetFd's read lock). */
+    private boolean lastReadShort;
+
+    @Override
+    boolean lastReadShort() {
+        return lastReadShort;
+    }
+
     /** recv(2) into native memory: bytes, EOF or AGAIN. */
     private int recv(long addr, int len) throws IOException {
         for (;;) {
@@ -203,6 +211,7 @@ final class EpollSocket extends Sock {
                 throw rethrow(t);
             }
             if (n > 0) {
+                lastReadShort = n < len;
                 return (int) n;
             }
             if (n == 0) {

@@ -143,6 +143,16 @@ final class PollDesc {
     /** Reader semaphore; see the table. Atomic via RG. */
     @SuppressWarnings("unused")
     private volatile Object rg;
+    /**
+     * The poller reported the peer's FIN or a socket error (a final state, kept for good, as
+     * Tokio keeps READ_CLOSED). After it, a short read no longer proves the socket drained: the
+     * EOF or the error is still to be read, and no new edge will announce it once an
+     * operation's prepare dropped the report that did. Written by the poller before the report
+     * (volatile); read by the reader in NetFd.startRead. All accesses here and to rg are
+     * volatile, so if the reader's prepare dropped that READY (its store after the poller's CAS
+     * in the synchronization order), its later read of this flag sees true.
+     */
+    private volatile boolean readEnded;
     /** Writer semaphore; see the table. Atomic via WG. */
     @SuppressWarnings("unused")
     private volatile Object wg;
@@ -171,6 +181,16 @@ final class PollDesc {
 
     // =====================================================================================
     // Operations (the NetFd side): prepare, wait
+
+    /** The poller saw the peer's FIN or an error on this socket. Poller thread. */
+    void markReadEnded() {
+        readEnded = true;
+    }
+
+    /** See {@link #readEnded}. */
+    boolean readEnded() {
+        return readEnded;
+    }
 
     /**
      * Go's {@code pollReset}: at the start of an operation in {@code mode}, fails if the

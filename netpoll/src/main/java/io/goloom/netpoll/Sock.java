@@ -26,6 +26,16 @@ abstract class Sock {
     /** Reads into {@code dst} (remaining > 0), advancing its position. Same results as {@link #read(byte[], int, int)}. */
     abstract int read(ByteBuffer dst) throws IOException;
 
+    /**
+     * Did the last successful read return fewer bytes than its system call asked for (not
+     * fewer than the caller asked: a read may ask less, e.g. one bounce buffer's worth)? With
+     * {@link Poller#shortReadDrains()} that proves the receive queue empty. Reader only (the
+     * caller holds the read lock). Backends that cannot tell answer false.
+     */
+    boolean lastReadShort() {
+        return false;
+    }
+
     /** Writes from {@code a[off, off+len)}, len > 0. Returns bytes written (> 0; may be partial) or {@link #AGAIN}. */
     abstract int write(byte[] a, int off, int len) throws IOException;
 

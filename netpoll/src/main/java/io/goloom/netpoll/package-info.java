@@ -50,6 +50,12 @@
  *       null instead; the G wakes, re-checks, and throws {@link
  *       io.goloom.netpoll.DeadlineExceededException} or {@link
  *       io.goloom.netpoll.NetClosedException}.</li>
+ *   <li>Beyond Go (as Tokio/mio): on epoll, a {@code recv} that returned fewer bytes than it
+ *       asked for proves the receive queue empty, and every later arrival queues a new edge,
+ *       so the connection's next read waits first and skips the {@code recv} that would fail
+ *       with EAGAIN: a request/response round trip costs one recv and one send. The peer's FIN
+ *       or an error is no new edge, so once the poller reported one (the pollDesc's sticky
+ *       {@code readEnded}) reads go back to trying recv first.</li>
  * </ol>
  * While goroutines wait, the runtime's idle M does not park on its note: it takes the
  * process-wide poll token and blocks in the poller, with its runtime's earliest timer as the

@@ -393,6 +393,49 @@ abstract class NetSuite {
         }
     }
 
+    /**
+     * A read that returns fewer bytes than asked lets the next read wait for readiness without
+     * trying recv first (on epoll). The peer's FIN (or RST) queued behind those bytes is no new
+     * edge, so it must still be seen: the next read returns EOF (or throws), it does not park.
+     */
+    @Test
+    @Timeout(60)
+    void aShortReadDoesNotHideTheFinOrTheResetBehindIt() throws Exception {
+        for (boolean reset : new boolean[] {false, true}) {
+            try (Listener ln = Net.listen(LOOPBACK, 0); Socket peer = new Socket(LOOPBACK, ln.address().getPort())) {
+                Conn c = ln.accept();
+                AtomicReference<Object> result = new AtomicReference<>();
+                G reader = rt.go(() -> {
+                    try {
+                        byte[] one = new byte[1];
+                        assertEquals(1, c.read(one)); // parks first, then exactly what it asked
+                        byte[] big = new byte[1024];
+                        assertEquals(9, c.read(big)); // short: the receive queue is drained
+                        result.set(c.read(big)); // the FIN (-1) or the RST (throws)
+                    } catch (Throwable t) {
+                        result.set(t);
+                    } finally {
+                        c.close();
+                    }
+                });
+                awaitParked(reader, WaitReason.IO_WAIT);
+                peer.getOutputStream().write(new byte[10]);
+                if (reset) {
+                    peer.setSoLinger(true, 0);
+                    peer.close();
+                } else {
+                    peer.shutdownOutput();
+                }
+                awaitCondition("the reader saw the " + (reset ? "reset" : "FIN"), () -> result.get() != null);
+                if (reset) {
+                    assertTrue(result.get() instanceof ConnectionResetException, String.valueOf(result.get()));
+                } else {
+                    assertEquals(-1, result.get());
+                }
+            }
+        }
+    }
+
     @Test
     @Timeout(60)
     void errorsAreTyped() throws Exception {
