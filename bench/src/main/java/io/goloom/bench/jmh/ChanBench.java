@@ -154,6 +154,31 @@ public abstract class ChanBench {
         echo.join();
     }
 
+    /**
+     * The floor under any continuation-based ping-pong: a round trip needs the other side to
+     * run and then this side again, so two continuation switches (run()+yield() pairs, as
+     * YieldBench's rawContinuationFloor) with no channel, queue or scheduler at all. Score:
+     * ns per round trip. Half of the virtual-thread pair's round trip is what the 2x target of
+     * issue 3 asks of the whole goloom round trip.
+     */
+    @Benchmark
+    public void pingPongContinuationFloor() {
+        floorPing.run();
+        floorPong.run();
+    }
+
+    private static final jdk.internal.vm.ContinuationScope FLOOR_SCOPE = new jdk.internal.vm.ContinuationScope("chan-floor");
+    private final jdk.internal.vm.Continuation floorPing = floorSide();
+    private final jdk.internal.vm.Continuation floorPong = floorSide();
+
+    private static jdk.internal.vm.Continuation floorSide() {
+        return new jdk.internal.vm.Continuation(FLOOR_SCOPE, () -> {
+            for (;;) {
+                jdk.internal.vm.Continuation.yield(FLOOR_SCOPE);
+            }
+        });
+    }
+
     // ---- buffered producer/consumer -----------------------------------------------------
 
     @Benchmark
