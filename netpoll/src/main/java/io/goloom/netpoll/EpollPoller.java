@@ -118,11 +118,6 @@ final class EpollPoller extends Poller {
         return "epoll";
     }
 
-    @Override
-    boolean shortReadDrains() {
-        return true;
-    }
-
     // =====================================================================================
     // Registration
 

@@ -197,8 +197,8 @@ final class EpollSocket extends Sock {
     private boolean lastReadShort;
 
     @Override
-    boolean lastReadShort() {
-        return lastReadShort;
+    boolean lastReadDrained() {
+        return lastReadShort; // see Sock: a short TCP recv emptied the queue; EPOLLET reports what comes next
     }
 
     /** recv(2) into native memory: bytes, EOF or AGAIN. */

@@ -59,10 +59,9 @@ final class NetFd {
     private final Mutex rmu = new Mutex();
     private final Mutex wmu = new Mutex();
     /**
-     * The last read returned fewer bytes than asked on a backend where that proves the receive
-     * queue empty ({@link Poller#shortReadDrains()}): the next read waits for readiness first
-     * instead of trying a recv that would fail with EAGAIN (one system call less per
-     * request/response round trip). Guarded by {@link #rmu}.
+     * The last read proved the receive queue empty ({@link Sock#lastReadDrained()}): the next
+     * read waits for readiness first instead of trying a recv that would fail with EAGAIN (one
+     * system call less per request/response round trip). Guarded by {@link #rmu}.
      */
     private boolean readDrained;
     /** closeWrite was called: later writes fail (EPIPE would otherwise read as a peer reset). */
@@ -171,7 +170,7 @@ final class NetFd {
             for (;;) {
                 int n = sock.read(a, off, len);
                 if (n != Sock.AGAIN) {
-                    readDrained = n > 0 && sock.lastReadShort() && pd.poller.shortReadDrains();
+                    readDrained = n > 0 && sock.lastReadDrained();
                     return n;
                 }
                 pd.waitFor(Poller.READ);
@@ -191,7 +190,7 @@ final class NetFd {
             for (;;) {
                 int n = sock.read(dst);
                 if (n != Sock.AGAIN) {
-                    readDrained = n > 0 && sock.lastReadShort() && pd.poller.shortReadDrains();
+                    readDrained = n > 0 && sock.lastReadDrained();
                     return n;
                 }
                 pd.waitFor(Poller.READ);

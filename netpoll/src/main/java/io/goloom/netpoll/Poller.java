@@ -65,16 +65,6 @@ abstract class Poller {
     abstract String name();
 
     /**
-     * True if a stream read that returned fewer bytes than asked proves the receive queue empty
-     * and every byte that arrives after it produces a readiness report, so the next read can
-     * wait for that report instead of trying its system call first (and failing with EAGAIN).
-     * epoll with EPOLLET: a short TCP read took all that was queued, and each arrival calls the
-     * socket's data-ready callback, which queues an edge (Tokio relies on the same: mio's
-     * readiness is cleared on a short read). Not for emulated edges (see {@link #arm}).
-     */
-    abstract boolean shortReadDrains();
-
-    /**
      * Go's {@code netpollopen}: starts edge-triggered read and write reports for {@code pd}'s
      * socket (the sink receives {@code pd}). The first report reflects the socket's state at
      * this call.

@@ -72,11 +72,6 @@ final class SelectorPoller extends Poller {
     }
 
     @Override
-    boolean shortReadDrains() {
-        return false;
-    }
-
-    @Override
     void open(PollDesc pd) throws IOException {
         ChannelSocket s = (ChannelSocket) pd.sock;
         SelectionKey k = s.ch.register(selector, s.readOp() | s.writeOp(), pd);

@@ -27,12 +27,16 @@ abstract class Sock {
     abstract int read(ByteBuffer dst) throws IOException;
 
     /**
-     * Did the last successful read return fewer bytes than its system call asked for (not
-     * fewer than the caller asked: a read may ask less, e.g. one bounce buffer's worth)? With
-     * {@link Poller#shortReadDrains()} that proves the receive queue empty. Reader only (the
-     * caller holds the read lock). Backends that cannot tell answer false.
+     * Does the last successful read prove the receive queue empty, with every later arrival
+     * bound to produce a new readiness report from this socket's poller? Then the next read may
+     * wait for that report instead of trying its system call first. epoll with EPOLLET
+     * ({@link EpollSocket}): a TCP recv that returned fewer bytes than it asked for (not fewer
+     * than the caller asked: a read may ask less, one bounce buffer's worth) took all that was
+     * queued, and each arrival calls the socket's data-ready callback, which queues an edge
+     * (mio/Tokio clear readiness on a short read for the same reason). Backends with emulated
+     * edges answer false. Reader only (the caller holds the read lock).
      */
-    boolean lastReadShort() {
+    boolean lastReadDrained() {
         return false;
     }
 
