@@ -980,7 +980,6 @@ final class Scheduler implements Sched {
         return !pp.runqempty() || runqsize != 0 || nmspinning.get() + npidle == 0;
     }
 
-    /** Asks whatever m runs, which no longer owns a P, to come back to the scheduler. */
     /**
      * Asks the goroutine m runs, now that m has lost its P, to come back to the scheduler at its
      * next yield point. Goroutines only: a direct task (a JDK virtual thread) is handed off
