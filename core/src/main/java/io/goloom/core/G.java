@@ -114,11 +114,17 @@ public class G extends Continuation {
     /**
      * Set by sysmon (any thread) to ask this G to yield at its next yield point; cleared by the
      * G when it honours the request, and by its M whenever the G stops running for any reason.
-     * Both transitions are CASes ({@link #requestPreempt}, {@link #clearPreempt}) so the
-     * agent's request counter stays exact (see {@link AgentHook}). A request that lands just
-     * after the G yielded anyway only costs one extra yield.
+     * Both transitions are CASes ({@link #requestPreempt}, {@link #clearPreempt}), and only
+     * those, so {@link #preemptRequests} and the agent's request counter stay exact (see
+     * {@link AgentHook}). A request that lands just after the G yielded anyway only costs one
+     * extra yield.
      */
-    public volatile boolean preempt;
+    private volatile boolean preempt;
+
+    /** Is a preemption request pending for this G? Any thread (racy). */
+    public final boolean preemptRequested() {
+        return preempt;
+    }
 
     // ---- G-private (the G itself or its M: the same carrier thread) ----
     private int yieldKind;
@@ -360,11 +366,15 @@ public class G extends Continuation {
     }
 
     /**
-     * A yield point: one volatile read when no preemption is requested; when sysmon asked the
+     * A yield point: one volatile read (of {@link #preemptRequests}) when no preemption is
+     * requested anywhere; when sysmon asked the
      * current goroutine to yield, it yields to the global queue (as Go's preempted Gs). A no-op on
      * a plain thread. If the goroutine cannot yield (pinned), the request stays pending.
      */
     public static void checkpoint() {
+        if (preemptRequests == 0) {
+            return; // the common case: one plain load of a static, no carrier lookup
+        }
         G g = current();
         if (g != null && g.preempt && g.clearPreempt()) {
             if (!g.yieldAs(EXEC_PREEMPT)) {
@@ -373,9 +383,30 @@ public class G extends Continuation {
         }
     }
 
+    /**
+     * Pending preemption requests of all goroutines in the process: incremented after a
+     * {@link #preempt} flag goes false -> true and decremented after it goes true -> false (both
+     * by CAS, so every increment has exactly one decrement). {@link #checkpoint()} reads it first
+     * and looks up the current G only when it is non-zero: a yield point then costs one load
+     * instead of a call to {@link Carrier#current()} (not inlinable) when nobody is asked to
+     * yield, which is nearly always. A checkpoint that runs between a request's CAS and its
+     * increment misses it once; the next checkpoint sees it. Volatile: the read must not be
+     * hoisted out of a loop. Atomic via PREEMPT_REQUESTS.
+     */
+    private static volatile int preemptRequests;
+    private static final VarHandle PREEMPT_REQUESTS;
+    static {
+        try {
+            PREEMPT_REQUESTS = MethodHandles.lookup().findStaticVarHandle(G.class, "preemptRequests", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** Asks this G to yield at its next yield point. Returns false if a request was pending. Any thread. */
     public final boolean requestPreempt() {
         if (PREEMPT.compareAndSet(this, false, true)) {
+            PREEMPT_REQUESTS.getAndAdd(1);
             AgentHook.requested();
             return true;
         }
@@ -385,6 +416,7 @@ public class G extends Continuation {
     /** Withdraws a pending request. Returns false if none was pending. Any thread. */
     public final boolean clearPreempt() {
         if (PREEMPT.compareAndSet(this, true, false)) {
+            PREEMPT_REQUESTS.getAndAdd(-1);
             AgentHook.honoured();
             return true;
         }

@@ -344,7 +344,7 @@ class ChanTest {
     void channelOperationsAreYieldPoints() {
         Chan<String> c = new Chan<>(8);
         s.go("a", () -> {
-            G.current().preempt = true; // as sysmon would ask
+            G.current().requestPreempt(); // as sysmon would ask
             c.trySend("a1"); // yields first, to the back of the queue
             trace.add("a after send");
         });

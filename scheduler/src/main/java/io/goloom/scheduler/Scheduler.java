@@ -647,7 +647,7 @@ final class Scheduler implements Sched {
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
         // A request that arrived after the G's last yield point is void now: withdraw it so the
         // agent's counter does not keep every thread on its slow path.
-        if (g.preempt) {
+        if (g.preemptRequested()) {
             g.clearPreempt();
         }
         if (m.taskPreempt) {
