@@ -403,6 +403,11 @@ public class G extends Continuation {
         }
     }
 
+    /** Pending requests as counted (racy while requests change); for tests. */
+    static int pendingPreemptRequests() {
+        return preemptRequests;
+    }
+
     /** Asks this G to yield at its next yield point. Returns false if a request was pending. Any thread. */
     public final boolean requestPreempt() {
         if (PREEMPT.compareAndSet(this, false, true)) {
