@@ -92,7 +92,14 @@ public final class GoRuntime implements AutoCloseable {
         return g != null && g.sched instanceof Scheduler s ? s.runtime : null;
     }
 
-    /** Starts a goroutine running {@code task}. From a goroutine of this runtime the new G goes into the caller's runnext, as Go's {@code go} statement does. */
+    /**
+     * Starts a goroutine running {@code task}. From a goroutine of this runtime the new G goes
+     * into the caller's runnext, as Go's {@code go} statement does. At the thread limit
+     * ({@link Builder#maxThreads}) the goroutine is still accepted: it is queued and runs once a
+     * carrier is free; go never fails for want of a thread.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException once the runtime is closed
+     */
     public G go(Runnable task) {
         return sched.newproc(task, null);
     }
@@ -237,6 +244,25 @@ public final class GoRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * The report of the first time this runtime hit its thread limit ({@link Builder#maxThreads}):
+     * an IllegalStateException whose message says what happened and names the option to raise,
+     * or null if the limit was never in the way. It is also printed once to stderr when it
+     * happens. Hitting the limit loses nothing and fails no call: goroutines that could not get
+     * a carrier wait in their run queues until one comes back from its blocking call.
+     */
+    public IllegalStateException threadLimitError() {
+        return sched.threadLimitError();
+    }
+
+    /**
+     * How many times runnable work found no carrier because of the thread limit (every M busy or
+     * blocked, none idle, none could be started). 0 when the limit never mattered.
+     */
+    public long threadLimitHits() {
+        return sched.threadLimitHits.get();
+    }
+
     /** Metrics: the sampled ready -> running latency, as counts per log-linear bucket. */
     public SchedLatency schedLatency() {
         return new SchedLatency(sched.schedLatencyCounts());
@@ -297,8 +323,17 @@ public final class GoRuntime implements AutoCloseable {
 
         /**
          * The most Ms (carrier threads) this runtime may create, Go's maxmcount (default
-         * 10,000). Ms beyond GOMAXPROCS exist only while Gs sit in blocking calls; reaching the
-         * limit is reported as an IllegalStateException, not a hang.
+         * 10,000; at least {@link #procs}). Ms beyond GOMAXPROCS exist only while Gs sit in
+         * blocking calls ({@link Go#blocking} or a JDK call that blocks the carrier). Go dies at
+         * its limit ("thread exhaustion"); goloom does not. When every carrier is busy or blocked
+         * and runnable goroutines need one more, they wait in their run queues and run as soon as
+         * a carrier comes back: nothing is lost, and {@code go}, {@code ready}, channel operations
+         * and executors never throw because of the limit. The first time it happens the runtime
+         * reports it once, as an IllegalStateException printed to stderr and returned by
+         * {@link GoRuntime#threadLimitError()} (its message names this option);
+         * {@link GoRuntime#threadLimitHits()} counts the occurrences. If the blocked carriers
+         * wait for goroutines that are queued behind them, the program stops making progress: raise
+         * the limit or block fewer goroutines at once.
          */
         public Builder maxThreads(int max) {
             if (max < 1) {

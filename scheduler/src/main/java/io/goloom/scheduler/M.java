@@ -67,7 +67,7 @@ final class M extends Machine {
      */
     boolean runningTask;
     /** The epoch of m.p when this M acquired it (see P's status word). Owner-only. */
-    int pEpoch;
+    long pEpoch;
     /**
      * A preemption request for the direct task (a JDK virtual thread) this M runs: the
      * counterpart of G.preempt, honoured only at the agent's yield points. CAS both ways so the

@@ -10,13 +10,20 @@ import java.lang.invoke.VarHandle;
  * Ps. An M must hold a P to run Gs.
  *
  * <h2>The status word: state and epoch</h2>
- * {@code status = epoch << 3 | state}. The epoch grows by one at every acquirep, so a
+ * {@code status = epoch << 3 | state}, a long. The epoch grows by one at every acquirep, so a
  * compare-and-set that names the epoch its M acquired the P in can never succeed on a P that
  * was taken away and handed out again meanwhile (the ABA that Go guards with syscalltick and
- * oldp). An M remembers its epoch in {@code m.pEpoch}.
+ * oldp). An M remembers its epoch in {@code m.pEpoch}. The epoch has 61 bits so it never wraps:
+ * with the 29 bits of an int word, an M blocked in a JDK call for as long as its P takes to go
+ * through 2^29 acquireps (minutes of idle/wake churn; a livelock once did 40 million in 5 s)
+ * could find the same epoch again and take a P another M holds. A long CAS costs the same as an
+ * int CAS on the 64-bit platforms goloom runs on.
  * <pre>
  *  state       meaning and owner
- *  PIDLE       on the idle list (sched.lock), no M, empty run queue
+ *  PIDLE       no M. On the idle list (sched.lock) with an empty run queue; or on the
+ *              wants-an-M list (sched.lock) with Gs queued, when the thread limit kept
+ *              startm from finding it an M (thieves steal from it, and the next M to go
+ *              idle takes it, see Scheduler.startm); or in hand-off between an M and a list
  *  PRUNNING    held by m, which alone uses the run queue's owner side and the owner fields
  *  PSYSCALL    held by an M inside Go.blocking: the M does not touch the P until exitsyscall
  *              CASes it back to PRUNNING; sysmon may CAS it to PIDLE and hand it off
@@ -25,7 +32,7 @@ import java.lang.invoke.VarHandle;
  *  PDEAD       the runtime closed
  *
  *  transition                    by                      how
- *  PIDLE     -> PRUNNING         acquirep (new M)        set, epoch + 1 (P is off the idle list)
+ *  PIDLE     -> PRUNNING         acquirep (new M)        set, epoch + 1 (P is off both lists)
  *  PRUNNING  -> PIDLE            releasep (owner)        CAS (waits out PRETAKING)
  *  PRUNNING  -> PSYSCALL         entersyscall (owner)    CAS
  *  PSYSCALL  -> PRUNNING         exitsyscall (owner)     CAS with its epoch: fails if retaken
@@ -51,7 +58,7 @@ final class P extends RunQueue {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            STATUS = l.findVarHandle(P.class, "status", int.class);
+            STATUS = l.findVarHandle(P.class, "status", long.class);
             SCHEDTICK = l.findVarHandle(P.class, "schedtick", int.class);
             TIMER_LOCK = l.findVarHandle(P.class, "timerLock", int.class);
         } catch (ReflectiveOperationException e) {
@@ -62,7 +69,7 @@ final class P extends RunQueue {
     /** Immutable. Index in allp. */
     final int id;
     /** epoch << 3 | state; transitions in the table above. Atomic via STATUS. */
-    private volatile int status = PIDLE;
+    private volatile long status = PIDLE;
     /** The M holding this P, or null. Written by acquirep/releasep/retake; read racily by sysmon. */
     volatile M m;
     /**
@@ -78,7 +85,7 @@ final class P extends RunQueue {
     boolean globalCheckDeferred;
     /** Incremented by the owner at each entersyscall; sysmon compares it between ticks. */
     volatile int syscalltick;
-    /** Link in the idle P list. Guarded by sched.lock. */
+    /** Link in the idle P list or the wants-an-M list (a P is on at most one). Guarded by sched.lock. */
     P link;
     /** Owner-only: per-P batch of goroutine ids (Go's goidcache). */
     long goidcache, goidcacheend;
@@ -122,27 +129,27 @@ final class P extends RunQueue {
         TIMER_LOCK.setRelease(this, 0);
     }
 
-    int status() {
+    long status() {
         return status;
     }
 
     int state() {
-        return status & STATE_MASK;
+        return (int) (status & STATE_MASK);
     }
 
-    static int state(int status) {
-        return status & STATE_MASK;
+    static int state(long status) {
+        return (int) (status & STATE_MASK);
     }
 
-    static int epoch(int status) {
+    static long epoch(long status) {
         return status >>> 3;
     }
 
-    boolean casStatus(int expect, int update) {
+    boolean casStatus(long expect, long update) {
         return STATUS.compareAndSet(this, expect, update);
     }
 
-    void setStatus(int s) {
+    void setStatus(long s) {
         STATUS.setVolatile(this, s);
     }
 
@@ -157,7 +164,7 @@ final class P extends RunQueue {
 
     @Override
     public String toString() {
-        int s = status;
+        long s = status;
         int st = state(s);
         return "P" + id + "[" + (st < NAMES.length ? NAMES[st] : "state" + st) + " epoch=" + epoch(s)
                 + " runq=" + runqsize() + " schedtick=" + schedtick + "]";

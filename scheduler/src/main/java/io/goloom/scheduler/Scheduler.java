@@ -106,6 +106,13 @@ final class Scheduler implements Sched {
     private volatile int npidle;
     private M midle;
     private int nmidle;
+    /**
+     * Ps with runnable Gs for which startm found no M because the thread limit was reached
+     * (Go's newm would throw "thread exhaustion" there). Linked through P.link, PIDLE, never
+     * counted in npidle. The next M to become free takes one ({@link #stopm}, {@link #pget});
+     * thieves steal from them meanwhile ({@link #stealWork}). Non-empty only at the limit.
+     */
+    private P pneedm;
     private int mcount;
     private final List<M> allm = new ArrayList<>();
 
@@ -113,6 +120,13 @@ final class Scheduler implements Sched {
     volatile long coarseNanos = System.nanoTime();
     /** Maximum number of Ms (Go's maxmcount, default 10,000). Immutable. */
     final int maxMCount;
+    /**
+     * How many times a P with work, or a wake-up, found no M to hand it to because maxMCount Ms
+     * exist and none was idle or asleep (see {@link #threadLimit}). Atomic.
+     */
+    final AtomicLong threadLimitHits = new AtomicLong();
+    /** The one report of the thread limit (set once, by CAS), or null while it was never hit. */
+    private volatile IllegalStateException threadLimitError;
     /** The sysmon daemon of this runtime. Immutable after construction. */
     final Sysmon sysmon;
 
@@ -290,7 +304,7 @@ final class Scheduler implements Sched {
      */
     static boolean ownsP(M m, P pp) {
         for (;;) {
-            int s = pp.status();
+            long s = pp.status();
             if (P.state(s) == P.PRETAKING) {
                 Thread.onSpinWait();
                 continue;
@@ -440,14 +454,42 @@ final class Scheduler implements Sched {
         return pp;
     }
 
+    /** Puts pp, PIDLE with Gs queued, on the wants-an-M list. sched.lock must be held. */
+    private void pneedmput(P pp) {
+        assert Thread.holdsLock(lock);
+        pp.link = pneedm;
+        pneedm = pp;
+    }
+
+    /** Takes a P off the wants-an-M list, or null. sched.lock must be held. */
+    private P pneedmget() {
+        assert Thread.holdsLock(lock);
+        P pp = pneedm;
+        if (pp != null) {
+            pneedm = pp.link;
+            pp.link = null;
+        }
+        return pp;
+    }
+
+    /**
+     * The P an M without one takes when it wants to run Gs: one waiting for an M at the
+     * thread limit first (it has work and nobody else will come for it), else an idle one.
+     * sched.lock must be held.
+     */
+    private P pget() {
+        P pp = pneedmget();
+        return pp != null ? pp : pidleget();
+    }
+
     /** Makes pp, which the caller took off the idle list (or was handed), m's P. */
     private void acquirep(M m, P pp) {
-        int s = pp.status();
+        long s = pp.status();
         if (m.p != null || pp.m != null || P.state(s) != P.PIDLE) {
             throw new IllegalStateException("goloom: acquirep: invalid p state: m" + m.id + ".p=" + m.p
                     + " p.m=" + (pp.m == null ? "nil" : "m" + pp.m.id) + " " + pp);
         }
-        int epoch = P.epoch(s) + 1;
+        long epoch = P.epoch(s) + 1;
         pp.m = m;
         m.p = pp;
         m.pEpoch = epoch;
@@ -466,7 +508,7 @@ final class Scheduler implements Sched {
             throw new IllegalStateException("goloom: releasep: invalid p state: m" + m.id + " p=" + pp
                     + " p.m=" + (pp == null || pp.m == null ? "nil" : "m" + pp.m.id));
         }
-        int mine = m.pEpoch << 3 | P.PRUNNING;
+        long mine = m.pEpoch << 3 | P.PRUNNING;
         while (!pp.casStatus(mine, m.pEpoch << 3 | P.PIDLE)) {
             if (P.state(pp.status()) != P.PRETAKING) {
                 throw new IllegalStateException("goloom: releasep: m" + m.id + " does not own " + pp);
@@ -519,45 +561,153 @@ final class Scheduler implements Sched {
 
     /**
      * Hands pp to an idle M, or to a new one. {@code spinning}: the caller already counted the
-     * M in nmspinning.
+     * M in nmspinning. Never throws for want of a thread; see below.
+     *
+     * <h3>At the thread limit</h3>
+     * With maxMCount Ms and none idle, Go's newm dies ("thread exhaustion"). Here the work must
+     * wait, not be lost, and nobody's operation may fail after it took effect (startm runs
+     * inside go(), ready(), resetspinning, timer wakers and sysmon's handoff). So pp stays
+     * findable: an empty pp goes back on the idle list; a pp with Gs goes on the wants-an-M
+     * list ({@link #pneedm}), where thieves still steal from it. The caller's spinning count
+     * is dropped. Who runs that work then:
+     * <ul>
+     *   <li>an M in findRunnable (it steals, and idle-listed Ps now skip only when empty);</li>
+     *   <li>an M that would go idle: {@link #stopm} takes a wanting P, or an idle P when the
+     *       global queue has Gs, under the same sched.lock section as its mput. startm decided
+     *       "no M" under sched.lock too, so either it saw the M on the idle list or the M sees
+     *       the work: no wake-up is lost (below the limit startm would have made a new M);</li>
+     *   <li>an M coming back from a blocking call without its P (exitsyscall, lostP: {@link #pget});</li>
+     *   <li>an M sleeping for timers or in the poller holds no P and is not on the idle list:
+     *       {@link #threadLimit} wakes it, and it comes for the work through pget/stopm.</li>
+     * </ul>
+     * A JVM that refuses a thread (OutOfMemoryError from Thread.start) is treated the same way.
      */
     private void startm(P pp, boolean spinning) {
         M nm;
         synchronized (lock) {
             nm = mget();
             if (nm == null) {
-                if (mcount >= maxMCount) {
-                    pidleput(pp); // never lose the P
-                    if (spinning) {
-                        nmspinning.decrementAndGet();
+                if (mcount < maxMCount) {
+                    nm = new M(this, mcount);
+                    nm.nextp = pp;
+                    nm.spinning = spinning;
+                    if (startThread(nm)) {
+                        mcount++;
+                        allm.add(nm);
+                        return;
                     }
-                    throw new IllegalStateException("goloom: thread limit reached: runtime " + name + " already has "
-                            + mcount + " Ms (maxThreads=" + maxMCount + "); too many goroutines blocked in "
-                            + "Go.blocking or JDK calls at once");
+                    nm = null;
                 }
-                nm = new M(this, mcount++);
-                allm.add(nm);
-                nm.nextp = pp;
-                nm.spinning = spinning;
-                nm.start();
-                return;
+                // The thread limit: keep pp findable (see above).
+                if (spinning) {
+                    nmspinning.decrementAndGet();
+                }
+                if (pp.runqempty()) {
+                    pidleput(pp); // unowned: nobody can put into it, so it stays empty
+                } else {
+                    pneedmput(pp);
+                }
             }
+        }
+        if (nm == null) {
+            threadLimit();
+            return;
         }
         nm.spinning = spinning;
         nm.nextp = pp;
         nm.notewakeup(); // the note's volatile store publishes spinning and nextp
     }
 
-    /** Parks m until startm hands it a P (or the runtime stops). */
+    /** Starts an M's thread; false if the JVM could not create one (then nothing refers to nm). */
+    private static boolean startThread(M nm) {
+        try {
+            nm.start();
+            return true;
+        } catch (OutOfMemoryError e) { // "unable to create native thread": as the limit
+            System.err.println("goloom: cannot start carrier " + nm.getName() + ": " + e);
+            return false;
+        }
+    }
+
+    /**
+     * startm found no M for a P (see startm). If an M of this runtime sleeps for timers or in the
+     * poller, wake it: it holds no P and takes the work through pget or stopm, so the limit
+     * costs nothing. Otherwise every M is busy or blocked: count the hit and report it once.
+     * No lock held; any thread (a goroutine's, sysmon, a plain thread calling go()).
+     */
+    private void threadLimit() {
+        M ts = timerSleeper;
+        boolean woke = false;
+        if (ts != null) {
+            if (!netpoller.wakeSleeper(ts)) {
+                ts.notewakeup();
+            }
+            woke = true;
+        }
+        if (io.goloom.netpoll.Netpoll.pollOwner() instanceof M pm && pm.sched == this) {
+            io.goloom.netpoll.Netpoll.wakeup(); // an M blocked in the poller until readiness
+            woke = true;
+        }
+        if (woke) {
+            return;
+        }
+        threadLimitHits.incrementAndGet();
+        if (threadLimitError == null) {
+            IllegalStateException e = new IllegalStateException("goloom: runtime " + name + " reached its thread limit: all "
+                    + maxMCount + " carrier threads are running goroutines or blocked in Go.blocking or JDK calls, so "
+                    + "runnable goroutines wait until a carrier comes back (none is lost, no operation fails). Raise "
+                    + "GoRuntime.builder().maxThreads(n) (now " + maxMCount + ") if this many blocked carriers is expected, "
+                    + "or block fewer goroutines at once. Reported once; see GoRuntime.threadLimitError().");
+            if (THREAD_LIMIT_ERROR.compareAndSet(this, null, e)) {
+                System.err.println(e.getMessage());
+            }
+        }
+    }
+
+    /** The report of the first thread-limit hit, or null. */
+    IllegalStateException threadLimitError() {
+        return threadLimitError;
+    }
+
+    private static final java.lang.invoke.VarHandle THREAD_LIMIT_ERROR;
+    static {
+        try {
+            THREAD_LIMIT_ERROR = java.lang.invoke.MethodHandles.lookup()
+                    .findVarHandle(Scheduler.class, "threadLimitError", IllegalStateException.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Parks m until startm hands it a P (or the runtime stops). At the thread limit, first takes
+     * work that startm could not find an M for (see startm): a P on the wants-an-M list, or an
+     * idle P when the global queue has Gs. Then m returns holding that P.
+     */
     private void stopm(M m) {
         if (m.p != null) {
             throw new IllegalStateException("goloom: stopm: m" + m.id + " holds " + m.p);
         }
+        P work = null;
         synchronized (lock) {
             if (stopping) {
                 return;
             }
-            mput(m);
+            // Below the limit a failed wakep cannot happen (startm makes an M), so this check,
+            // which Go does not need, only runs at the limit; mcount never decreases.
+            if (mcount >= maxMCount) {
+                work = pneedmget();
+                if (work == null && runqsize != 0) {
+                    work = pidleget();
+                }
+            }
+            if (work == null) {
+                mput(m);
+            }
+        }
+        if (work != null) {
+            acquirep(m, work);
+            return;
         }
         // Only startm (with a P) or shutdown take us off the idle list and signal us. A signal
         // left over from the timer-sleeper role (a timerWaker that found us after we left it)
@@ -750,7 +900,7 @@ final class Scheduler implements Sched {
         }
         P pp;
         synchronized (lock) {
-            pp = stopping ? null : pidleget();
+            pp = stopping ? null : pget();
         }
         if (pp != null) {
             acquirep(m, pp);
@@ -762,6 +912,8 @@ final class Scheduler implements Sched {
     /**
      * Hands off pp, taken from an M stuck in a blocking call, to another M if there is work for
      * it, else to the idle list (Go's handoffp). pp is PIDLE, unowned and not on the idle list.
+     * At the thread limit startm parks pp on the wants-an-M list with its Gs (or on the idle
+     * list when it has none) instead of starting an M; nothing here throws.
      */
     void handoffp(P pp) {
         if (!pp.runqempty()) {
@@ -797,10 +949,10 @@ final class Scheduler implements Sched {
     <T> T blocking(M m, java.util.concurrent.Callable<T> call) throws Exception {
         G g = m.curg();
         P pp = enterRuntime(m);
-        int mine = 0;
+        long mine = 0;
         if (pp != null) {
             pp.syscalltick = pp.syscalltick + 1;
-            int running = m.pEpoch << 3 | P.PRUNNING;
+            long running = m.pEpoch << 3 | P.PRUNNING;
             mine = m.pEpoch << 3 | P.PSYSCALL;
             // We are IN_RUNTIME: a PRETAKING can only be transient (sysmon backs off).
             while (!pp.casStatus(running, mine)) {
@@ -817,7 +969,7 @@ final class Scheduler implements Sched {
         }
     }
 
-    private void exitsyscall(M m, G g, P pp, int mine) {
+    private void exitsyscall(M m, G g, P pp, long mine) {
         if (pp != null && pp.casStatus(mine, m.pEpoch << 3 | P.PRUNNING)) {
             m.setWhereRelease(M.IN_USER); // fast path: the same P, one CAS
             return;
@@ -826,7 +978,7 @@ final class Scheduler implements Sched {
         m.p = null;
         P p2;
         synchronized (lock) {
-            p2 = stopping ? null : pidleget();
+            p2 = stopping ? null : pget();
         }
         if (p2 != null) {
             acquirep(m, p2);
@@ -867,7 +1019,7 @@ final class Scheduler implements Sched {
             n++;
         }
         for (P pp : allp) {
-            int s = pp.status();
+            long s = pp.status();
             int st = P.state(s);
             if (st != P.PRUNNING && st != P.PSYSCALL) {
                 pp.sysmonBlockedTicks = 0;
@@ -1267,7 +1419,7 @@ final class Scheduler implements Sched {
         }
         P pp;
         synchronized (lock) {
-            pp = pidleget();
+            pp = pget(); // a P waiting for an M (thread limit) first: it has work
         }
         if (pp == null) {
             // Every P is busy. Run the expired timers anyway, without a P: what they ready goes
@@ -1356,8 +1508,10 @@ final class Scheduler implements Sched {
                         return g;
                     }
                 }
-                if (p2.state() == P.PIDLE) {
-                    continue; // an idle P has an empty queue (pidleput checks it)
+                if (p2.state() == P.PIDLE && p2.runqempty()) {
+                    // An idle-listed P has an empty queue (pidleput checks it). Not skipped when
+                    // it has Gs: a P waiting for an M at the thread limit (see startm).
+                    continue;
                 }
                 G g = pp.runqsteal(p2, stealRunNext);
                 if (g != null) {
