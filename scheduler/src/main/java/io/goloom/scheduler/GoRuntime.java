@@ -212,8 +212,12 @@ public final class GoRuntime implements AutoCloseable {
     /**
      * Stops the runtime and returns the goroutines still alive (none when every G finished).
      * Idle Ms exit at once; an M busy in a G exits when that G next yields or parks. Never
-     * waits for user code. Idempotent. After it, {@link #go} throws
-     * {@link java.util.concurrent.RejectedExecutionException}.
+     * waits for user code: it waits at most one second for the Ms, and returns even if a
+     * goroutine that never reaches a yield point (a loop without {@link Go#checkpoint}, a JDK
+     * call that does not return) still occupies its carrier thread. Such a thread keeps
+     * running until its goroutine yields, parks or ends (Java cannot stop it); the goroutine is
+     * in the returned list as running, and {@link #close()} names the thread. Idempotent.
+     * After it, {@link #go} throws {@link java.util.concurrent.RejectedExecutionException}.
      */
     public List<GoroutineInfo> shutdown() {
         List<G> alive = sched.shutdown(1000);
@@ -224,13 +228,21 @@ public final class GoRuntime implements AutoCloseable {
         return out;
     }
 
-    /** {@link #shutdown()}, printing the goroutines still alive to stderr if there are any. */
+    /**
+     * {@link #shutdown()}, printing to stderr the goroutines still alive, if there are any, and
+     * the carrier threads still running after the wait (each named with the goroutine it runs),
+     * which leak until their goroutine reaches a yield point.
+     */
     @Override
     public void close() {
         boolean wasClosed = sched.stopping;
         List<GoroutineInfo> alive = shutdown();
-        if (!wasClosed && !alive.isEmpty()) {
-            StringBuilder sb = new StringBuilder("goloom: runtime ").append(name).append(" closed with ")
+        if (wasClosed) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder();
+        if (!alive.isEmpty()) {
+            sb.append("goloom: runtime ").append(name).append(" closed with ")
                     .append(alive.size()).append(" goroutine(s) still alive:");
             int shown = 0;
             for (GoroutineInfo gi : alive) {
@@ -240,6 +252,23 @@ public final class GoRuntime implements AutoCloseable {
                 }
                 sb.append("\n").append(gi);
             }
+        }
+        List<M> running = sched.runningMs();
+        if (!running.isEmpty()) {
+            if (!sb.isEmpty()) {
+                sb.append('\n');
+            }
+            sb.append("goloom: runtime ").append(name).append(" closed, but ").append(running.size())
+                    .append(" carrier thread(s) still run code that has not reached a yield point; each exits"
+                            + " when its goroutine next yields, parks or returns:");
+            for (M m : running) {
+                G g = m.curg();
+                sb.append("\n\t").append(m.getName()).append(" [").append(m.getState()).append("] running ")
+                        .append(g != null ? "goroutine " + g.id + (g.name != null ? " \"" + g.name + "\"" : "")
+                                : m.runningTask ? "a direct task (a virtual thread)" : "scheduler code");
+            }
+        }
+        if (!sb.isEmpty()) {
             System.err.println(sb);
         }
     }

@@ -193,6 +193,9 @@ final class Scheduler implements Sched {
                     g.readiedAt = System.nanoTime();
                 }
                 runqputLocal(pp, g, next);
+                // Read while m still owns pp: after exitRuntime sysmon may hand pp to another M,
+                // whose own runqput rewrites lastPutKicked (an owner-only field).
+                boolean kicked = pp.lastPutKicked;
                 exitRuntime(m);
                 // A G readied into an empty runnext is a hand-off: the waker usually parks or
                 // yields next (a channel partner), and this P runs it at once. Waking another M
@@ -201,7 +204,7 @@ final class Scheduler implements Sched {
                 // when the runnext displaced earlier work. If the waker keeps running instead,
                 // a spinning M steals the runnext after its grace, or sysmon's 10 ms request
                 // makes the waker yield. Not for newproc: Go wakes an M for every new goroutine.
-                if (!next || pp.lastPutKicked) {
+                if (!next || kicked) {
                     wakep();
                 }
                 return;
@@ -791,13 +794,30 @@ final class Scheduler implements Sched {
             g.readiedAt = 0;
             pp.schedLatency.record(System.nanoTime() - readied);
         }
+        // Go's execute clears gp.preempt: sysmon asks only the G an M is running (m.curg, set in
+        // runG below), so a request still pending now was made for an earlier run of g (one that
+        // landed after its last yield point and outlived the withdrawal below) and is void.
+        if (g.preemptRequested()) {
+            g.clearPreempt();
+        }
         m.runningTask = g.directTask != null;
         m.setWhereRelease(M.IN_USER);
         int how = g.directTask == null ? m.runG(g) : runDirect(g);
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
         // A request that arrived after the G's last yield point is void now: withdraw it so the
-        // agent's counter does not keep every thread on its slow path.
-        if (g.preemptRequested()) {
+        // agent's counter does not keep every thread on its slow path. Every kind but
+        // EXEC_PARKED leaves g with this M, so the withdrawal is exact. After EXEC_PARKED the
+        // commit has published g: a waker may have readied it and another M may run it, with a
+        // fresh request of sysmon's that we must not withdraw. So withdraw only while g is seen
+        // WAITING. What remains: g is readied, dispatched (which clears preempt, above) and
+        // asked to yield by sysmon, all between our status read and our CAS. Sysmon asks a G
+        // only after it held its P for a whole time slice (10 ms) or its P's timers are overdue
+        // (0.5 ms), so this M would have to stall that long between two instructions; and then
+        // sysmon asks again at its next tick, since the P's schedtick has not moved (for a G
+        // whose M lost its P, preemptOrphan asks once: that G then runs on without a P until it
+        // next parks or yields, one thread of oversubscription, nothing lost). A request left on
+        // a parked g (the status moved on before we read it) is withdrawn when it next runs.
+        if (g.preemptRequested() && (how != G.EXEC_PARKED || g.status() == G.WAITING)) {
             g.clearPreempt();
         }
         if (m.taskPreempt) {
@@ -864,8 +884,9 @@ final class Scheduler implements Sched {
             P pp = enterRuntime(m);
             if (pp != null) {
                 runqputLocal(pp, g, true);
+                boolean kicked = pp.lastPutKicked; // while m owns pp, as in ready()
                 exitRuntime(m);
-                if (pp.lastPutKicked) { // a hand-off, as in ready()
+                if (kicked) { // a hand-off, as in ready()
                     wakep();
                 }
                 return;
@@ -1564,6 +1585,22 @@ final class Scheduler implements Sched {
             }
         }
         return allgs.snapshot();
+    }
+
+    /**
+     * After {@link #shutdown}: the Ms still running, other than the caller. Each is inside a
+     * goroutine (or a direct task) that has not reached a yield point; Java cannot stop a thread,
+     * so it runs on until that code yields, parks or returns, and then exits. For close's report.
+     */
+    List<M> runningMs() {
+        List<M> out = new ArrayList<>();
+        Thread self = Thread.currentThread();
+        for (M m : allm()) {
+            if (m != self && m.isAlive()) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     /** Racy view of the Ms, for tests and dumps. */
