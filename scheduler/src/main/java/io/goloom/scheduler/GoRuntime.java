@@ -221,7 +221,9 @@ public final class GoRuntime implements AutoCloseable {
     @Override
     public void close() {
         boolean wasClosed = sched.stopping;
+        AssertionError broken = SchedChaos.ON && !wasClosed ? SchedInvariants.beforeClose(sched) : null; // tests only
         List<GoroutineInfo> alive = shutdown();
+        if (SchedChaos.ON && !wasClosed) SchedInvariants.afterShutdown(sched, broken); // tests only: throws on a broken invariant
         if (!wasClosed && !alive.isEmpty()) {
             StringBuilder sb = new StringBuilder("goloom: runtime ").append(name).append(" closed with ")
                     .append(alive.size()).append(" goroutine(s) still alive:");
