@@ -53,8 +53,8 @@ final class SchedChaos {
     static final int TIMER_SLEEPER_SET = 2;
     /** enterRuntime: where was just set to IN_RUNTIME; the read of the P's status (ownsP) follows. */
     static final int WHERE_SET = 3;
-    /** sleepForTimers: this M holds the poll token and recorded it as blocker; it has not polled yet. */
-    static final int POLL_TOKEN_TAKEN = 4;
+    /** sleepForTimers: this M holds the poll token and stored its deadline (sleepUntil); it blocks in the poller next. */
+    static final int POLL_BLOCKING = 4;
 
     /** What a test runs at a protocol point, on the thread that reached it. */
     interface Hook {

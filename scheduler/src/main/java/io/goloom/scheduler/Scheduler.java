@@ -1245,12 +1245,13 @@ final class Scheduler implements Sched {
         if (!timers && !poll) {
             return false;
         }
-        if (SchedChaos.ON) SchedChaos.at(timers ? SchedChaos.TIMER_SLEEPER_SET : SchedChaos.POLL_TOKEN_TAKEN, m); // test hook
+        if (SchedChaos.ON && timers) SchedChaos.at(SchedChaos.TIMER_SLEEPER_SET, m); // test hook; see SchedChaos
         G ready = null;
         try {
             long until = timers ? earliestTimer() : TimerQueue.NONE; // re-read after publishing ourselves
             if (poll) {
                 m.sleepUntil = until;
+                if (SchedChaos.ON) SchedChaos.at(SchedChaos.POLL_BLOCKING, m); // test hook; see SchedChaos
                 ready = netpoller.block(until); // netpoll: the poll replaces notesleepUntil
             } else {
                 if (until == TimerQueue.NONE) {
@@ -1307,6 +1308,11 @@ final class Scheduler implements Sched {
             return;
         }
         wakep();
+    }
+
+    /** Is m the timer sleeper now? Tests. */
+    boolean timerSleeperIs(M m) {
+        return timerSleeper == m;
     }
 
     /** The queue a new timer armed by the caller goes to: its own P's, else P0's. */

@@ -217,4 +217,62 @@ class DekkerPairTest {
             }
         }
     }
+
+    /**
+     * Pair 4: the poll token vs. a wake-up. An idle M that takes the poll token records itself
+     * as the token's holder (Netpoller's blocker) before it publishes itself as timerSleeper,
+     * then stores its deadline and blocks in the poller; an arming thread lowers a hint, then
+     * reads timerSleeper and, if that M holds the token, breaks its poll (Netpoll.wakeup, which
+     * also makes a poll that has not started yet return at once), else signals its note. One M
+     * holds both roles here (a goroutine waits in accept, another P timer is an hour away); it
+     * is stopped after it stored its deadline, just before it enters the poller (POLL_BLOCKING),
+     * and a timer due in 50 ms is armed meanwhile. The poll must end and the timer fire.
+     *
+     * <p>Planted defect (the waker does not look at the token: Netpoller.wakeSleeper returns
+     * false, so timerWaker signals the note of an M that sleeps in the poller): the M polls
+     * for an hour. Failure seen: "timed out waiting for: the 50 ms timer armed while the
+     * token holder was entering the poller to fire (a lost wake-up)".
+     */
+    @Test
+    void timerArmedWhileTheTokenHolderEntersThePollerFires() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(1);
+                io.goloom.netpoll.Listener ln = io.goloom.netpoll.Net.listen("127.0.0.1", 0)) {
+            Scheduler s = rt.sched;
+            CountDownLatch paused = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean armed = new AtomicBoolean(true);
+            TimerNode far = TimerNode.of(() -> { });
+            SchedChaos.hook = (point, m) -> {
+                if (point == SchedChaos.POLL_BLOCKING && m.sched == s && s.timerSleeperIs(m) && armed.compareAndSet(true, false)) {
+                    paused.countDown();
+                    hold(release);
+                }
+            };
+            CountDownLatch fired = new CountDownLatch(1);
+            TimerNode near = TimerNode.of(fired::countDown);
+            AtomicReference<Throwable> acceptResult = new AtomicReference<>();
+            try {
+                rt.go(() -> {
+                    s.allp[0].timers.schedule(far, System.nanoTime() + TimeUnit.HOURS.toNanos(1));
+                    Go.go(() -> {
+                        try {
+                            ln.accept().close();
+                        } catch (Throwable t) {
+                            acceptResult.set(t);
+                        }
+                    });
+                });
+                await(paused, "the idle M to take the poll token and the timer role");
+                s.allp[0].timers.schedule(near, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50));
+                release.countDown();
+                await(fired, "the 50 ms timer armed while the token holder was entering the poller to fire (a lost wake-up)");
+            } finally {
+                release.countDown();
+                s.allp[0].timers.cancel(far);
+                s.allp[0].timers.cancel(near);
+                ln.close();
+            }
+            awaitCondition("the acceptor to be woken by the close", () -> acceptResult.get() != null);
+        }
+    }
 }
