@@ -58,12 +58,61 @@ class DekkerPairTest {
         }
     }
 
-    /** A hook-side wait that never hangs the M for good (the test fails on its own timeouts). */
-    static void hold(CountDownLatch release) {
+    /**
+     * Installs the hook: the first M of {@code s} that reaches {@code point} while armed and
+     * passes {@code also} is held there until {@link #release}; every other call goes to
+     * {@code others} (may be null). The hold is bounded, so a failing test never hangs the M.
+     */
+    static final class Stop {
+        final CountDownLatch paused = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicBoolean armed;
+        final AtomicReference<M> held = new AtomicReference<>();
+
+        Stop(Scheduler s, int point, boolean armedNow, java.util.function.Predicate<M> also, SchedChaos.Hook others) {
+            armed = new AtomicBoolean(armedNow);
+            SchedChaos.hook = (p, m) -> {
+                if (m.sched != s) {
+                    return;
+                }
+                if (p == point && also.test(m) && armed.compareAndSet(true, false)) {
+                    held.set(m);
+                    paused.countDown();
+                    try {
+                        release.await(WAIT_MS * 2, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                } else if (others != null) {
+                    others.at(p, m);
+                }
+            };
+        }
+
+        Stop(Scheduler s, int point) {
+            this(s, point, true, m -> true, null);
+        }
+
+        M awaitPaused(String what) throws InterruptedException {
+            await(paused, what);
+            return held.get();
+        }
+
+        void release() {
+            release.countDown();
+        }
+    }
+
+    /** While an M is stopped in a hook: arms a timer due in 50 ms, lets the M go, and waits for the fire. */
+    static void armNearTimerReleaseAndAwait(Scheduler s, Stop stop, String during) throws InterruptedException {
+        CountDownLatch fired = new CountDownLatch(1);
+        TimerNode near = TimerNode.of(fired::countDown);
         try {
-            release.await(WAIT_MS * 2, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            s.allp[0].timers.schedule(near, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50));
+            stop.release();
+            await(fired, "the 50 ms timer armed while " + during + " to fire (a lost wake-up)");
+        } finally {
+            s.allp[0].timers.cancel(near);
         }
     }
 
@@ -83,28 +132,19 @@ class DekkerPairTest {
     @Test
     void submissionWhileTheLastSpinningMGoesIdleIsNotLost() throws Exception {
         try (GoRuntime rt = GoRuntime.create(1)) {
-            Scheduler s = rt.sched;
-            CountDownLatch paused = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            AtomicBoolean armed = new AtomicBoolean(true);
-            SchedChaos.hook = (point, m) -> {
-                if (point == SchedChaos.SPIN_DROPPED && m.sched == s && armed.compareAndSet(true, false)) {
-                    paused.countDown();
-                    hold(release);
-                }
-            };
+            Stop stop = new Stop(rt.sched, SchedChaos.SPIN_DROPPED);
             try {
                 // The first G starts a spinning M; once the G is done, the M spins, finds nothing,
                 // gives up its P and drops nmspinning: the hook stops it there.
                 CountDownLatch first = new CountDownLatch(1);
                 rt.go(first::countDown);
                 await(first, "the first goroutine to run");
-                await(paused, "the spinning M to go idle");
+                stop.awaitPaused("the spinning M to go idle");
                 CountDownLatch ran = new CountDownLatch(1);
                 rt.go(ran::countDown); // from a plain thread: globrunqput, then wakep
                 await(ran, "the goroutine submitted while the spinning M was going idle to run (a lost wake-up)");
             } finally {
-                release.countDown();
+                stop.release();
             }
         }
     }
@@ -127,25 +167,14 @@ class DekkerPairTest {
     void sysmonNeverRetakesThePOfAnMInsideTheRuntime() throws Exception {
         try (GoRuntime rt = GoRuntime.create(1)) {
             Scheduler s = rt.sched;
-            CountDownLatch paused = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            AtomicBoolean armed = new AtomicBoolean();
-            AtomicReference<M> stopped = new AtomicReference<>();
-            SchedChaos.hook = (point, m) -> {
-                if (point == SchedChaos.WHERE_SET && m.sched == s && armed.compareAndSet(true, false)) {
-                    stopped.set(m);
-                    paused.countDown();
-                    hold(release);
-                }
-            };
+            Stop stop = new Stop(s, SchedChaos.WHERE_SET, false, m -> true, null);
             CountDownLatch done = new CountDownLatch(1);
             try {
                 rt.go(() -> {
-                    armed.set(true);
+                    stop.armed.set(true);
                     Go.go(done::countDown); // newproc: enterRuntime stops in the hook
                 });
-                await(paused, "the M to stop inside enterRuntime");
-                M m = stopped.get();
+                M m = stop.awaitPaused("the M to stop inside enterRuntime");
                 P pp = s.allp[0];
                 int owned = m.pEpoch << 3 | P.PRUNNING;
                 assertEquals(owned, pp.status(), "P0 held by the stopped M before sysmon looks");
@@ -153,7 +182,7 @@ class DekkerPairTest {
                 awaitCondition("sysmon to run 5 passes over the Ps", () -> s.sysmon.ticks - t0 >= 5 || pp.status() != owned);
                 assertTrue(pp.status() == owned && pp.m == m, "sysmon took P0 from the M stopped inside the runtime: " + pp);
             } finally {
-                release.countDown();
+                stop.release();
             }
             await(done, "the goroutine started from the stopped M to run");
         }
@@ -178,42 +207,31 @@ class DekkerPairTest {
     void timerArmedWhileAnMBecomesTheTimerSleeperFires() throws Exception {
         try (GoRuntime rt = GoRuntime.create(1)) {
             Scheduler s = rt.sched;
-            CountDownLatch paused = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            AtomicReference<M> sleeper = new AtomicReference<>();
-            SchedChaos.hook = (point, m) -> {
-                if (m.sched != s) {
-                    return;
-                }
-                if (point == SchedChaos.TIMER_SLEEPER_SET && sleeper.compareAndSet(null, m)) {
-                    paused.countDown();
-                    hold(release);
-                } else if (point == SchedChaos.SPIN_DROPPED && sleeper.get() != null && m != sleeper.get()) {
+            AtomicReference<Stop> ref = new AtomicReference<>();
+            Stop stop = new Stop(s, SchedChaos.TIMER_SLEEPER_SET, true, m -> true, (point, m) -> {
+                Stop self = ref.get();
+                M first = self == null ? null : self.held.get();
+                if (point == SchedChaos.SPIN_DROPPED && first != null && m != first) {
                     // Another M on its way to the idle path: let the sleeper settle first, so it
                     // cannot take the sleeper role before the stopped M publishes (planted order).
-                    M first = sleeper.get();
                     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
                     while (first.getState() != Thread.State.TIMED_WAITING && first.p == null
                             && System.nanoTime() - deadline < 0) {
                         Thread.onSpinWait();
                     }
                 }
-            };
+            });
+            ref.set(stop);
             TimerNode far = TimerNode.of(() -> { });
-            CountDownLatch fired = new CountDownLatch(1);
-            TimerNode near = TimerNode.of(fired::countDown);
             try {
                 // A timer an hour away: the M that this arming starts finds nothing to run and
                 // goes to sleep for it, and the hook stops it just after it published itself.
                 s.allp[0].timers.schedule(far, System.nanoTime() + TimeUnit.HOURS.toNanos(1));
-                await(paused, "an M to become the timer sleeper");
-                s.allp[0].timers.schedule(near, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50));
-                release.countDown();
-                await(fired, "the 50 ms timer armed while the M was becoming the timer sleeper to fire (a lost wake-up)");
+                stop.awaitPaused("an M to become the timer sleeper");
+                armNearTimerReleaseAndAwait(s, stop, "the M was becoming the timer sleeper");
             } finally {
-                release.countDown();
+                stop.release();
                 s.allp[0].timers.cancel(far);
-                s.allp[0].timers.cancel(near);
             }
         }
     }
@@ -238,18 +256,8 @@ class DekkerPairTest {
         try (GoRuntime rt = GoRuntime.create(1);
                 io.goloom.netpoll.Listener ln = io.goloom.netpoll.Net.listen("127.0.0.1", 0)) {
             Scheduler s = rt.sched;
-            CountDownLatch paused = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            AtomicBoolean armed = new AtomicBoolean(true);
             TimerNode far = TimerNode.of(() -> { });
-            SchedChaos.hook = (point, m) -> {
-                if (point == SchedChaos.POLL_BLOCKING && m.sched == s && s.timerSleeperIs(m) && armed.compareAndSet(true, false)) {
-                    paused.countDown();
-                    hold(release);
-                }
-            };
-            CountDownLatch fired = new CountDownLatch(1);
-            TimerNode near = TimerNode.of(fired::countDown);
+            Stop stop = new Stop(s, SchedChaos.POLL_BLOCKING, true, s::timerSleeperIs, null);
             AtomicReference<Throwable> acceptResult = new AtomicReference<>();
             try {
                 rt.go(() -> {
@@ -262,14 +270,11 @@ class DekkerPairTest {
                         }
                     });
                 });
-                await(paused, "the idle M to take the poll token and the timer role");
-                s.allp[0].timers.schedule(near, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50));
-                release.countDown();
-                await(fired, "the 50 ms timer armed while the token holder was entering the poller to fire (a lost wake-up)");
+                stop.awaitPaused("the idle M to take the poll token and the timer role");
+                armNearTimerReleaseAndAwait(s, stop, "the token holder was entering the poller");
             } finally {
-                release.countDown();
+                stop.release();
                 s.allp[0].timers.cancel(far);
-                s.allp[0].timers.cancel(near);
                 ln.close();
             }
             awaitCondition("the acceptor to be woken by the close", () -> acceptResult.get() != null);
