@@ -36,6 +36,11 @@ class DekkerPairTest {
     /** Bounded waits: a lost wake-up is a failure after this long, never a slow pass. */
     static final long WAIT_MS = 5_000;
 
+    @org.junit.jupiter.api.BeforeEach
+    void needsHooks() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(SchedChaos.ON, "the hooks need -Dgoloom.test=true (the module's surefire runs set it)");
+    }
+
     @AfterEach
     void uninstall() {
         SchedChaos.hook = null;
