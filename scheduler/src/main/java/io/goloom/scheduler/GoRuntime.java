@@ -236,9 +236,13 @@ public final class GoRuntime implements AutoCloseable {
     @Override
     public void close() {
         boolean wasClosed = sched.stopping;
+        AssertionError broken = SchedChaos.ON && !wasClosed ? SchedInvariants.beforeClose(sched) : null; // tests only
         List<GoroutineInfo> alive = shutdown();
         if (wasClosed) {
             return;
+        }
+        if (SchedChaos.ON) {
+            SchedInvariants.afterShutdown(sched, broken); // tests only: throws on a broken invariant
         }
         StringBuilder sb = new StringBuilder();
         if (!alive.isEmpty()) {

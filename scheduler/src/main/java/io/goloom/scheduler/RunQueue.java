@@ -92,6 +92,7 @@ class RunQueue {
      * queue; {@link #lastOverflowSize} tells its length.
      */
     final G runqput(G g, boolean next) {
+        if (SchedChaos.ON && next && SchedChaos.skipRunnext(this)) next = false; // randomised mode only
         if (next) {
             G old;
             do {
@@ -276,6 +277,28 @@ class RunQueue {
                 return n;
             }
         }
+    }
+
+    /**
+     * The Gs queued now, runnext first, then the ring from head to tail. A consistent view only
+     * while no thread uses the queue (the invariant check of a stopped runtime, dumps).
+     */
+    final java.util.List<G> snapshot() {
+        java.util.List<G> out = new java.util.ArrayList<>();
+        G next = runnext;
+        if (next != null) {
+            out.add(next);
+        }
+        int h = head, t = tail;
+        for (int i = h; t - i > 0 && i - h < ring.length; i++) {
+            out.add(ring[i & mask]);
+        }
+        return out;
+    }
+
+    /** {@code tail - head}, read once each; consistent only while no thread uses the queue. */
+    final int ringSize() {
+        return tail - head;
     }
 
     /**

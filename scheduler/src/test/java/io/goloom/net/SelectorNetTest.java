@@ -35,6 +35,11 @@ class SelectorNetTest {
             }
         }
         cmd.add("-Dgoloom.netpoll=selector");
+        for (String k : new String[] {"goloom.test", "goloom.randomize"}) { // surefire sets these as properties, not JVM args
+            if (System.getProperty(k) != null) {
+                cmd.add("-D" + k + "=" + System.getProperty(k));
+            }
+        }
         cmd.add("-cp");
         cmd.add(cp);
         cmd.add(NetSuiteMain.class.getName());
