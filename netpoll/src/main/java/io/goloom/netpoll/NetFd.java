@@ -181,6 +181,11 @@ final class NetFd {
     }
 
     int read(ByteBuffer dst) throws IOException {
+        if (dst.isReadOnly()) {
+            // Refused before anything else, as NIO does: a read that waited first would fail
+            // only once data or the deadline came.
+            throw new IllegalArgumentException("goloom: netpoll: read into a read-only ByteBuffer");
+        }
         readLock();
         try {
             if (!dst.hasRemaining()) {
