@@ -1,6 +1,8 @@
 package io.goloom.netpoll;
 
 import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -21,67 +23,107 @@ import java.time.Instant;
  *       the connection stays usable once the deadline is moved or cleared).</li>
  * </ul>
  * A Conn must be closed; close is idempotent and never blocks. The socket is released when the
- * last call running on it returns.
+ * last call running on it returns. A Conn that becomes unreachable unclosed is closed by a
+ * Cleaner (Go's finalizer on netFD), which releases its fd and native memory some time after a
+ * GC: a safety net, not a substitute for close. The calls that may block end with
+ * {@code Reference.reachabilityFence(this)} (Go's {@code runtime.KeepAlive}): a Conn is never
+ * found unreachable while one of its calls runs (see NetFd, "Owners dropped without close").
  */
 public final class Conn implements AutoCloseable {
 
     final NetFd fd;
+    /** Closes {@link #fd} if this Conn is dropped unclosed; deregistered by {@link #close()}. */
+    private final Cleaner.Cleanable cleanable;
 
     Conn(NetFd fd) {
         this.fd = fd;
+        this.cleanable = fd.closeWhenUnreachable(this);
     }
 
     /** Reads at least one byte into {@code b}; returns the count, 0 if {@code b} is empty, or -1 at end of stream. */
     public int read(byte[] b) throws IOException {
-        return fd.read(b, 0, b.length);
+        try {
+            return fd.read(b, 0, b.length);
+        } finally {
+            Reference.reachabilityFence(this); // see the class comment
+        }
     }
 
     /** Reads at least one byte into {@code b[off, off+len)}; returns the count, 0 if len is 0, or -1 at end of stream. */
     public int read(byte[] b, int off, int len) throws IOException {
-        return fd.read(b, off, len);
+        try {
+            return fd.read(b, off, len);
+        } finally {
+            Reference.reachabilityFence(this); // see the class comment
+        }
     }
 
     /** Reads at least one byte into {@code dst} (advancing its position); returns the count, 0 if it has no room, or -1 at end of stream. */
     public int read(ByteBuffer dst) throws IOException {
-        return fd.read(dst);
+        try {
+            return fd.read(dst);
+        } finally {
+            Reference.reachabilityFence(this); // see the class comment
+        }
     }
 
     /** Reads exactly {@code len} bytes; throws {@link java.io.EOFException} if the stream ends first. */
     public void readFully(byte[] b, int off, int len) throws IOException {
-        while (len > 0) {
-            int n = fd.read(b, off, len);
-            if (n < 0) {
-                throw new java.io.EOFException("end of stream with " + len + " bytes left to read");
+        try {
+            while (len > 0) {
+                int n = fd.read(b, off, len);
+                if (n < 0) {
+                    throw new java.io.EOFException("end of stream with " + len + " bytes left to read");
+                }
+                off += n;
+                len -= n;
             }
-            off += n;
-            len -= n;
+        } finally {
+            Reference.reachabilityFence(this); // see the class comment
         }
     }
 
     /** Writes all of {@code b}. A partial write parks until the peer has drained enough. */
     public void write(byte[] b) throws IOException {
-        fd.write(b, 0, b.length);
+        try {
+            fd.write(b, 0, b.length);
+        } finally {
+            Reference.reachabilityFence(this); // see the class comment
+        }
     }
 
     /** Writes all of {@code b[off, off+len)}. */
     public void write(byte[] b, int off, int len) throws IOException {
-        fd.write(b, off, len);
+        try {
+            fd.write(b, off, len);
+        } finally {
+            Reference.reachabilityFence(this); // see the class comment
+        }
     }
 
     /** Writes all remaining bytes of {@code src} (advancing its position). */
     public void write(ByteBuffer src) throws IOException {
-        fd.write(src);
+        try {
+            fd.write(src);
+        } finally {
+            Reference.reachabilityFence(this); // see the class comment
+        }
     }
 
     /** Half-close (Go's CloseWrite): the peer reads end of stream; this side can still read. */
     public void closeWrite() throws IOException {
-        fd.closeWrite();
+        try {
+            fd.closeWrite();
+        } finally {
+            Reference.reachabilityFence(this); // see the class comment
+        }
     }
 
     /** Closes the connection and wakes calls blocked on it with {@link NetClosedException}. Idempotent. */
     @Override
     public void close() {
-        fd.close();
+        fd.close(); // first: isClosed() holds when any close() returns
+        cleanable.clean(); // deregisters; its own fd.close() finds the fd closed
     }
 
     public boolean isClosed() {

@@ -38,7 +38,11 @@ import java.nio.ByteBuffer;
  *  192     64    scratch, misc (sockaddr, sockopt values)  synchronized (this)
  * </pre>
  * Heap arrays are copied through the side's buffer (one copy, as NIO does for heap buffers);
- * direct ByteBuffers are passed to the kernel by address.
+ * direct ByteBuffers are passed to the kernel in place, as their {@link MemorySegment} and not
+ * as a bare address: the downcall checks that the buffer's arena is alive and keeps it alive
+ * until recv/send returns (see {@link Libc}). A buffer of a closed arena, including one closed
+ * while a read waited for readiness (each retry after a wait derives the segment again), fails
+ * with IllegalStateException, as NIO's; the kernel never writes into freed memory.
  */
 final class EpollSocket extends Sock {
 
@@ -167,7 +171,7 @@ final class EpollSocket extends Sock {
     @Override
     int read(byte[] a, int off, int len) throws IOException {
         MemorySegment b = rbuf();
-        int n = recv(b.address(), Math.min(len, BUF));
+        int n = recv(null, b.address(), Math.min(len, BUF));
         if (n > 0) {
             MemorySegment.copy(b, JAVA_BYTE, 0, a, off, n);
         }
@@ -176,14 +180,11 @@ final class EpollSocket extends Sock {
 
     @Override
     int read(ByteBuffer dst) throws IOException {
-        if (dst.isReadOnly()) {
-            throw new IllegalArgumentException("read into a read-only buffer");
-        }
         int pos = dst.position();
         int rem = dst.limit() - pos;
         int n;
         if (dst.isDirect()) {
-            n = recv(MemorySegment.ofBuffer(dst).address(), rem);
+            n = recv(MemorySegment.ofBuffer(dst), 0, rem); // the segment, not its address: see the class comment
         } else {
             n = read(dst.array(), dst.arrayOffset() + pos, rem);
         }
@@ -201,12 +202,18 @@ final class EpollSocket extends Sock {
         return lastReadShort; // see Sock: a short TCP recv emptied the queue; EPOLLET reports what comes next
     }
 
-    /** recv(2) into native memory: bytes, EOF or AGAIN. */
-    private int recv(long addr, int len) throws IOException {
+    /**
+     * recv(2) into native memory: bytes, EOF or AGAIN. Into {@code seg} (a caller's direct
+     * buffer, liveness-checked by the call) or, when it is null, into {@code addr} (this
+     * socket's own buffer).
+     */
+    private int recv(MemorySegment seg, long addr, int len) throws IOException {
         for (;;) {
             long n;
             try {
-                n = (long) Libc.RECV.invokeExact(rcap, fd, addr, (long) len, 0);
+                n = seg == null
+                        ? (long) Libc.RECV.invokeExact(rcap, fd, addr, (long) len, 0)
+                        : (long) Libc.RECV_SEG.invokeExact(rcap, fd, seg, (long) len, 0);
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -274,7 +281,7 @@ final class EpollSocket extends Sock {
         MemorySegment b = wbuf();
         int n = Math.min(len, BUF);
         MemorySegment.copy(a, off, b, JAVA_BYTE, 0, n);
-        return send(b.address(), n);
+        return send(null, b.address(), n);
     }
 
     @Override
@@ -283,7 +290,7 @@ final class EpollSocket extends Sock {
         int rem = src.limit() - pos;
         int n;
         if (src.isDirect()) {
-            n = send(MemorySegment.ofBuffer(src).address(), rem);
+            n = send(MemorySegment.ofBuffer(src), 0, rem); // the segment, not its address: see the class comment
         } else if (src.hasArray()) {
             n = write(src.array(), src.arrayOffset() + pos, rem);
         } else {
@@ -291,7 +298,7 @@ final class EpollSocket extends Sock {
             MemorySegment b = wbuf();
             int c = Math.min(rem, BUF);
             MemorySegment.copy(MemorySegment.ofBuffer(src), 0, b, 0, c);
-            n = send(b.address(), c);
+            n = send(null, b.address(), c);
         }
         if (n > 0) {
             src.position(pos + n);
@@ -299,12 +306,14 @@ final class EpollSocket extends Sock {
         return n;
     }
 
-    /** send(2) with MSG_NOSIGNAL: bytes written or AGAIN. */
-    private int send(long addr, int len) throws IOException {
+    /** send(2) with MSG_NOSIGNAL: bytes written or AGAIN. From {@code seg} or {@code addr}, as {@link #recv}. */
+    private int send(MemorySegment seg, long addr, int len) throws IOException {
         for (;;) {
             long n;
             try {
-                n = (long) Libc.SEND.invokeExact(wcap, fd, addr, (long) len, Libc.MSG_NOSIGNAL);
+                n = seg == null
+                        ? (long) Libc.SEND.invokeExact(wcap, fd, addr, (long) len, Libc.MSG_NOSIGNAL)
+                        : (long) Libc.SEND_SEG.invokeExact(wcap, fd, seg, (long) len, Libc.MSG_NOSIGNAL);
             } catch (Throwable t) {
                 throw rethrow(t);
             }

@@ -1,5 +1,6 @@
 package io.goloom.netpoll;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -23,6 +24,12 @@ import java.lang.invoke.MethodHandle;
  *       ABIs goloom supports a pointer and a long travel in the same register), so a call
  *       allocates no {@link MemorySegment} wrapper. The caller owns the memory (malloc'd, see
  *       {@link #malloc}) and keeps it alive across the call.</li>
+ *   <li>Except for memory the caller does not own: a direct {@code ByteBuffer} passed to
+ *       {@link #RECV_SEG} or {@link #SEND_SEG} goes as its {@link MemorySegment} (declared
+ *       {@code ADDRESS}). The linker then checks the segment's arena is alive and keeps it alive
+ *       for the call (an {@code Arena.close()} meanwhile fails), and a closed one throws
+ *       {@link IllegalStateException}, as NIO does; a raw address would let the kernel write
+ *       into freed memory.</li>
  *   <li>Calls whose failure matters capture errno ({@link Linker.Option#captureCallState}) into a
  *       segment the caller passes first; read it with {@link #errno}. Each socket keeps one such
  *       segment per side, so the read and write hot paths allocate nothing.</li>
@@ -115,6 +122,11 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     static final MethodHandle SEND = errnoCall("send",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    /** recv and send into or from a segment the caller does not own (a direct ByteBuffer): see the class comment. */
+    static final MethodHandle RECV_SEG = errnoCall("recv",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    static final MethodHandle SEND_SEG = errnoCall("send",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     static final MethodHandle SHUTDOWN = errnoCall("shutdown", I_II);
     static final MethodHandle GETSOCKOPT = errnoCall("getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));

@@ -25,8 +25,11 @@ import java.time.Duration;
  * }
  * }</pre>
  *
- * Host names are resolved with {@link InetAddress#getByName}, which may block the carrier for a
- * DNS lookup; literal addresses and "localhost" do not. The poller backend is chosen once per
+ * Host names are resolved with {@link InetAddress#getByName}, which blocks its thread for the
+ * lookup (getaddrinfo, or the installed JDK resolver); in a goroutine it runs as a blocking call
+ * ({@code Go.blocking}: sysmon hands the goroutine's P to another M if the lookup takes longer
+ * than a tick), as Go's cgo resolver runs getaddrinfo as a system call. Literal addresses
+ * skip both. The poller backend is chosen once per
  * JVM: epoll on Linux, a {@link java.nio.channels.Selector} elsewhere, or as
  * {@code -Dgoloom.netpoll=epoll|selector} says.
  */
@@ -42,7 +45,7 @@ public final class Net {
      * port 0 picks a free port ({@link Listener#address()} tells which).
      */
     public static Listener listen(String host, int port) throws IOException {
-        InetAddress a = host == null || host.isEmpty() ? InetAddress.getByAddress(new byte[4]) : InetAddress.getByName(host);
+        InetAddress a = host == null || host.isEmpty() ? InetAddress.getByAddress(new byte[4]) : resolve(host);
         return listen(new InetSocketAddress(a, port));
     }
 
@@ -59,7 +62,7 @@ public final class Net {
 
     /** Connects to {@code host:port}. A refused connection throws {@link java.net.ConnectException}. */
     public static Conn dial(String host, int port) throws IOException {
-        return dial(new InetSocketAddress(InetAddress.getByName(host), port), null);
+        return dial(new InetSocketAddress(resolve(host), port), null);
     }
 
     /**
@@ -67,7 +70,33 @@ public final class Net {
      * connection is not established within {@code timeout} (null: no limit).
      */
     public static Conn dial(String host, int port, Duration timeout) throws IOException {
-        return dial(new InetSocketAddress(InetAddress.getByName(host), port), timeout);
+        return dial(new InetSocketAddress(resolve(host), port), timeout);
+    }
+
+    /**
+     * {@code host} as an address: a literal (IPv4, IPv6, bracketed IPv6) parsed here; otherwise
+     * {@link InetAddress#getByName} as a blocking call (see the class comment). A null or empty
+     * host is the loopback address, as getByName says, with no lookup either.
+     */
+    static InetAddress resolve(String host) throws java.net.UnknownHostException {
+        if (host == null || host.isEmpty()) {
+            return InetAddress.getByName(host);
+        }
+        char c = host.charAt(0);
+        if (Character.digit(c, 16) >= 0 || c == ':' || c == '[') { // a name starting so pays one exception
+            try {
+                return InetAddress.ofLiteral(host);
+            } catch (IllegalArgumentException notALiteral) {
+                // a name after all ("deadbeef.example"), or a literal only getByName takes ("fe80::1%lo")
+            }
+        }
+        try {
+            return Netpoll.blocking(() -> InetAddress.getByName(host));
+        } catch (java.net.UnknownHostException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError("goloom: netpoll: getByName threw " + e, e); // it throws nothing else checked
+        }
     }
 
     public static Conn dial(InetSocketAddress remote, Duration timeout) throws IOException {

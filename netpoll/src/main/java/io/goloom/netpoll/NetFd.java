@@ -2,6 +2,7 @@ package io.goloom.netpoll;
 
 import io.goloom.core.Mutex;
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.SocketException;
@@ -36,8 +37,28 @@ import java.nio.ByteBuffer;
  * whole without interleaving with another. They are goroutine mutexes ({@link Mutex}): a
  * goroutine that waits for one parks, a plain thread blocks. A waiter for a lock at close time
  * gets the lock when the woken holder leaves, and then fails on the closing check.
+ *
+ * <h2>Owners dropped without close</h2>
+ * The user-facing owner ({@link Conn}, {@link Listener}) registers with {@link #CLEANER}
+ * ({@link #closeWhenUnreachable}); once the owner is phantom reachable the cleaner thread calls
+ * {@link #close()}, Go's {@code runtime.SetFinalizer(fd, (*netFD).Close)} and NIO's Cleaner. It
+ * goes through the same state word as every other close, so the fd number is closed exactly
+ * once even if it races with an explicit close, and never after the kernel reused it. For the
+ * owner to become unreachable, nothing the runtime keeps may point back at it:
+ * <pre>
+ *  poller table / selector key -> PollDesc -> Sock          (no NetFd, no owner)
+ *  cleaner -> close action -> NetFd -> Sock, PollDesc, locks  (no owner)
+ *  owner -> NetFd
+ * </pre>
+ * A goroutine blocked in a call on the owner is reachable from its PollDesc (rg/wg) or lock,
+ * and its frame keeps the owner reachable: the owner's methods end with
+ * {@code Reference.reachabilityFence(this)} (Go's {@code runtime.KeepAlive(fd)}), or a
+ * compiled frame might drop {@code this} while the call is parked.
  */
 final class NetFd {
+
+    /** Closes the NetFds of owners dropped without close (see the class comment). One daemon thread. */
+    private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().name("goloom-netpoll-cleaner").daemon().factory());
 
     private static final long CLOSED = 1;
     private static final long REF = 2;
@@ -152,6 +173,15 @@ final class NetFd {
         return true;
     }
 
+    /**
+     * Closes this fd once {@code owner} is unreachable, unless closed before. The owner's
+     * close() calls {@link #close()} and then {@code clean()} on the result, which deregisters
+     * it (its second close returns false). The action holds this NetFd, never the owner.
+     */
+    Cleaner.Cleanable closeWhenUnreachable(Object owner) {
+        return CLEANER.register(owner, this::close);
+    }
+
     boolean isClosed() {
         return (state & CLOSED) != 0;
     }
@@ -181,6 +211,11 @@ final class NetFd {
     }
 
     int read(ByteBuffer dst) throws IOException {
+        if (dst.isReadOnly()) {
+            // Refused before anything else, as NIO does: a read that waited first would fail
+            // only once data or the deadline came.
+            throw new IllegalArgumentException("goloom: netpoll: read into a read-only ByteBuffer");
+        }
         readLock();
         try {
             if (!dst.hasRemaining()) {

@@ -68,6 +68,19 @@ public final class Netpoll {
         TimerQueue queue(G g);
     }
 
+    /**
+     * How a call that blocks its thread in code goloom cannot park (a host name lookup:
+     * getaddrinfo or a JDK resolver) runs when the caller is a goroutine: the scheduler installs
+     * its {@code Go.blocking}, which lends the goroutine's P to sysmon's handoff while the call
+     * runs (Go's cgo resolver runs getaddrinfo as a system call too). Returns what
+     * {@code call} returns; on a plain thread, or before a scheduler installed one, the call
+     * simply runs.
+     */
+    @FunctionalInterface
+    public interface BlockingHost {
+        Object call(java.util.concurrent.Callable<?> call) throws Exception;
+    }
+
     /** Sysmon polls if nobody has for this long (Go's sysmon: 10 ms). */
     public static final long SYSMON_POLL_NS = 10_000_000L;
 
@@ -82,6 +95,7 @@ public final class Netpoll {
     /** Copy-on-write under INIT: what {@link #kick()} runs (each scheduler's wakep). */
     private static volatile Runnable[] idleHooks = new Runnable[0];
     private static volatile TimerHost timerHost;
+    private static volatile BlockingHost blockingHost;
 
     /**
      * A sink that wakes what it finds at once, for a select run outside the scheduler's poll
@@ -302,6 +316,18 @@ public final class Netpoll {
     /** Installs the scheduler's deadline-timer placement. Scheduler SPI. */
     public static void setTimerHost(TimerHost host) {
         timerHost = host;
+    }
+
+    /** Installs the scheduler's blocking-call section ({@link BlockingHost}). Scheduler SPI. */
+    public static void setBlockingHost(BlockingHost host) {
+        blockingHost = host;
+    }
+
+    /** Runs {@code call} through the installed {@link BlockingHost}, or directly if none. */
+    @SuppressWarnings("unchecked")
+    static <T> T blocking(java.util.concurrent.Callable<T> call) throws Exception {
+        BlockingHost h = blockingHost;
+        return h == null ? call.call() : (T) h.call(call);
     }
 
     static TimerQueue timerQueue(G g) {

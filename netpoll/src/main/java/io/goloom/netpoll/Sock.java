@@ -23,7 +23,7 @@ abstract class Sock {
     /** Reads into {@code a[off, off+len)}, len > 0. Returns bytes read (> 0), {@link #EOF} or {@link #AGAIN}. */
     abstract int read(byte[] a, int off, int len) throws IOException;
 
-    /** Reads into {@code dst} (remaining > 0), advancing its position. Same results as {@link #read(byte[], int, int)}. */
+    /** Reads into {@code dst} (writable, remaining > 0), advancing its position. Same results as {@link #read(byte[], int, int)}. */
     abstract int read(ByteBuffer dst) throws IOException;
 
     /**

@@ -48,6 +48,8 @@ final class Netpoller {
         }
         // Deadline timers go to the caller's P when it is an M of the G's runtime, else to P0.
         Netpoll.setTimerHost(Netpoller::timerQueue);
+        // Host name lookups in Net.dial/listen run as blocking calls (sysmon may hand the P off).
+        Netpoll.setBlockingHost(Go::blocking);
     }
 
     private final Scheduler sched;
