@@ -155,27 +155,39 @@ public final class Chan<T> implements Iterable<T> {
         // other into runnext through a channel could hold their P forever, never parking long.
         G.checkpoint();
         ChanLock l = lock;
+        Waiter r = null, w = null;
+        boolean wasClosed = false;
         l.lock();
-        if (closed) {
-            l.unlock();
+        try {
+            if (closed) {
+                wasClosed = true;
+            } else if ((r = recvq.dequeue()) != null) {
+                handTo(r, v);
+            } else if (qcount < dataqsiz) {
+                bufPut(v);
+            } else {
+                Waiter me = Waiter.forCurrent();
+                me.elem = v;
+                sendq.enqueue(me);
+                w = me; // from here on the park commit releases the lock
+            }
+        } finally {
+            if (w == null) {
+                l.word = 0;
+                l.signal();
+            }
+        }
+        if (wasClosed) {
             throw ChanClosedException.send();
         }
-        Waiter r = recvq.dequeue();
         if (r != null) {
-            handTo(r, v);
-            l.unlock();
             r.wake(true);
             return;
         }
-        if (qcount < dataqsiz) {
-            bufPut(v);
-            l.unlock();
-            return;
+        if (w == null) {
+            return; // buffered
         }
-        Waiter w = Waiter.forCurrent();
-        w.elem = v;
-        sendq.enqueue(w);
-        w.block(WaitReason.CHAN_SEND, ChanLock.UNLOCK, l);
+        w.block(WaitReason.CHAN_SEND, ChanLock.UNLOCK, l, sendq);
         // A receiver took the value (success) or close woke us.
         if (!w.success) {
             throw ChanClosedException.send();
@@ -197,25 +209,30 @@ public final class Chan<T> implements Iterable<T> {
             return false;
         }
         ChanLock l = lock;
+        Waiter r = null;
+        boolean wasClosed = false, done = false;
         l.lock();
-        if (closed) {
-            l.unlock();
+        try {
+            if (closed) {
+                wasClosed = true;
+            } else if ((r = recvq.dequeue()) != null) {
+                handTo(r, v);
+                done = true;
+            } else if (qcount < dataqsiz) {
+                bufPut(v);
+                done = true;
+            }
+        } finally {
+            l.word = 0;
+            l.signal();
+        }
+        if (wasClosed) {
             throw ChanClosedException.send();
         }
-        Waiter r = recvq.dequeue();
         if (r != null) {
-            handTo(r, v);
-            l.unlock();
             r.wake(true);
-            return true;
         }
-        if (qcount < dataqsiz) {
-            bufPut(v);
-            l.unlock();
-            return true;
-        }
-        l.unlock();
-        return false;
+        return done;
     }
 
     // =====================================================================================
@@ -286,34 +303,35 @@ public final class Chan<T> implements Iterable<T> {
             }
         }
         ChanLock l = lock;
+        Waiter s = null, w = null;
+        Object v = EMPTY;
         l.lock();
-        if (closed) {
-            if (qcount == 0) {
-                l.unlock();
-                return CLOSED;
+        try {
+            if (closed && qcount == 0) {
+                v = CLOSED;
+            } else if (!closed && (s = sendq.dequeue()) != null) {
+                v = takeFrom(s);
+            } else if (qcount > 0) {
+                // Also a closed channel with values left (sendq is empty once closed).
+                v = bufTake();
+            } else if (block) {
+                Waiter me = Waiter.forCurrent();
+                recvq.enqueue(me);
+                w = me; // from here on the park commit releases the lock
             }
-            // Values remain: fall through to the buffer (sendq is empty once closed).
-        } else {
-            Waiter s = sendq.dequeue();
-            if (s != null) {
-                Object v = takeFrom(s);
-                l.unlock();
-                s.wake(true);
-                return v;
+        } finally {
+            if (w == null) {
+                l.word = 0;
+                l.signal();
             }
         }
-        if (qcount > 0) {
-            Object v = bufTake();
-            l.unlock();
+        if (w == null) {
+            if (s != null) {
+                s.wake(true);
+            }
             return v;
         }
-        if (!block) {
-            l.unlock();
-            return EMPTY;
-        }
-        Waiter w = Waiter.forCurrent();
-        recvq.enqueue(w);
-        w.block(WaitReason.CHAN_RECEIVE, ChanLock.UNLOCK, l);
+        w.block(WaitReason.CHAN_RECEIVE, ChanLock.UNLOCK, l, recvq);
         return w.success ? w.elem : CLOSED;
     }
 
@@ -330,30 +348,33 @@ public final class Chan<T> implements Iterable<T> {
      */
     public void close() {
         ChanLock l = lock;
-        l.lock();
-        if (closed) {
-            l.unlock();
-            throw ChanClosedException.close();
-        }
-        closed = true;
-        // Collect everyone while holding the lock; ready them after (as Go's closechan). The
-        // list reuses Waiter.next: a dequeued Waiter is in no queue, and nobody else can reach
-        // it until wake().
         Waiter head = null, tail = null;
-        for (int q = 0; q < 2; q++) {
-            WaitQ wq = q == 0 ? recvq : sendq;
-            for (Waiter w; (w = wq.dequeue()) != null; ) {
-                w.elem = null;
-                w.success = false;
-                if (tail == null) {
-                    head = w;
-                } else {
-                    tail.next = w;
-                }
-                tail = w;
+        l.lock();
+        try {
+            if (closed) {
+                throw ChanClosedException.close();
             }
+            closed = true;
+            // Collect everyone while holding the lock; ready them after (as Go's closechan).
+            // The list reuses Waiter.next: a dequeued Waiter is in no queue, and nobody else
+            // can reach it until wake().
+            for (int q = 0; q < 2; q++) {
+                WaitQ wq = q == 0 ? recvq : sendq;
+                for (Waiter w; (w = wq.dequeue()) != null; ) {
+                    w.elem = null;
+                    w.success = false;
+                    if (tail == null) {
+                        head = w;
+                    } else {
+                        tail.next = w;
+                    }
+                    tail = w;
+                }
+            }
+        } finally {
+            l.word = 0;
+            l.signal();
         }
-        l.unlock();
         while (head != null) {
             Waiter w = head;
             head = w.next; // read before wake: the owner may reuse w once woken
@@ -558,7 +579,8 @@ public final class Chan<T> implements Iterable<T> {
                 }
             }
         } finally {
-            lock.unlock();
+            lock.word = 0;
+            lock.signal();
         }
     }
 

@@ -17,7 +17,8 @@ import java.util.concurrent.locks.AbstractQueuedSynchronizer;
  *       slice when the holder's carrier is descheduled (the machines are shared; see STYLE
  *       anti-pattern 2). So a contender re-checks the word for {@link #SPINS} rounds and then
  *       parks its thread in the {@link AbstractQueuedSynchronizer} queue, which the unlocker
- *       signals. No timed park anywhere.</li>
+ *       signals. The park is timed only as a guard: a lock held for {@link #stuckNanos}
+ *       (10 s) is broken, and the contender throws instead of blocking its carrier for good.</li>
  *   <li><b>Not {@link java.util.concurrent.locks.ReentrantLock}.</b> Same AQS queue, but
  *       ReentrantLock parks on first contention (JDK 25 spins only after a wake-up) and pays
  *       owner bookkeeping on every acquire. Reentrancy would also be wrong here: a G that
@@ -36,14 +37,34 @@ import java.util.concurrent.locks.AbstractQueuedSynchronizer;
  *
  * <h2>Rules for holders</h2>
  * Never park, yield, call user code or take a lock of lower rank while holding it (the lock
- * order is in core/README.md). Locking and unlocking happen on the same thread: a goroutine
+ * order is in core/README.md). Release it on every path, Errors included: a
+ * StackOverflowError or OutOfMemoryError can be thrown by any call or allocation inside the
+ * critical section, so every section is a {@code try/finally} (a blocking operation leaves
+ * its {@code try} with the lock still held only once its Waiter is queued, and the park
+ * commit releases it). Locking and unlocking happen on the same thread: a goroutine
  * never yields between the two, and a park releases the lock in its {@link ParkCommit}, which
  * runs on the same carrier right after the yield ({@link #UNLOCK}).
  *
- * <p>Memory: the state word is AQS's volatile int; a successful lock is a volatile CAS and an
+ * <p>Memory: the state word is {@link #word}; a successful lock is a volatile CAS and an
  * unlock a volatile store, so each critical section happens-before the next one.
  */
 final class ChanLock extends AbstractQueuedSynchronizer {
+
+    private static final java.lang.invoke.VarHandle WORD;
+    static {
+        try {
+            WORD = java.lang.invoke.MethodHandles.lookup().findVarHandle(ChanLock.class, "word", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The lock word: 0 free, 1 held (AQS's own state is not used; AQS only queues the parked
+     * contenders). Acquired by CAS, released by a volatile store: package-private so that a
+     * critical section's {@code finally} releases it without a call (see {@link #signal}).
+     */
+    volatile int word;
 
     /**
      * Spin rounds before blocking: each is one {@link Thread#onSpinWait()} plus a re-read.
@@ -61,40 +82,107 @@ final class ChanLock extends AbstractQueuedSynchronizer {
 
     /** Acquires the lock, spinning briefly, then blocking the calling thread. */
     void lock() {
-        if (!compareAndSetState(0, 1)) {
+        if (!WORD.compareAndSet(this, 0, 1)) {
             lockSlow();
         }
         assert markOwner();
     }
 
+    // Errors and the two methods below: lock() holds the lock only if it returns, and unlock()
+    // frees the word first, with the shallowest call it can make. A StackOverflowError can be
+    // thrown by any call, the owner bookkeeping (assertions on) and AQS's release included; a
+    // signal lost with it costs a parked contender one re-check round (lockSlow).
+
+    /**
+     * How long a contender waits before it calls the lock broken. A holder keeps the lock for
+     * O(1) work and every path out of a critical section releases it (try/finally, the
+     * Errors included), so a lock held this long means a holder died inside {@link #unlock}
+     * itself or a critical section lost its release: an invariant of the runtime is broken,
+     * and the contender fails loudly instead of parking its carrier for good. Not final so a
+     * test can shorten it.
+     */
+    static volatile long stuckNanos = 10_000_000_000L;
+
+    /** A parked contender's re-check period (see {@link #lockSlow}). */
+    private static final long RECHECK_NS = 10_000_000L;
+
     private void lockSlow() {
         for (int i = 0; i < SPINS; i++) {
             Thread.onSpinWait();
-            if (getState() == 0 && compareAndSetState(0, 1)) {
+            if (word == 0 && WORD.compareAndSet(this, 0, 1)) {
                 return;
             }
         }
-        acquire(1);
+        // Park in AQS's queue, in rounds of RECHECK_NS. A round that times out re-checks the
+        // word: an unlock whose signal was lost (an Error thrown inside AQS's signalNext, after
+        // the state was already 0) costs at most one round, not the carrier. After stuckNanos
+        // in all the lock is broken. AQS's timed acquire is interruptible and this lock is
+        // not: an interrupt of the carrier is remembered and put back once the lock is held,
+        // so it is neither lost nor spun on.
+        boolean interrupted = false;
+        long start = System.nanoTime();
+        try {
+            for (;;) {
+                try {
+                    if (tryAcquireNanos(1, RECHECK_NS)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+                long waited = System.nanoTime() - start;
+                if (waited > stuckNanos) {
+                    throw new IllegalStateException("goloom: runtime lock " + this + " has been held for "
+                            + waited / 1_000_000 + " ms: its holder died inside a critical section without"
+                            + " releasing it (a goloom bug; report it with this stack trace)");
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Carrier.current().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Wakes one parked contender, if any, after the word was cleared. Critical sections end
+     * with {@code finally { l.word = 0; l.signal(); }}: the release itself is a field store in
+     * the caller's own frame, which no StackOverflowError can stop (any call can throw one, the
+     * call to {@link #unlock} included); a lost signal costs a contender one re-check round.
+     */
+    void signal() {
+        release(1);
     }
 
     /** Releases the lock; wakes one blocked contender if there is one. */
     void unlock() {
-        assert clearOwner();
-        release(1);
+        try {
+            assert clearOwner();
+        } finally {
+            // The release is this one store, made before any deeper call (AQS's release and
+            // its signal), so an Error thrown in those loses at most the signal.
+            word = 0;
+            signal();
+        }
     }
 
     /** Only meaningful with assertions enabled; {@code true} otherwise. */
     boolean isHeldByCurrentThread() {
-        return getState() != 0 && (getExclusiveOwnerThread() == Carrier.current() || !assertionsOn());
+        return word != 0 && (getExclusiveOwnerThread() == Carrier.current() || !assertionsOn());
     }
 
     private boolean markOwner() {
-        setExclusiveOwnerThread(Carrier.current());
+        try {
+            setExclusiveOwnerThread(Carrier.current());
+        } catch (Throwable t) {
+            word = 0;
+            throw t;
+        }
         return true;
     }
 
     private boolean clearOwner() {
-        if (getState() == 0) {
+        if (word == 0) {
             throw new IllegalStateException("goloom: unlock of unlocked ChanLock");
         }
         Thread self = Carrier.current();
@@ -114,17 +202,22 @@ final class ChanLock extends AbstractQueuedSynchronizer {
 
     @Override
     protected boolean tryAcquire(int ignored) {
-        return compareAndSetState(0, 1);
+        return WORD.compareAndSet(this, 0, 1);
     }
 
     @Override
     protected boolean tryRelease(int ignored) {
-        setState(0);
-        return true;
+        return true; // the word was cleared by the caller of signal()
     }
 
     @Override
     protected boolean isHeldExclusively() {
-        return getState() != 0;
+        return word != 0;
+    }
+
+    @Override
+    public String toString() {
+        return "ChanLock@" + Integer.toHexString(System.identityHashCode(this)) + "[word=" + word
+                + (hasQueuedThreads() ? ", contenders parked]" : "]");
     }
 }

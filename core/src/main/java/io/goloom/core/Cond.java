@@ -65,14 +65,23 @@ public final class Cond {
     public void await() {
         int t = (int) WAIT.getAndAdd(this, 1);
         locker.unlock();
+        Waiter w = null;
         lock.lock();
-        if (t - notify < 0) {
-            lock.unlock(); // already notified
-        } else {
-            Waiter w = Waiter.forCurrent();
-            w.ticket = t;
-            q.enqueue(w);
-            w.block(WaitReason.SYNC_COND_WAIT, ChanLock.UNLOCK, lock);
+        try {
+            if (t - notify >= 0) { // else: already notified
+                Waiter me = Waiter.forCurrent();
+                me.ticket = t;
+                q.enqueue(me);
+                w = me; // from here on the park commit releases the lock
+            }
+        } finally {
+            if (w == null) {
+                lock.word = 0;
+                lock.signal();
+            }
+        }
+        if (w != null) {
+            w.block(WaitReason.SYNC_COND_WAIT, ChanLock.UNLOCK, lock, q);
         }
         locker.lock();
     }
@@ -83,24 +92,30 @@ public final class Cond {
         if (wait == notify) {
             return;
         }
+        Waiter found = null;
         lock.lock();
-        int t = notify;
-        if (t == wait) {
-            lock.unlock();
-            return;
-        }
-        notify = t + 1;
-        // The ticket's owner may not have queued yet (it then sees itself notified); if it has,
-        // it is usually at the front.
-        for (Waiter w = q.peek(); w != null; w = w.next) {
-            if ((int) w.ticket == t) {
-                q.remove(w);
-                lock.unlock();
-                w.wake(true);
+        try {
+            int t = notify;
+            if (t == wait) {
                 return;
             }
+            notify = t + 1;
+            // The ticket's owner may not have queued yet (it then sees itself notified); if it
+            // has, it is usually at the front.
+            for (Waiter w = q.peek(); w != null; w = w.next) {
+                if ((int) w.ticket == t) {
+                    q.remove(w);
+                    found = w;
+                    break;
+                }
+            }
+        } finally {
+            lock.word = 0;
+            lock.signal();
         }
-        lock.unlock();
+        if (found != null) {
+            found.wake(true);
+        }
     }
 
     /** Wakes every waiting goroutine, in the order they started waiting. */
@@ -108,10 +123,15 @@ public final class Cond {
         if (wait == notify) {
             return;
         }
+        Waiter h;
         lock.lock();
-        Waiter h = q.drain();
-        notify = wait;
-        lock.unlock();
+        try {
+            h = q.drain();
+            notify = wait;
+        } finally {
+            lock.word = 0;
+            lock.signal();
+        }
         while (h != null) {
             Waiter w = h;
             h = w.next; // read before wake: the owner may reuse w once woken

@@ -325,6 +325,24 @@ public class G extends Continuation {
     }
 
     /**
+     * After {@link #park0} threw: whether it threw before the M took the park, so the commit
+     * never ran and the G never left RUNNING (a StackOverflowError or OutOfMemoryError from the
+     * yield itself). Then the park is forgotten and this returns true: the caller still holds
+     * what the commit would have released and must undo what it published before parking
+     * (its queued Waiter). False if the M took the park (the commit ran). Owner-only: the M
+     * clears {@code parkCommit} before it runs the commit, and after a yield that threw no M
+     * has the G.
+     */
+    final boolean forgetUntakenPark() {
+        if (parkCommit == null) {
+            return false;
+        }
+        parkCommit = null;
+        parkArg = null;
+        return true;
+    }
+
+    /**
      * The continuation could not yield (a native frame or a class initializer on the stack):
      * park the carrier itself. The M stays blocked with its P until the G is readied; sysmon's
      * handoff is what keeps the rest of the runtime going meanwhile.

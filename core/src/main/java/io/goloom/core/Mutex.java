@@ -84,6 +84,10 @@ public final class Mutex implements Locker {
     }
 
     private void lockSlow() {
+        // Before any step of the wait protocol (counting ourselves as a waiter, setting WOKEN):
+        // a StackOverflowError between those steps and the queueing would leave the mutex
+        // unable to wake anyone. See StackHeadroom.
+        StackHeadroom.ensure();
         final G g = G.current();
         long waitStart = 0;
         boolean waited = false;
@@ -180,6 +184,9 @@ public final class Mutex implements Locker {
             STATE.getAndAdd(this, LOCKED); // undo, so the state stays meaningful
             throw new IllegalStateException("sync: unlock of unlocked mutex");
         }
+        // Before taking the right to wake a waiter (the WOKEN bit): dying between that and the
+        // wake would leave the waiters asleep for good. See StackHeadroom.
+        StackHeadroom.ensure();
         if ((nw & STARVING) == 0) {
             int old = nw;
             for (;;) {

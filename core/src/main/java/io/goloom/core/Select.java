@@ -95,6 +95,12 @@ public final class Select {
     private int[] pollorder = new int[4];
     private int[] lockorder = new int[4];
     private int norder;
+    /**
+     * Lock-order positions whose channel locks this select holds: set by {@link #sellock} as
+     * it goes, cleared by {@link #selunlock} before its last unlock. An Error thrown while the
+     * locks are held (mid-sellock included) unlocks exactly these.
+     */
+    private int nlocked;
     /** Waiters of the last blocking run, by lock-order position; reused. */
     private Waiter[] waiters = new Waiter[4];
     /** xorshift32 state for the poll order; never 0. */
@@ -297,106 +303,141 @@ public final class Select {
         System.arraycopy(pollorder, 0, lockorder, 0, norder);
         sortByChanId(lockorder, norder);
 
-        sellock();
+        // Every path out of the locked region releases the locks, an Error thrown inside it
+        // (StackOverflowError, OutOfMemoryError) included; nlocked says how many are held.
+        Waiter leader;
+        try {
+            sellock();
 
-        // Pass 1: look for a case that is ready now, in poll order.
-        for (int k = 0; k < norder; k++) {
-            int i = pollorder[k];
-            Chan<?> c = chans[i];
-            if (kinds[i] != SEND) {
-                Waiter s = c.sendq.dequeue();
-                if (s != null) {
-                    Object v = c.takeFrom(s);
-                    selunlock();
-                    s.wake(true);
-                    received = v;
-                    ok = true;
-                    return i;
-                }
-                if (c.count() > 0) {
-                    received = c.bufTake();
-                    ok = true;
-                    selunlock();
-                    return i;
-                }
-                if (c.closed) {
-                    selunlock();
-                    return i; // received = null, ok = false
-                }
-            } else {
-                if (c.closed) {
-                    selunlock();
-                    throw ChanClosedException.send();
-                }
-                Waiter r = c.recvq.dequeue();
-                if (r != null) {
-                    Chan.handTo(r, values[i]);
-                    selunlock();
-                    r.wake(true);
-                    return i;
-                }
-                if (c.count() < c.capacity()) {
-                    c.bufPut(values[i]);
-                    selunlock();
-                    return i;
+            // Pass 1: look for a case that is ready now, in poll order.
+            for (int k = 0; k < norder; k++) {
+                int i = pollorder[k];
+                Chan<?> c = chans[i];
+                if (kinds[i] != SEND) {
+                    Waiter s = c.sendq.dequeue();
+                    if (s != null) {
+                        Object v = c.takeFrom(s);
+                        selunlock();
+                        s.wake(true);
+                        received = v;
+                        ok = true;
+                        return i;
+                    }
+                    if (c.count() > 0) {
+                        received = c.bufTake();
+                        ok = true;
+                        selunlock();
+                        return i;
+                    }
+                    if (c.closed) {
+                        selunlock();
+                        return i; // received = null, ok = false
+                    }
+                } else {
+                    if (c.closed) {
+                        selunlock();
+                        throw ChanClosedException.send();
+                    }
+                    Waiter r = c.recvq.dequeue();
+                    if (r != null) {
+                        Chan.handTo(r, values[i]);
+                        selunlock();
+                        r.wake(true);
+                        return i;
+                    }
+                    if (c.count() < c.capacity()) {
+                        c.bufPut(values[i]);
+                        selunlock();
+                        return i;
+                    }
                 }
             }
-        }
 
-        if (!block) {
-            selunlock();
-            return DEFAULT;
-        }
+            if (!block) {
+                selunlock();
+                return DEFAULT;
+            }
 
-        // Pass 2: enqueue a Waiter on every channel, in lock order, and park once.
-        Waiter[] ws = this.waiters;
-        Waiter leader = null;
-        for (int k = 0; k < norder; k++) {
-            int i = lockorder[k];
-            Waiter w = ws[k];
-            if (w == null) {
-                ws[k] = w = new Waiter();
+            // Pass 2: enqueue a Waiter on every channel, in lock order, and park once.
+            Waiter[] ws = this.waiters;
+            leader = null;
+            for (int k = 0; k < norder; k++) {
+                int i = lockorder[k];
+                Waiter w = ws[k];
+                if (w == null) {
+                    ws[k] = w = new Waiter();
+                }
+                if (leader == null) {
+                    leader = w;
+                    w.bindCurrent();
+                    w.winner = null;
+                    w.woken = false;
+                    w.done = 0; // published to wakers by the enqueue below and the unlock
+                } else {
+                    w.g = leader.g;
+                    w.thread = leader.thread;
+                }
+                w.sel = leader;
+                w.caseIndex = i;
+                w.success = false;
+                if (kinds[i] == SEND) {
+                    w.elem = values[i];
+                    chans[i].sendq.enqueue(w);
+                } else {
+                    w.elem = null;
+                    chans[i].recvq.enqueue(w);
+                }
             }
-            if (leader == null) {
-                leader = w;
-                w.bindCurrent();
-                w.winner = null;
-                w.woken = false;
-                w.done = 0; // published to wakers by the enqueue below and the unlock
-            } else {
-                w.g = leader.g;
-                w.thread = leader.thread;
+        } catch (Throwable t) {
+            if (nlocked != 0) {
+                selunlock();
             }
-            w.sel = leader;
-            w.caseIndex = i;
-            w.success = false;
-            if (kinds[i] == SEND) {
-                w.elem = values[i];
-                chans[i].sendq.enqueue(w);
-            } else {
-                w.elem = null;
-                chans[i].recvq.enqueue(w);
-            }
+            throw t;
         }
-        leader.block(WaitReason.SELECT, UNLOCK_ALL, this);
+        try {
+            leader.block(WaitReason.SELECT, UNLOCK_ALL, this, null);
+        } catch (Throwable t) {
+            // The yield itself failed (an Error) before the M took the park: the locks are
+            // still held and every Waiter still queued. Unqueue them and unlock.
+            if (leader.g != null && leader.g.forgetUntakenPark()) {
+                Waiter[] ws = this.waiters;
+                for (int k = 0; k < norder; k++) {
+                    int i = lockorder[k];
+                    if (kinds[i] == SEND) {
+                        chans[i].sendq.remove(ws[k]);
+                    } else {
+                        chans[i].recvq.remove(ws[k]);
+                    }
+                }
+                selunlock();
+            }
+            throw t;
+        }
 
         // Woken: exactly one Waiter won. Pass 3: take the channel locks again and unlink the
         // losers (a waker may have dropped some already as stale; remove() allows that).
-        sellock();
-        Waiter winner = leader.winner;
+        Waiter winner = null;
+        Waiter[] ws = this.waiters;
         int casi = DEFAULT;
-        for (int k = 0; k < norder; k++) {
-            int i = lockorder[k];
-            Waiter w = ws[k];
-            if (w == winner) {
-                casi = i;
-            } else if (kinds[i] == SEND) {
-                chans[i].sendq.remove(w);
-            } else {
-                chans[i].recvq.remove(w);
+        try {
+            sellock();
+            winner = leader.winner;
+            for (int k = 0; k < norder; k++) {
+                int i = lockorder[k];
+                Waiter w = ws[k];
+                if (w == winner) {
+                    casi = i;
+                } else if (kinds[i] == SEND) {
+                    chans[i].sendq.remove(w);
+                } else {
+                    chans[i].recvq.remove(w);
+                }
+            }
+        } finally {
+            if (nlocked != 0) {
+                selunlock();
             }
         }
-        selunlock();
         if (casi == DEFAULT) {
             throw new IllegalStateException("goloom: select: bad wake-up: no case won (done=" + leader.done + ")");
         }
@@ -424,9 +465,11 @@ public final class Select {
             Chan<?> c = chans[lockorder[k]];
             if (c != prev) {
                 c.lock.lock();
+                nlocked = k + 1;
                 prev = c;
             }
         }
+        nlocked = norder;
     }
 
     /**
@@ -436,7 +479,8 @@ public final class Select {
      * so reading this Select's arrays up to the last unlock is safe; nothing is read after it.
      */
     private void selunlock() {
-        final int n = norder;
+        final int n = nlocked;
+        nlocked = 0; // before the last unlock: see above
         for (int k = 0; k < n; k++) {
             Chan<?> c = chans[lockorder[k]];
             if (k + 1 < n && chans[lockorder[k + 1]] == c) {

@@ -74,22 +74,30 @@ final class Sema {
         }
         Waiter w = Waiter.forCurrent();
         for (;;) {
+            boolean queued = false;
             lock.lock();
-            NWAIT.getAndAdd(this, 1); // disable release's "no waiters" fast path
-            if (tryAcquire()) {
-                NWAIT.getAndAdd(this, -1);
-                lock.unlock();
-                return;
+            try {
+                NWAIT.getAndAdd(this, 1); // disable release's "no waiters" fast path
+                if (tryAcquire()) {
+                    NWAIT.getAndAdd(this, -1);
+                    return;
+                }
+                // Any release after the tryAcquire sees nwait > 0 and will find us queued.
+                w.ticket = 0;
+                w.woken = false;
+                if (lifo) {
+                    q.pushFront(w);
+                } else {
+                    q.enqueue(w);
+                }
+                queued = true; // from here on the park commit releases the lock
+            } finally {
+                if (!queued) {
+                    lock.word = 0;
+                    lock.signal();
+                }
             }
-            // Any release after the tryAcquire sees nwait > 0 and will find us queued.
-            w.ticket = 0;
-            w.woken = false;
-            if (lifo) {
-                q.pushFront(w);
-            } else {
-                q.enqueue(w);
-            }
-            w.block(reason, ChanLock.UNLOCK, lock);
+            w.block(reason, ChanLock.UNLOCK, lock, q);
             if (w.ticket != 0 || tryAcquire()) {
                 return;
             }
@@ -108,17 +116,17 @@ final class Sema {
         if (nwait == 0) {
             return;
         }
+        Waiter w = null;
         lock.lock();
-        if (nwait == 0) {
-            // The unit was consumed by a waiter that re-checked; nobody to wake.
-            lock.unlock();
-            return;
+        try {
+            // nwait == 0 here: the unit was consumed by a waiter that re-checked; nobody to wake.
+            if (nwait != 0 && (w = q.dequeue()) != null) {
+                NWAIT.getAndAdd(this, -1);
+            }
+        } finally {
+            lock.word = 0;
+            lock.signal();
         }
-        Waiter w = q.dequeue();
-        if (w != null) {
-            NWAIT.getAndAdd(this, -1);
-        }
-        lock.unlock();
         if (w == null) {
             return;
         }

@@ -45,17 +45,25 @@ public final class Semaphore {
      */
     public void acquire(long n) {
         check(n);
+        Waiter w = null;
         lock.lock();
-        if (size - cur >= n && waiters.isEmpty()) {
-            cur += n;
-            lock.unlock();
-            return;
+        try {
+            if (size - cur >= n && waiters.isEmpty()) {
+                cur += n;
+                return;
+            }
+            Waiter me = Waiter.forCurrent();
+            me.ticket = n;
+            waiters.enqueue(me);
+            w = me; // from here on the park commit releases the lock
+        } finally {
+            if (w == null) {
+                lock.word = 0;
+                lock.signal();
+            }
         }
-        Waiter w = Waiter.forCurrent();
-        w.ticket = n;
-        waiters.enqueue(w);
         // release() moves the permits to us before it wakes us: nothing to do after.
-        w.block(WaitReason.SEMAPHORE_ACQUIRE, ChanLock.UNLOCK, lock);
+        w.block(WaitReason.SEMAPHORE_ACQUIRE, ChanLock.UNLOCK, lock, waiters);
     }
 
     /** Acquires one permit if it is available now, with nobody waiting. */
@@ -67,12 +75,16 @@ public final class Semaphore {
     public boolean tryAcquire(long n) {
         check(n);
         lock.lock();
-        boolean ok = size - cur >= n && waiters.isEmpty();
-        if (ok) {
-            cur += n;
+        try {
+            boolean ok = size - cur >= n && waiters.isEmpty();
+            if (ok) {
+                cur += n;
+            }
+            return ok;
+        } finally {
+            lock.word = 0;
+            lock.signal();
         }
-        lock.unlock();
-        return ok;
     }
 
     /** Releases one permit. */
@@ -89,26 +101,29 @@ public final class Semaphore {
         if (n < 0) {
             throw new IllegalArgumentException("semaphore: negative release " + n);
         }
-        lock.lock();
-        if (n > cur) {
-            lock.unlock();
-            throw new IllegalStateException("semaphore: released more than held (" + n + " > " + cur + ")");
-        }
-        cur -= n;
-        // Serve waiters in order while they fit. Stop at the first that does not: skipping it
-        // for a smaller request behind it could starve it.
         Waiter head = null, tail = null;
-        for (Waiter w; (w = waiters.peek()) != null && size - cur >= w.ticket; ) {
-            cur += w.ticket;
-            waiters.dequeue();
-            if (tail == null) {
-                head = w;
-            } else {
-                tail.next = w;
+        lock.lock();
+        try {
+            if (n > cur) {
+                throw new IllegalStateException("semaphore: released more than held (" + n + " > " + cur + ")");
             }
-            tail = w;
+            cur -= n;
+            // Serve waiters in order while they fit. Stop at the first that does not: skipping
+            // it for a smaller request behind it could starve it.
+            for (Waiter w; (w = waiters.peek()) != null && size - cur >= w.ticket; ) {
+                cur += w.ticket;
+                waiters.dequeue();
+                if (tail == null) {
+                    head = w;
+                } else {
+                    tail.next = w;
+                }
+                tail = w;
+            }
+        } finally {
+            lock.word = 0;
+            lock.signal();
         }
-        lock.unlock();
         while (head != null) {
             Waiter w = head;
             head = w.next; // read before wake: the owner may reuse w once woken
@@ -123,7 +138,8 @@ public final class Semaphore {
         try {
             return size - cur;
         } finally {
-            lock.unlock();
+            lock.word = 0;
+            lock.signal();
         }
     }
 

@@ -112,12 +112,25 @@ final class Waiter {
     /**
      * Blocks the owner until {@link #wake}. Called by the owner with the queue's lock held;
      * {@code commit} (with {@code arg}) must release it. For a G the commit runs after its
-     * yield, on the M; for a thread it runs here, before the thread parks.
+     * yield, on the M; for a thread it runs here, before the thread parks. {@code queuedOn}:
+     * the queue this Waiter is on, unqueued again (and the commit run here) if the G's yield
+     * throws before the M took the park; null for a select, which undoes its Waiters itself.
      */
-    void block(WaitReason reason, ParkCommit commit, Object arg) {
+    void block(WaitReason reason, ParkCommit commit, Object arg, WaitQ queuedOn) {
         G gp = g;
         if (gp != null) {
-            gp.park0(reason, commit, arg);
+            try {
+                gp.park0(reason, commit, arg);
+            } catch (Throwable t) {
+                // The yield itself failed (an Error): if the M never took the park, this Waiter
+                // is still queued and the lock still held. Unqueue it and release the lock, so
+                // the failure costs this operation only (a select undoes its own Waiters).
+                if (queuedOn != null && gp.forgetUntakenPark()) {
+                    queuedOn.remove(this);
+                    commit.commit(gp, arg);
+                }
+                throw t;
+            }
             return;
         }
         if (!commit.commit(null, arg)) {
