@@ -77,6 +77,18 @@ final class M extends Machine {
     /** The running virtual thread is yielding for a preemption request. Owner-only. */
     boolean yieldingTask;
 
+    // ---- sysmon-only: the native-block probe (Scheduler.blockedInNative) ----
+    /** The kernel thread id of this M (Linux procfs), 0 if unknown. Set by this thread at start. */
+    volatile int tid;
+    /** Id of the goroutine whose CPU time was sampled, or 0 for no sample. */
+    long sysmonNativeG;
+    /** The P's schedtick at the sample. */
+    int sysmonNativeTick;
+    /** This thread's CPU time at the sample (ns). */
+    long sysmonCpu;
+    /** When the sample was taken (System.nanoTime). */
+    long sysmonCpuWhen;
+
     M(Scheduler sched, int id) {
         super(sched.name + "-m" + id);
         this.sched = sched;
@@ -87,6 +99,7 @@ final class M extends Machine {
 
     @Override
     public void run() {
+        tid = Sysmon.currentTid();
         sched.mstart(this);
     }
 
