@@ -6,6 +6,18 @@ import io.goloom.core.G;
  * Go's built-ins for Java: {@code go}, {@code runtime.Gosched}, and friends, as static calls.
  * Calls that need a goroutine throw {@link IllegalStateException} on a plain thread;
  * {@link #go} from a plain thread uses {@link GoRuntime#getDefault()}.
+ *
+ * <h2>Interrupts</h2>
+ * Go has no interrupts, and a native goroutine has no thread of its own: its
+ * {@code Thread.currentThread()} is the carrier, shared with every goroutine that runs there.
+ * {@code Thread.currentThread().interrupt()} (for example the usual
+ * {@code catch (InterruptedException e)} idiom) therefore sets the carrier's flag, and so does
+ * an interrupt aimed at a carrier thread from outside. The flag is honoured by JDK calls the
+ * goroutine makes while it keeps running ({@code Thread.sleep} throws), and it is cleared when
+ * the goroutine next leaves the carrier (it yields, parks or ends): it never reaches another
+ * goroutine, and idle carriers ignore it. To cancel a goroutine, close a channel or use a
+ * context it watches, as in Go. In virtual-thread mode ({@link GoRuntime#virtualThreads()})
+ * each task is a real {@code Thread} with the JDK's interrupt semantics.
  */
 public final class Go {
     private Go() {

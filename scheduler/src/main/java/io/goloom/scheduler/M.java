@@ -105,12 +105,19 @@ final class M extends Machine {
 
     /**
      * Sleeps until {@link #notewakeup}. No timeout: every path that hands this M work signals
-     * the note (anti-pattern: a timed park as a safety net hides lost wake-ups).
+     * the note (anti-pattern: a timed park as a safety net hides lost wake-ups). Called on this
+     * M's own thread only.
+     *
+     * <p>Interrupts: a set interrupt status makes {@code LockSupport.park} return at once, so a
+     * carrier interrupted by a goroutine ({@code Thread.currentThread().interrupt()} in a native
+     * goroutine is the carrier) or by anyone else would spin here at 100% CPU. The carrier's
+     * flag means nothing to the runtime (Go has no interrupts): clear it and park again.
      */
     void notesleep() {
         // CAS 1 -> 0 consumes the signal; pairs with the volatile store in notewakeup.
         while (!NOTE.compareAndSet(this, 1, 0)) {
             LockSupport.park(this);
+            Thread.interrupted(); // see above: an interrupt is not a wake-up
         }
     }
 
@@ -125,6 +132,7 @@ final class M extends Machine {
                 return;
             }
             LockSupport.parkNanos(this, left);
+            Thread.interrupted(); // as in notesleep: an interrupt is not a wake-up
         }
     }
 

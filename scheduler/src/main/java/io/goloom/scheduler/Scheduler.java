@@ -645,6 +645,11 @@ final class Scheduler implements Sched {
         m.setWhereRelease(M.IN_USER);
         int how = g.directTask == null ? m.runG(g) : runDirect(g);
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
+        // A native goroutine's Thread.currentThread() is this carrier: an interrupt it set (the
+        // catch-and-reassert idiom) or one aimed at the carrier while it ran ends with its run,
+        // so it reaches neither the next goroutine nor this M's parks (see Go's class comment).
+        // One read of the carrier's interrupted field when clear.
+        Thread.interrupted();
         // A request that arrived after the G's last yield point is void now: withdraw it so the
         // agent's counter does not keep every thread on its slow path.
         if (g.preemptRequested()) {

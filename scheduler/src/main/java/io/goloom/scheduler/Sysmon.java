@@ -74,6 +74,7 @@ final class Sysmon extends Thread {
                 delay = Math.min(delay * 2, MAX_DELAY_NS);
             }
             LockSupport.parkNanos(this, sched.sysmonTimersPending ? Math.min(delay, TIMER_WATCH_NS) : delay);
+            Thread.interrupted(); // an interrupt means nothing to sysmon; left set, every park would return at once
             long now = System.nanoTime();
             sched.coarseNanos = now;
             ticks = ticks + 1;
@@ -99,6 +100,7 @@ final class Sysmon extends Thread {
         sleeping = true; // volatile store, then the volatile read of npidle: see the class comment
         while (sleeping && sched.npidle() == sched.gomaxprocs && !sched.stopping) {
             LockSupport.park(this);
+            Thread.interrupted(); // as in run(): not a wake-up
         }
         sleeping = false;
     }

@@ -1,0 +1,130 @@
+package io.goloom.scheduler;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.goloom.core.Chan;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue #19 item 5: a native goroutine's {@code Thread.currentThread()} is its carrier, so
+ * {@code interrupt()} there (the catch-and-reassert idiom) sets the carrier's flag. It must
+ * end with the goroutine's run (never reach the next goroutine on that carrier), and no idle
+ * runtime thread may spin on a set flag (LockSupport.park returns at once while it is set).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class InterruptTest {
+
+    /**
+     * The goroutine that interrupts its carrier ends; the next one on the same carrier (one
+     * P, one M) must see a clear flag and sleep normally. Without the clearing in execute,
+     * Thread.sleep throws InterruptedException.
+     */
+    @Test
+    void anInterruptSetByAGoroutineDoesNotReachTheNextGoroutineOnItsCarrier() throws Exception {
+        try (GoRuntime rt = GoRuntime.builder().procs(1).deadlockDetection(false).build()) {
+            AtomicReference<String> failure = new AtomicReference<>();
+            rt.run(() -> {
+                Chan<M> done = new Chan<>(0);
+                Go.go(() -> {
+                    try {
+                        throw new InterruptedException("simulated: a library call was interrupted");
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt(); // the standard idiom: hits the carrier
+                    }
+                    done.send(rt.sched.currentM());
+                });
+                M interrupted = done.receive(); // parks main: the goroutine above runs on this P's M
+                M me = rt.sched.currentM();
+                if (me != interrupted) {
+                    failure.set("test setup: main resumed on m" + me.id + ", not on the interrupted m" + interrupted.id);
+                    return;
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    failure.set("the next goroutine on the carrier starts interrupted");
+                }
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    failure.set("an unrelated later goroutine got InterruptedException from Thread.sleep");
+                }
+            });
+            assertNull(failure.get());
+        }
+    }
+
+    /**
+     * After the interrupting goroutine ends the runtime is idle: its M must park (no CPU), not
+     * loop on a park that returns at once. Then an interrupt aimed at the idle carrier (and at
+     * sysmon) from outside must not spin them either.
+     */
+    @Test
+    void anInterruptedCarrierParksQuietlyWhenTheRuntimeIsIdle() throws Exception {
+        try (GoRuntime rt = GoRuntime.builder().procs(1).deadlockDetection(false).build()) {
+            AtomicReference<M> carrier = new AtomicReference<>();
+            rt.run(() -> {
+                carrier.set(rt.sched.currentM());
+                Thread.currentThread().interrupt();
+            });
+            M m = carrier.get();
+            assertParkedQuietly(m);
+            m.interrupt(); // from outside, while it sleeps in notesleep
+            assertParkedQuietly(m);
+            Sysmon sm = rt.sched.sysmon;
+            SchedulerTest.awaitCondition("sysmon in deep sleep", 30_000, () -> sm.sleeping);
+            sm.interrupt();
+            assertParkedQuietly(sm);
+            // and the runtime still works
+            CountDownLatch ran = new CountDownLatch(10);
+            for (int i = 0; i < 10; i++) {
+                rt.go(ran::countDown);
+            }
+            assertTrue(ran.await(30, TimeUnit.SECONDS));
+        }
+    }
+
+    /** The M that sleeps until the earliest timer (notesleepUntil) ignores an interrupt too. */
+    @Test
+    void anInterruptedTimerSleeperKeepsSleepingQuietly() throws Exception {
+        try (GoRuntime rt = GoRuntime.builder().procs(1).deadlockDetection(false).build()) {
+            CountDownLatch fired = new CountDownLatch(1);
+            rt.run(() -> Go.afterFunc(Duration.ofHours(1), fired::countDown));
+            M[] sleeper = new M[1];
+            SchedulerTest.awaitCondition("an M asleep until the timer", 30_000, () -> {
+                for (M m : rt.sched.allm()) {
+                    if (m.getState() == Thread.State.TIMED_WAITING) {
+                        sleeper[0] = m;
+                        return true;
+                    }
+                }
+                return false;
+            });
+            sleeper[0].interrupt();
+            assertParkedQuietly(sleeper[0]);
+            assertEquals(1, fired.getCount());
+        }
+    }
+
+    /**
+     * t parks with its interrupt status clear (an interrupted park loop never gets there: its
+     * flag stays set while park returns at once), and uses next to no CPU over a short window.
+     */
+    static void assertParkedQuietly(Thread t) throws InterruptedException {
+        SchedulerTest.awaitCondition(t.getName() + " parked with its interrupt status clear", 30_000, () -> {
+            Thread.State s = t.getState();
+            return !t.isInterrupted() && (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING);
+        });
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long c0 = mx.getThreadCpuTime(t.threadId());
+        new CountDownLatch(1).await(100, TimeUnit.MILLISECONDS); // a measuring window, not a synchronisation
+        long usedMs = (mx.getThreadCpuTime(t.threadId()) - c0) / 1_000_000;
+        assertTrue(usedMs < 30, t.getName() + " used " + usedMs + " ms of CPU in a 100 ms window while idle");
+        assertFalse(t.isInterrupted(), t.getName() + " was interrupted again while idle");
+    }
+}
