@@ -3,11 +3,20 @@ package io.goloom.scheduler;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.Chan;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -108,6 +117,69 @@ class InterruptTest {
             sleeper[0].interrupt();
             assertParkedQuietly(sleeper[0]);
             assertEquals(1, fired.getCount());
+        }
+    }
+
+    /** What the qsort comparator below does once: receive from this channel (a pinned park). */
+    private static volatile Chan<Integer> pinnedChan;
+    private static final AtomicBoolean PINNED_PARK_DONE = new AtomicBoolean();
+    private static final AtomicReference<Throwable> UPCALL_FAILURE = new AtomicReference<>();
+
+    /** qsort's comparator, called from native code: the goroutine cannot unmount here. */
+    static int compareWithAPinnedPark(MemorySegment a, MemorySegment b) {
+        try { // nothing may escape an upcall (the JVM would exit)
+            if (PINNED_PARK_DONE.compareAndSet(false, true)) {
+                pinnedChan.receive();
+            }
+        } catch (Throwable t) {
+            UPCALL_FAILURE.set(t);
+        }
+        return 0;
+    }
+
+    /**
+     * A goroutine with a native frame on its stack (an FFM upcall) parks its carrier itself
+     * (G.parkPinned). If it set the carrier's interrupt flag first, that park must not return
+     * at once forever: the carrier waits with the flag clear, and the flag is back once the
+     * goroutine is woken (a park is not interruptible, as Waiter's thread waits).
+     */
+    @Test
+    void anInterruptedGoroutineParkedWithANativeFrameOnItsStackWaitsWithoutSpinning() throws Throwable {
+        Linker linker = Linker.nativeLinker();
+        MethodHandle qsort = linker.downcallHandle(linker.defaultLookup().find("qsort").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+        MethodHandle cmp = MethodHandles.lookup().findStatic(InterruptTest.class, "compareWithAPinnedPark",
+                MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class));
+        PINNED_PARK_DONE.set(false);
+        UPCALL_FAILURE.set(null);
+        pinnedChan = new Chan<>(0);
+        try (Arena arena = Arena.ofShared(); GoRuntime rt = GoRuntime.builder().procs(2).deadlockDetection(false).build()) {
+            MemorySegment stub = linker.upcallStub(cmp,
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), arena);
+            MemorySegment ints = arena.allocate(ValueLayout.JAVA_INT, 2);
+            AtomicReference<M> carrier = new AtomicReference<>();
+            AtomicBoolean interruptedAfter = new AtomicBoolean();
+            CountDownLatch done = new CountDownLatch(1);
+            rt.go(() -> {
+                carrier.set(rt.sched.currentM());
+                Thread.currentThread().interrupt();
+                try {
+                    qsort.invokeExact(ints, 2L, 4L, stub);
+                } catch (Throwable t) {
+                    UPCALL_FAILURE.set(t);
+                }
+                interruptedAfter.set(Thread.currentThread().isInterrupted());
+                Thread.interrupted();
+                done.countDown();
+            });
+            SchedulerTest.awaitCondition("the goroutine to start", 30_000, () -> carrier.get() != null);
+            M m = carrier.get();
+            SchedulerTest.awaitCondition("the pinned park to wait with the carrier's flag clear", 30_000,
+                    () -> PINNED_PARK_DONE.get() && m.getState() == Thread.State.WAITING && !m.isInterrupted());
+            rt.go(() -> pinnedChan.send(1));
+            assertTrue(done.await(30, TimeUnit.SECONDS));
+            assertNull(UPCALL_FAILURE.get());
+            assertTrue(interruptedAfter.get(), "the goroutine's own interrupt status was lost across the pinned park");
         }
     }
 
