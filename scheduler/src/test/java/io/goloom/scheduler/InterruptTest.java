@@ -14,6 +14,8 @@ import java.lang.invoke.MethodType;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,7 +42,7 @@ class InterruptTest {
         try (GoRuntime rt = GoRuntime.builder().procs(1).deadlockDetection(false).build()) {
             AtomicReference<String> failure = new AtomicReference<>();
             rt.run(() -> {
-                Chan<M> done = new Chan<>(0);
+                Chan<M> done = new Chan<>(1); // the sender ends without parking
                 Go.go(() -> {
                     try {
                         throw new InterruptedException("simulated: a library call was interrupted");
@@ -180,6 +182,73 @@ class InterruptTest {
             assertTrue(done.await(30, TimeUnit.SECONDS));
             assertNull(UPCALL_FAILURE.get());
             assertTrue(interruptedAfter.get(), "the goroutine's own interrupt status was lost across the pinned park");
+        }
+    }
+
+    /**
+     * The M blocked in the network poller: on the Selector backend a set interrupt makes
+     * {@code select} return at once, so an interrupted idle carrier looped through
+     * findRunnable back into the poll (measured 40% of a core). The backend is fixed per JVM:
+     * this runs {@link SelectorPollerMain} in a child JVM with {@code -Dgoloom.netpoll=selector}.
+     */
+    @Test
+    void anInterruptedCarrierBlockedInTheSelectorPollerDoesNotSpin() throws Exception {
+        String javaCmd = ProcessHandle.current().info().command()
+                .orElse(System.getProperty("java.home") + "/bin/java");
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaCmd);
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-") || a.startsWith("--enable-native-access")) {
+                cmd.add(a);
+            }
+        }
+        cmd.addAll(List.of("-Dgoloom.netpoll=selector", "-cp", cp, SelectorPollerMain.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+    }
+
+    /** The child JVM of the test above: exits 0 if the interrupted poller M settles, 1 with the reason. */
+    static final class SelectorPollerMain {
+        public static void main(String[] args) throws Exception {
+            String failure = null;
+            try (GoRuntime rt = GoRuntime.builder().procs(1).name("sel").deadlockDetection(false).build();
+                 io.goloom.netpoll.Listener ln = io.goloom.netpoll.Net.listen("127.0.0.1", 0)) {
+                rt.go(() -> { // a goroutine waiting on the poller: the idle M blocks in it
+                    try {
+                        ln.accept();
+                    } catch (java.io.IOException e) {
+                        // closed at the end
+                    }
+                });
+                M m = rt.sched.allm().get(0);
+                SchedulerTest.awaitCondition("the idle M in the selector", 30_000, () -> inSelectorPoll(m));
+                m.interrupt();
+                SchedulerTest.awaitCondition("the M back in the selector with its interrupt status clear", 30_000,
+                        () -> !m.isInterrupted() && inSelectorPoll(m));
+                ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+                long c0 = mx.getThreadCpuTime(m.threadId());
+                new CountDownLatch(1).await(100, TimeUnit.MILLISECONDS); // a measuring window, not a synchronisation
+                long usedMs = (mx.getThreadCpuTime(m.threadId()) - c0) / 1_000_000;
+                if (usedMs >= 30) {
+                    failure = m.getName() + " used " + usedMs + " ms of CPU in a 100 ms window while idle";
+                }
+            } catch (Throwable t) {
+                failure = String.valueOf(t);
+            }
+            System.out.println(failure == null ? "OK" : "FAILED: " + failure);
+            System.exit(failure == null ? 0 : 1);
+        }
+
+        static boolean inSelectorPoll(Thread t) {
+            for (StackTraceElement e : t.getStackTrace()) {
+                if (e.getClassName().endsWith("SelectorPoller") && e.getMethodName().equals("poll")) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
