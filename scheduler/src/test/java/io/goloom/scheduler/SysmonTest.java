@@ -367,46 +367,52 @@ class SysmonTest {
     @Test
     void aGoroutineBlockedInAnFfmCallDoesNotStopTheGoroutinesQueuedOnItsP() throws Throwable {
         try (Arena arena = Arena.ofShared(); GoRuntime rt = GoRuntime.create(1)) {
-            MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
-            assertEquals(0, (int) Libc.PIPE.invokeExact(fds));
-            int rfd = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
-            int wfd = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
-            MemorySegment buf = arena.allocate(1);
-            CountDownLatch inCall = new CountDownLatch(1);
-            CountDownLatch queuedRan = new CountDownLatch(1);
-            CountDownLatch readDone = new CountDownLatch(1);
-            long[] got = new long[1];
-            try {
-                rt.go(() -> {
-                    inCall.countDown();
-                    try {
-                        got[0] = (long) Libc.READ.invokeExact(rfd, buf, 1L); // no yield point until it returns
-                    } catch (Throwable t) {
-                        throw new RuntimeException(t);
-                    }
-                    readDone.countDown();
-                });
-                assertTrue(inCall.await(30, TimeUnit.SECONDS));
-                rt.go(queuedRan::countDown); // queued on the only P, behind the blocked goroutine
-                assertTrue(queuedRan.await(20, TimeUnit.SECONDS),
-                        "the goroutine queued behind a native read never ran: sysmon did not hand off the P");
-                assertEquals(1, readDone.getCount(), "the read returned before anything was written");
-            } finally {
-                MemorySegment one = arena.allocate(1);
-                one.set(ValueLayout.JAVA_BYTE, 0, (byte) 7);
-                assertEquals(1L, (long) Libc.WRITE.invokeExact(wfd, one, 1L));
-                assertTrue(readDone.await(30, TimeUnit.SECONDS));
-                int unused = (int) Libc.CLOSE.invokeExact(rfd);
-                unused = (int) Libc.CLOSE.invokeExact(wfd);
+            for (int round = 0; round < Integer.getInteger("goloom.stress", 1); round++) {
+                blockInAPipeReadWhileAQueuedGoroutineRuns(rt, arena);
             }
-            assertEquals(1L, got[0]);
-            // the M that lost its P comes back through lostP: the runtime keeps working
-            CountDownLatch after = new CountDownLatch(100);
-            for (int i = 0; i < 100; i++) {
-                rt.go(after::countDown);
-            }
-            assertTrue(after.await(30, TimeUnit.SECONDS));
         }
+    }
+
+    private static void blockInAPipeReadWhileAQueuedGoroutineRuns(GoRuntime rt, Arena arena) throws Throwable {
+        MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
+        assertEquals(0, (int) Libc.PIPE.invokeExact(fds));
+        int rfd = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
+        int wfd = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
+        MemorySegment buf = arena.allocate(1);
+        CountDownLatch inCall = new CountDownLatch(1);
+        CountDownLatch queuedRan = new CountDownLatch(1);
+        CountDownLatch readDone = new CountDownLatch(1);
+        long[] got = new long[1];
+        try {
+            rt.go(() -> {
+                inCall.countDown();
+                try {
+                    got[0] = (long) Libc.READ.invokeExact(rfd, buf, 1L); // no yield point until it returns
+                } catch (Throwable t) {
+                    throw new RuntimeException(t);
+                }
+                readDone.countDown();
+            });
+            assertTrue(inCall.await(30, TimeUnit.SECONDS));
+            rt.go(queuedRan::countDown); // queued on the only P, behind the blocked goroutine
+            assertTrue(queuedRan.await(20, TimeUnit.SECONDS),
+                    "the goroutine queued behind a native read never ran: sysmon did not hand off the P");
+            assertEquals(1, readDone.getCount(), "the read returned before anything was written");
+        } finally {
+            MemorySegment one = arena.allocate(1);
+            one.set(ValueLayout.JAVA_BYTE, 0, (byte) 7);
+            assertEquals(1L, (long) Libc.WRITE.invokeExact(wfd, one, 1L));
+            assertTrue(readDone.await(30, TimeUnit.SECONDS));
+            int unused = (int) Libc.CLOSE.invokeExact(rfd);
+            unused = (int) Libc.CLOSE.invokeExact(wfd);
+        }
+        assertEquals(1L, got[0]);
+        // the M that lost its P comes back through lostP: the runtime keeps working
+        CountDownLatch after = new CountDownLatch(100);
+        for (int i = 0; i < 100; i++) {
+            rt.go(after::countDown);
+        }
+        assertTrue(after.await(30, TimeUnit.SECONDS));
     }
 
     /**
