@@ -353,9 +353,16 @@ public class G extends Continuation {
         pinnedCarrier = Carrier.current();
         STATUS.setRelease(this, WAITING);
         if (commit.commit(this, arg)) {
-            // ready() CASes WAITING -> RUNNABLE and then unparks us.
+            // ready() CASes WAITING -> RUNNABLE and then unparks us. A park cannot be
+            // interrupted (as Go's): an interrupt status is kept for after the wait (as
+            // Waiter's thread waits do), not left set inside it, where park returns at once.
+            boolean interrupted = false;
             while (status != RUNNABLE) {
                 LockSupport.park(this);
+                interrupted |= Thread.interrupted();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
         pinnedCarrier = null;

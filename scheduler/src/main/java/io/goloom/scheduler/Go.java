@@ -6,6 +6,18 @@ import io.goloom.core.G;
  * Go's built-ins for Java: {@code go}, {@code runtime.Gosched}, and friends, as static calls.
  * Calls that need a goroutine throw {@link IllegalStateException} on a plain thread;
  * {@link #go} from a plain thread uses {@link GoRuntime#getDefault()}.
+ *
+ * <h2>Interrupts</h2>
+ * Go has no interrupts, and a native goroutine has no thread of its own: its
+ * {@code Thread.currentThread()} is the carrier, shared with every goroutine that runs there.
+ * {@code Thread.currentThread().interrupt()} (for example the usual
+ * {@code catch (InterruptedException e)} idiom) therefore sets the carrier's flag, and so does
+ * an interrupt aimed at a carrier thread from outside. The flag is honoured by JDK calls the
+ * goroutine makes while it keeps running ({@code Thread.sleep} throws), and it is cleared when
+ * the goroutine next leaves the carrier (it yields, parks or ends): it never reaches another
+ * goroutine, and idle carriers ignore it. To cancel a goroutine, close a channel or use a
+ * context it watches, as in Go. In virtual-thread mode ({@link GoRuntime#virtualThreads()})
+ * each task is a real {@code Thread} with the JDK's interrupt semantics.
  */
 public final class Go {
     private Go() {
@@ -41,13 +53,25 @@ public final class Go {
     }
 
     /**
-     * Runs a call that may block its carrier thread (a JDK socket read, a JDBC call, a file
-     * read) as Go runs a system call: the goroutine keeps its carrier but lends its P to
-     * sysmon's judgement; if the call takes longer than a sysmon tick while other goroutines
-     * wait, the P is handed to another M. Afterwards the goroutine takes its P back with one
-     * CAS, or another idle P, or waits on the global queue. On a plain thread it simply runs
-     * the call. JDK blocking calls made without this wrapper are detected by sysmon too (a
-     * carrier seen BLOCKED/WAITING for a tick), just a little later.
+     * Runs a call that may block its carrier thread (a JDK socket read, a JDBC call, a file or
+     * FIFO read, a native call through FFM, a host-name lookup) as Go runs a system call: the
+     * goroutine keeps its carrier but lends its P to sysmon's judgement; if the call takes
+     * longer than a sysmon tick while other goroutines wait, the P is handed to another M.
+     * Afterwards the goroutine takes its P back with one CAS, or another idle P, or waits on
+     * the global queue. On a plain thread it simply runs the call.
+     *
+     * <p>This is the way to mark a call that may block: the P is free at once. Blocking calls
+     * made without this wrapper are detected by sysmon too, later:
+     * <ul>
+     *   <li>a carrier seen BLOCKED/WAITING/TIMED_WAITING (a JDK lock, {@code Object.wait},
+     *       {@code Thread.sleep}, {@code LockSupport.park}) for more than a tick;</li>
+     *   <li>native blocking, where the carrier stays RUNNABLE (an FFM downcall, a
+     *       {@code FileInputStream} read of a FIFO, pipe or terminal, the JDK's native
+     *       resolver): when the goroutine has left a preemption request unanswered for
+     *       about 20 ms while its thread used no CPU over the last millisecond (and, on Linux,
+     *       the kernel has the thread sleeping). So an unmarked native block stalls the
+     *       goroutines queued behind it for about 20 ms before its P is handed off.</li>
+     * </ul>
      */
     public static <T> T blocking(java.util.concurrent.Callable<T> call) throws Exception {
         java.util.Objects.requireNonNull(call, "call");

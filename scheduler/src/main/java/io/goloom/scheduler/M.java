@@ -77,6 +77,18 @@ final class M extends Machine {
     /** The running virtual thread is yielding for a preemption request. Owner-only. */
     boolean yieldingTask;
 
+    // ---- sysmon-only: the native-block probe (Scheduler.blockedInNative) ----
+    /** The kernel thread id of this M (Linux procfs), 0 if unknown. Set by this thread at start. */
+    volatile int tid;
+    /** Id of the goroutine whose CPU time was sampled, or 0 for no sample. */
+    long sysmonNativeG;
+    /** The P's schedtick at the sample. */
+    int sysmonNativeTick;
+    /** This thread's CPU time at the sample (ns). */
+    long sysmonCpu;
+    /** When the sample was taken (System.nanoTime). */
+    long sysmonCpuWhen;
+
     M(Scheduler sched, int id) {
         super(sched.name + "-m" + id);
         this.sched = sched;
@@ -87,17 +99,25 @@ final class M extends Machine {
 
     @Override
     public void run() {
+        tid = Sysmon.currentTid();
         sched.mstart(this);
     }
 
     /**
      * Sleeps until {@link #notewakeup}. No timeout: every path that hands this M work signals
-     * the note (anti-pattern: a timed park as a safety net hides lost wake-ups).
+     * the note (anti-pattern: a timed park as a safety net hides lost wake-ups). Called on this
+     * M's own thread only.
+     *
+     * <p>Interrupts: a set interrupt status makes {@code LockSupport.park} return at once, so a
+     * carrier interrupted by a goroutine ({@code Thread.currentThread().interrupt()} in a native
+     * goroutine is the carrier) or by anyone else would spin here at 100% CPU. The carrier's
+     * flag means nothing to the runtime (Go has no interrupts): clear it and park again.
      */
     void notesleep() {
         // CAS 1 -> 0 consumes the signal; pairs with the volatile store in notewakeup.
         while (!NOTE.compareAndSet(this, 1, 0)) {
             LockSupport.park(this);
+            Thread.interrupted(); // see above: an interrupt is not a wake-up
         }
     }
 
@@ -112,6 +132,7 @@ final class M extends Machine {
                 return;
             }
             LockSupport.parkNanos(this, left);
+            Thread.interrupted(); // as in notesleep: an interrupt is not a wake-up
         }
     }
 

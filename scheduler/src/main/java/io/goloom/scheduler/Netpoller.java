@@ -115,6 +115,10 @@ final class Netpoller {
             return null; // Dekker with shutdown: it sets stopping, then looks for a token holder
         }
         long timeout = until == TimerQueue.NONE ? -1 : Math.max(0, until - System.nanoTime());
+        // An interrupt aimed at this idle carrier means nothing to the runtime, but a Selector
+        // returns at once while it is set: left set, the M would spin through findRunnable
+        // back into this poll. (epoll_wait through FFM ignores it.) See M.notesleep.
+        Thread.interrupted();
         return Netpoll.pollBlocking(timeout);
     }
 

@@ -806,6 +806,11 @@ final class Scheduler implements Sched {
         m.setWhereRelease(M.IN_USER);
         int how = g.directTask == null ? m.runG(g) : runDirect(g);
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
+        // A native goroutine's Thread.currentThread() is this carrier: an interrupt it set (the
+        // catch-and-reassert idiom) or one aimed at the carrier while it ran ends with its run,
+        // so it reaches neither the next goroutine nor this M's parks (see Go's class comment).
+        // One read of the carrier's interrupted field when clear.
+        Thread.interrupted();
         // A request that arrived after the G's last yield point is void now: withdraw it so the
         // agent's counter does not keep every thread on its slow path. Every kind but
         // EXEC_PARKED leaves g with this M, so the withdrawal is exact. After EXEC_PARKED the
@@ -1090,22 +1095,34 @@ final class Scheduler implements Sched {
             }
             // PRUNNING: is its M stuck in user code? Either blocked inside a JDK call (seen
             // twice), or running one direct task (a virtual thread that cannot be preempted:
-            // pinned, in file I/O, or spinning) for 10 ms. Either way, hand the P to another M
-            // while work waits for it.
+            // pinned, in file I/O, or spinning) for 10 ms, or blocked in native code (an FFM
+            // call, a JDK native read: the thread is RUNNABLE, see blockedInNative). Either
+            // way, hand the P to another M while work waits for it.
             M m = pp.m;
-            if (m == null || m.where() != M.IN_USER || !(blockedInJdk(m) || longTask(m, pp, now))) {
+            if (m == null || m.where() != M.IN_USER) {
                 pp.sysmonBlockedTicks = 0;
                 continue;
             }
-            if ((++pp.sysmonBlockedTicks < 2 && !longTask(m, pp, now)) || !workWaiting(pp)) {
+            boolean inNative = false;
+            if (!(blockedInJdk(m) || longTask(m, pp, now))) {
+                // CPU-time reads only for suspects, and only while work waits for the P
+                inNative = !progressed && workWaiting(pp) && blockedInNative(m, pp, now);
+                if (!inNative) {
+                    pp.sysmonBlockedTicks = 0;
+                    continue;
+                }
+            }
+            if ((++pp.sysmonBlockedTicks < 2 && !inNative && !longTask(m, pp, now)) || !workWaiting(pp)) {
                 continue; // blocked for under one full tick, or nothing is waiting for the P
             }
             // Dekker with the M: CAS first, then read where. The M writes where (volatile),
-            // then reads status (ownsP). One of us sees the other.
+            // then reads status (ownsP). One of us sees the other. (inNative is not re-sampled:
+            // a native call that returns just now leaves the G IN_USER, and losing the P then
+            // is the same race as a JDK call returning right after blockedInJdk.)
             if (!pp.casStatus(s, P.epoch(s) << 3 | P.PRETAKING)) {
                 continue;
             }
-            if (m.where() == M.IN_USER && pp.m == m && (blockedInJdk(m) || longTask(m, pp, now))) {
+            if (m.where() == M.IN_USER && pp.m == m && (inNative || blockedInJdk(m) || longTask(m, pp, now))) {
                 pp.m = null;
                 pp.setStatus(P.epoch(s) << 3 | P.PIDLE);
                 pp.sysmonBlockedTicks = 0;
@@ -1148,6 +1165,62 @@ final class Scheduler implements Sched {
     private static boolean blockedInJdk(M m) {
         Thread.State ts = m.getState();
         return ts == Thread.State.BLOCKED || ts == Thread.State.WAITING || ts == Thread.State.TIMED_WAITING;
+    }
+
+    /**
+     * A goroutine is suspected of blocking in native code after its P's time slice has lasted
+     * this long with its preemption request (sent at {@link #FORCE_PREEMPT_NS}) unanswered.
+     */
+    static final long NATIVE_BLOCK_NS = 20_000_000L;
+    /** A suspect's thread CPU time is sampled at most once per this long; unchanged over it = off CPU. */
+    static final long NATIVE_CPU_WINDOW_NS = 1_000_000L;
+
+    /**
+     * Is m's goroutine blocked in native code? (Beyond Go, whose every system call passes
+     * entersyscall; here an FFM downcall, a JDK native read of a FIFO or a file, or the native
+     * resolver blocks with the thread RUNNABLE, invisible to blockedInJdk.) Sysmon's thread;
+     * the caller saw m IN_USER on a P whose schedtick has not moved since its last look.
+     *
+     * <pre>
+     *  no sample ── slice ≥ NATIVE_BLOCK_NS, curg's preempt request pending ──> sampled (g, tick, cpu, when)
+     *  sampled   ── another G or tick, or the request answered ───────────────> no sample / resampled
+     *  sampled   ── ≥ NATIVE_CPU_WINDOW_NS later, cpu moved or kernel state R ─> resampled (a hog)
+     *  sampled   ── ≥ NATIVE_CPU_WINDOW_NS later, cpu still, state not R ─────> blocked: hand off
+     * </pre>
+     * A goroutine that reaches yield points answers the request, so only one stuck in a call
+     * is ever sampled; a CPU-bound goroutine without yield points costs one CPU-time read per
+     * window. The kernel state (procfs, Linux) keeps a runnable thread that the OS has not
+     * scheduled for a window from looking blocked; where procfs is missing an unchanged CPU
+     * time alone decides, and where CPU time is missing a state of S or D alone. A wrong guess
+     * costs what the implicit handoff always costs: the G runs P-less until its next yield
+     * point (preemptOrphan), then queues globally (lostP).
+     */
+    private static boolean blockedInNative(M m, P pp, long now) {
+        G g = m.curg();
+        if (g == null || !g.preemptRequested() || now - pp.sysmonSchedwhen < NATIVE_BLOCK_NS) {
+            m.sysmonNativeG = 0;
+            return false;
+        }
+        if (m.sysmonNativeG != g.id || m.sysmonNativeTick != pp.sysmonSchedtick) {
+            m.sysmonNativeG = g.id;
+            m.sysmonNativeTick = pp.sysmonSchedtick;
+            m.sysmonCpu = Sysmon.cpuNanos(m);
+            m.sysmonCpuWhen = now;
+            return false;
+        }
+        if (now - m.sysmonCpuWhen < NATIVE_CPU_WINDOW_NS) {
+            return false;
+        }
+        long cpu = Sysmon.cpuNanos(m);
+        if (cpu == m.sysmonCpu) {
+            char st = Sysmon.kernelState(m.tid);
+            if (cpu >= 0 ? st != 'R' : st == 'S' || st == 'D') {
+                return true;
+            }
+        }
+        m.sysmonCpu = cpu;
+        m.sysmonCpuWhen = now;
+        return false;
     }
 
     /** Go's retake condition: local work, or nobody idle or spinning to pick up global work. */

@@ -1,13 +1,20 @@
 package io.goloom.scheduler;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The system monitor: a daemon thread without a P (Go's sysmon). Each tick it
  * <ul>
  *   <li>asks a G that has held its P for 10 ms to yield at its next yield point;</li>
- *   <li>hands off the P of an M stuck in a blocking call ({@code Go.blocking}, or a JDK call
- *       seen BLOCKED/WAITING/TIMED_WAITING for more than one tick) while work waits;</li>
+ *   <li>hands off the P of an M stuck in a blocking call ({@code Go.blocking}, a JDK call
+ *       seen BLOCKED/WAITING/TIMED_WAITING for more than one tick, or native code: a goroutine
+ *       that ignored its preemption request while its thread used no CPU, see
+ *       {@code Scheduler.blockedInNative}) while work waits;</li>
  *   <li>refreshes the runtime's coarse clock.</li>
  * </ul>
  * It sleeps 20 µs between ticks while it finds something to do, doubling to 10 ms after 50
@@ -67,6 +74,7 @@ final class Sysmon extends Thread {
                 delay = Math.min(delay * 2, MAX_DELAY_NS);
             }
             LockSupport.parkNanos(this, sched.sysmonTimersPending ? Math.min(delay, TIMER_WATCH_NS) : delay);
+            Thread.interrupted(); // an interrupt means nothing to sysmon; left set, every park would return at once
             long now = System.nanoTime();
             sched.coarseNanos = now;
             ticks = ticks + 1;
@@ -92,7 +100,65 @@ final class Sysmon extends Thread {
         sleeping = true; // volatile store, then the volatile read of npidle: see the class comment
         while (sleeping && sched.npidle() == sched.gomaxprocs && !sched.stopping) {
             LockSupport.park(this);
+            Thread.interrupted(); // as in run(): not a wake-up
         }
         sleeping = false;
+    }
+
+    // ---- the native-block probe's view of a thread (sysmon calls these for suspects only) ----
+
+    /**
+     * The kernel thread id of the calling thread, from procfs ({@code /proc/thread-self ->
+     * <pid>/task/<tid>}), or 0 where there is none. One readlink, once per M.
+     */
+    static int currentTid() {
+        try {
+            Path link = Files.readSymbolicLink(Path.of("/proc/thread-self"));
+            return Integer.parseInt(link.getFileName().toString());
+        } catch (IOException | RuntimeException e) {
+            return 0; // no procfs (not Linux, or a sandbox): CPU time alone decides
+        }
+    }
+
+    /**
+     * The kernel's scheduling state of thread {@code tid} of this process ('R' running or
+     * runnable, 'S' sleeping, 'D' in uninterruptible I/O, ...), or 0 if unknown. The state is
+     * the first field after the command name, which ends at the last ')' (a name may hold one).
+     */
+    static char kernelState(int tid) {
+        if (tid == 0) {
+            return 0;
+        }
+        try {
+            byte[] stat = Files.readAllBytes(Path.of("/proc/self/task/" + tid + "/stat"));
+            for (int i = stat.length - 1; i >= 0; i--) {
+                if (stat[i] == ')') {
+                    return i + 2 < stat.length ? (char) stat[i + 2] : 0;
+                }
+            }
+            return 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** CPU time used by {@code t} in ns, or -1 if the JVM cannot tell. */
+    static long cpuNanos(Thread t) {
+        ThreadMXBean mx = Cpu.MX;
+        return mx == null ? -1 : mx.getThreadCpuTime(t.threadId());
+    }
+
+    /** Loaded on the first suspect only: the JMX thread bean, if it measures CPU time. */
+    private static final class Cpu {
+        static final ThreadMXBean MX = bean();
+
+        private static ThreadMXBean bean() {
+            try {
+                ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+                return mx.isThreadCpuTimeSupported() && mx.isThreadCpuTimeEnabled() ? mx : null;
+            } catch (RuntimeException | LinkageError e) {
+                return null; // e.g. a runtime image without java.management
+            }
+        }
     }
 }

@@ -2,11 +2,21 @@ package io.goloom.scheduler;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Sysmon: preemption requests honoured at yield points, and handoff of Ps whose M is stuck in
@@ -325,5 +336,123 @@ class SysmonTest {
     void maxThreadsBelowProcsIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> GoRuntime.builder().procs(4).maxThreads(2).build());
         assertThrows(IllegalArgumentException.class, () -> GoRuntime.builder().maxThreads(0));
+    }
+
+    // ---- native blocking: the carrier is RUNNABLE, only its CPU time and kernel state tell ----
+
+    /** libc through FFM, for blocking the carrier in native code. */
+    private static final class Libc {
+        static final Linker LINKER = Linker.nativeLinker();
+        static final MethodHandle PIPE = fn("pipe", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        static final MethodHandle READ = fn("read", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        static final MethodHandle WRITE = fn("write", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        static final MethodHandle MKFIFO = fn("mkfifo", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+
+        static MethodHandle fn(String name, FunctionDescriptor d) {
+            return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), d);
+        }
+    }
+
+    /**
+     * Issue #19 item 4: a goroutine blocked in an FFM downcall ({@code read} of an empty pipe)
+     * keeps its carrier RUNNABLE. On one P the goroutine queued behind it can only run if
+     * sysmon sees the block (preemption request unanswered, no CPU used, kernel state S) and
+     * hands the P to another M; the pipe is written only after it ran. Without that the queued
+     * goroutine waits for the read, which waits for the write: the await below times out.
+     */
+    @Test
+    void aGoroutineBlockedInAnFfmCallDoesNotStopTheGoroutinesQueuedOnItsP() throws Throwable {
+        try (Arena arena = Arena.ofShared(); GoRuntime rt = GoRuntime.create(1)) {
+            for (int round = 0; round < Integer.getInteger("goloom.stress", 1); round++) {
+                blockInAPipeReadWhileAQueuedGoroutineRuns(rt, arena);
+            }
+        }
+    }
+
+    private static void blockInAPipeReadWhileAQueuedGoroutineRuns(GoRuntime rt, Arena arena) throws Throwable {
+        MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
+        assertEquals(0, (int) Libc.PIPE.invokeExact(fds));
+        int rfd = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
+        int wfd = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
+        MemorySegment buf = arena.allocate(1);
+        CountDownLatch inCall = new CountDownLatch(1);
+        CountDownLatch queuedRan = new CountDownLatch(1);
+        CountDownLatch readDone = new CountDownLatch(1);
+        long[] got = new long[1];
+        try {
+            rt.go(() -> {
+                inCall.countDown();
+                try {
+                    got[0] = (long) Libc.READ.invokeExact(rfd, buf, 1L); // no yield point until it returns
+                } catch (Throwable t) {
+                    throw new RuntimeException(t);
+                }
+                readDone.countDown();
+            });
+            assertTrue(inCall.await(30, TimeUnit.SECONDS));
+            rt.go(queuedRan::countDown); // queued on the only P, behind the blocked goroutine
+            assertTrue(queuedRan.await(20, TimeUnit.SECONDS),
+                    "the goroutine queued behind a native read never ran: sysmon did not hand off the P");
+            assertEquals(1, readDone.getCount(), "the read returned before anything was written");
+        } finally {
+            MemorySegment one = arena.allocate(1);
+            one.set(ValueLayout.JAVA_BYTE, 0, (byte) 7);
+            assertEquals(1L, (long) Libc.WRITE.invokeExact(wfd, one, 1L));
+            assertTrue(readDone.await(30, TimeUnit.SECONDS));
+            int unused = (int) Libc.CLOSE.invokeExact(rfd);
+            unused = (int) Libc.CLOSE.invokeExact(wfd);
+        }
+        assertEquals(1L, got[0]);
+        // the M that lost its P comes back through lostP: the runtime keeps working
+        CountDownLatch after = new CountDownLatch(100);
+        for (int i = 0; i < 100; i++) {
+            rt.go(after::countDown);
+        }
+        assertTrue(after.await(30, TimeUnit.SECONDS));
+    }
+
+    /**
+     * The same through the JDK: {@code FileInputStream} on a FIFO blocks in native open and
+     * read with the carrier RUNNABLE (Go.java used to claim file reads were detected; they were
+     * not). The FIFO is opened for writing only after the queued goroutine ran.
+     */
+    @Test
+    void aGoroutineBlockedReadingAFifoDoesNotStopTheGoroutinesQueuedOnItsP(@TempDir Path dir) throws Throwable {
+        Path fifo = dir.resolve("fifo");
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(0, (int) Libc.MKFIFO.invokeExact(arena.allocateFrom(fifo.toString()), 0600));
+        }
+        try (GoRuntime rt = GoRuntime.create(1)) {
+            CountDownLatch inCall = new CountDownLatch(1);
+            CountDownLatch queuedRan = new CountDownLatch(1);
+            CountDownLatch readDone = new CountDownLatch(1);
+            int[] got = new int[1];
+            rt.go(() -> {
+                inCall.countDown();
+                try (FileInputStream in = new FileInputStream(fifo.toFile())) { // blocks until a writer opens
+                    got[0] = in.read();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                readDone.countDown();
+            });
+            assertTrue(inCall.await(30, TimeUnit.SECONDS));
+            rt.go(queuedRan::countDown);
+            try {
+                assertTrue(queuedRan.await(20, TimeUnit.SECONDS),
+                        "the goroutine queued behind a FIFO read never ran: sysmon did not hand off the P");
+            } finally {
+                try (FileOutputStream out = new FileOutputStream(fifo.toFile())) {
+                    out.write(42);
+                }
+            }
+            assertTrue(readDone.await(30, TimeUnit.SECONDS));
+            assertEquals(42, got[0]);
+            assertTrue(Files.exists(fifo));
+        }
     }
 }
