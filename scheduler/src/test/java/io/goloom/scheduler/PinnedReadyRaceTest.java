@@ -2,23 +2,18 @@ package io.goloom.scheduler;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.sun.jdi.Bootstrap;
 import com.sun.jdi.ClassType;
 import com.sun.jdi.Field;
 import com.sun.jdi.Method;
 import com.sun.jdi.ReferenceType;
 import com.sun.jdi.ThreadReference;
 import com.sun.jdi.VirtualMachine;
-import com.sun.jdi.connect.Connector;
-import com.sun.jdi.connect.LaunchingConnector;
 import com.sun.jdi.event.AccessWatchpointEvent;
 import com.sun.jdi.event.BreakpointEvent;
 import com.sun.jdi.event.ClassPrepareEvent;
 import com.sun.jdi.event.Event;
 import com.sun.jdi.event.EventSet;
 import com.sun.jdi.event.ModificationWatchpointEvent;
-import com.sun.jdi.event.VMDeathEvent;
-import com.sun.jdi.event.VMDisconnectEvent;
 import com.sun.jdi.request.AccessWatchpointRequest;
 import com.sun.jdi.request.BreakpointRequest;
 import com.sun.jdi.request.ClassPrepareRequest;
@@ -28,12 +23,8 @@ import com.sun.jdi.request.ModificationWatchpointRequest;
 import io.goloom.core.Carrier;
 import io.goloom.core.Chan;
 import io.goloom.core.G;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -64,39 +55,21 @@ class PinnedReadyRaceTest {
      */
     @Test
     void aPinnedCarrierWakingSpuriouslyInsideReadyIsNeverQueuedToo() throws Exception {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        StringBuilder opts = new StringBuilder();
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("--enable-native-access") || a.startsWith("-Xss")) {
-                opts.append(a).append(' ');
-            }
-        }
-        opts.append("-cp ").append(cp);
-        LaunchingConnector lc = Bootstrap.virtualMachineManager().defaultConnector();
-        Map<String, Connector.Argument> ca = lc.defaultArguments();
-        ca.get("main").setValue(PinnedReadyTarget.class.getName());
-        ca.get("options").setValue(opts.toString());
-        ca.get("home").setValue(System.getProperty("java.home"));
-        VirtualMachine vm = lc.launch(ca);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Thread o1 = pipe(vm.process().getInputStream(), out);
-        Thread o2 = pipe(vm.process().getErrorStream(), out);
-        String seen = "the waker never read G.pinnedCarrier";
-        try {
+        try (JdiTarget target = new JdiTarget(PinnedReadyTarget.class, "")) {
+            VirtualMachine vm = target.vm;
             EventRequestManager erm = vm.eventRequestManager();
             ClassPrepareRequest cpr = erm.createClassPrepareRequest();
             cpr.addClassFilter(G.class.getName());
             cpr.enable();
             vm.resume();
+            String seen = "the waker never read G.pinnedCarrier";
             Field pinnedField = null;
             AccessWatchpointRequest read = null;
             boolean forced = false;
             int exit = -1;
             loop:
             for (;;) {
-                EventSet es = vm.eventQueue().remove(60_000);
-                assertNotNull(es, "no debugger event for 60 s; target output:\n" + out);
-                boolean resume = true;
+                EventSet es = target.next(60_000);
                 for (Event e : es) {
                     if (e instanceof ClassPrepareEvent cpe) {
                         pinnedField = cpe.referenceType().fieldByName("pinnedCarrier");
@@ -108,25 +81,16 @@ class PinnedReadyRaceTest {
                         read.disable();
                         forced = true;
                         seen = forceSpuriousWakeup(vm, erm, we.thread(), pinnedField);
-                    } else if (e instanceof VMDeathEvent || e instanceof VMDisconnectEvent) {
-                        resume = false;
-                        if (vm.process().waitFor(30, TimeUnit.SECONDS)) {
-                            exit = vm.process().exitValue();
-                        }
+                    } else if (JdiTarget.isEnd(e)) {
+                        exit = target.exitCode();
                         break loop;
                     }
                 }
-                if (resume) {
-                    es.resume();
-                }
+                es.resume();
             }
-            o1.join(10_000);
-            o2.join(10_000);
-            System.out.println("forced: " + seen + "; target exit " + exit + "; target output:\n" + out);
-            assertTrue(forced, seen + "; target output:\n" + out);
-            assertEquals(0, exit, "forced: " + seen + "; target output:\n" + out);
-        } finally {
-            vm.process().destroyForcibly();
+            System.out.println("forced: " + seen + "; target exit " + exit + "; target output:\n" + target.output());
+            assertTrue(forced, seen + "; target output:\n" + target.output());
+            assertEquals(0, exit, "forced: " + seen + "; target output:\n" + target.output());
         }
     }
 
@@ -240,23 +204,5 @@ class PinnedReadyRaceTest {
             assertEquals(List.of(), new ArrayList<>(panics), "a second M ran the pinned goroutine");
             assertEquals(0, wrongCarrier[0], "rounds resumed on another carrier");
         }
-    }
-
-    private static Thread pipe(InputStream in, ByteArrayOutputStream sink) {
-        Thread t = new Thread(() -> {
-            byte[] b = new byte[4096];
-            try {
-                for (int n; (n = in.read(b)) > 0; ) {
-                    synchronized (sink) {
-                        sink.write(b, 0, n);
-                    }
-                }
-            } catch (Exception ignored) {
-                // the child is gone
-            }
-        }, "target-output");
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 }
