@@ -322,14 +322,7 @@ class TimerQueueTest {
         };
         q.schedule(t, T0 + MS);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread owner = new Thread(() -> {
-            try {
-                run(T0 + MS);
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        }, "owner");
-        owner.start();
+        Thread owner = runOnOwnerThread(T0 + MS, failure);
         assertTrue(inFire.await(10, TimeUnit.SECONDS));
         assertFalse(q.cancel(t), "firing: too late to stop");
         assertFalse(q.reset(t, T0 + 5 * MS), "firing is not pending");
@@ -392,14 +385,7 @@ class TimerQueueTest {
             long base = now;
             q.schedule(t, base + MS);
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            Thread owner = new Thread(() -> {
-                try {
-                    run(base + MS);
-                } catch (Throwable e) {
-                    failure.set(e);
-                }
-            }, "owner");
-            owner.start();
+            Thread owner = runOnOwnerThread(base + MS, failure);
             assertTrue(inFire.await(10, TimeUnit.SECONDS));
             assertTrue(t.isFiring());
             if (stop) {
@@ -426,6 +412,19 @@ class TimerQueueTest {
                 assertTrue(q.cancel(t));
             }
         }
+    }
+
+    /** Starts a thread "owner" that runs the queue's expired timers at {@code at}; records what it throws. */
+    Thread runOnOwnerThread(long at, AtomicReference<Throwable> failure) {
+        Thread owner = new Thread(() -> {
+            try {
+                run(at);
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "owner");
+        owner.start();
+        return owner;
     }
 
     static void await(CountDownLatch l) {
