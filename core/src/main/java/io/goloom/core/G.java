@@ -20,8 +20,8 @@ import jdk.internal.vm.ContinuationScope;
  * <pre>
  *  state      mounted  on a run queue  who owns the G (its stack) in this state
  *  IDLE       no       no              the creator, until it queues the G
- *  RUNNABLE   no       yes (or about   the run queue; whoever dequeues it (an M) owns it
- *                      to be)
+ *  RUNNABLE   no       yes (or about   the run queue; whoever dequeues it (an M) owns it.
+ *                      to be)          After a pinned park: never queued, its carrier owns it
  *  RUNNING    yes      no              the M running it; only that M's thread touches it
  *  SYSCALL    yes      no              the M running it, which may have given up its P
  *  WAITING    no       no              nobody: the structure it waits on holds it, and
@@ -38,7 +38,13 @@ import jdk.internal.vm.ContinuationScope;
  *  RUNNING   -> WAITING       its M, after a park yield,     release store BEFORE the commit
  *                             on the M's own stack           publishes the G to wakers
  *  WAITING   -> RUNNING       its M, when the commit aborts  release store (no waker saw it)
- *  WAITING   -> RUNNABLE      the one waker (ready)          CAS; a second ready is a bug
+ *  WAITING   -> RUNNABLE      the one waker (ready)          CAS; a second ready is a bug. The
+ *                                                            waker reads pinnedCarrier before
+ *                                                            the CAS (see parkPinned)
+ *  RUNNING   -> WAITING       the G itself, pinned           release store after publishing
+ *                             (parkPinned)                   pinnedCarrier, before the commit
+ *  RUNNABLE  -> RUNNING       the pinned carrier, once it    release store (never queued)
+ *                             sees RUNNABLE
  *  RUNNING   -> SYSCALL       the G itself (entersyscall)    release store
  *  SYSCALL   -> RUNNING       the G itself (exitsyscall)     release store
  *  RUNNING   -> DEAD          its M, after the body ended    release store
@@ -282,14 +288,24 @@ public class G extends Continuation {
      *         never parked, is a bug in the caller's protocol.
      */
     public final void ready(boolean next) {
-        // CAS pairs with the release store of WAITING in execute() (seen through the commit's
-        // publication): exactly one waker wins.
-        if (!STATUS.compareAndSet(this, WAITING, RUNNABLE)) {
+        // Decide "pinned carrier or run queue" BEFORE the CAS (see parkPinned for the whole
+        // argument). The volatile read of WAITING acquires the parker's release store of it, so
+        // pinnedCarrier is this park's value: non-null iff the G parks pinned. The parker clears
+        // it only after it has seen our CAS below, so this read (program order before the CAS)
+        // cannot see the clear. Reading it after the CAS, as goloom once did, lets a pinned
+        // carrier that returns from LockSupport.park spuriously see RUNNABLE, clear the field
+        // and run on; the waker then read null and queued a G that was still running.
+        int s = status;
+        Thread carrier = pinnedCarrier;
+        // CAS pairs with the release store of WAITING in execute() or parkPinned (seen through
+        // the commit's publication): exactly one waker wins.
+        if (s != WAITING || !STATUS.compareAndSet(this, WAITING, RUNNABLE)) {
             throw new IllegalStateException("goloom: ready: bad g status " + statusName(status) + " for " + this);
         }
-        Thread carrier = pinnedCarrier;
         if (carrier != null) {
-            LockSupport.unpark(carrier); // see parkPinned
+            // The G is its pinned carrier's from here on, whether or not that carrier is still
+            // blocked: the unpark may be a stale permit for a carrier already running it.
+            LockSupport.unpark(carrier);
             return;
         }
         sched.ready(this, next);
@@ -346,23 +362,50 @@ public class G extends Continuation {
      * The continuation could not yield (a native frame or a class initializer on the stack):
      * park the carrier itself. The M stays blocked with its P until the G is readied; sysmon's
      * handoff is what keeps the rest of the runtime going meanwhile.
+     *
+     * <h3>Who owns a G readied out of a pinned park</h3>
+     * The G never leaves its carrier's stack, so after WAITING -> RUNNABLE it belongs to that
+     * carrier, never to a run queue. The waker must therefore know, when it wins the CAS, that
+     * the G parks pinned; and it must know it without looking at anything the carrier changes
+     * after the CAS, because the carrier may resume at any moment after it: LockSupport.park
+     * returns spuriously, and stale permits exist on an M's thread (its note's unpark, an
+     * earlier ready's unpark that arrived after the carrier had already run on).
+     * <pre>
+     *  pinned carrier (this method)             waker (ready)
+     *  1. pinnedCarrier = me        (plain)     a. s = status            (volatile: WAITING)
+     *  2. status = WAITING          (release)   b. c = pinnedCarrier     (plain)
+     *  3. commit publishes the G                c. CAS WAITING -> RUNNABLE (one waker wins)
+     *  4. park until status != WAITING          d. c != null ? unpark(c) : sched.ready(g)
+     *  5. pinnedCarrier = null; RUNNING
+     * </pre>
+     * (a) acquires (2), so (b) sees (1) of this park; (5) follows the carrier's read of the
+     * value (c) wrote, so (b), before (c), cannot see (5). Hence the waker hands the G to the
+     * run queue iff it parked unpinned, whatever the carrier does after (c). A carrier that
+     * wakes spuriously before (c) sees WAITING and parks again; after (c), it runs on, and the
+     * waker's unpark becomes a stale permit, which every park loop in goloom tolerates.
+     * A later unpinned park writes WAITING after (5), so its waker reads null.
      */
     private void parkPinned(ParkCommit commit, Object arg) {
         parkCommit = null;
         parkArg = null;
-        pinnedCarrier = Carrier.current();
-        STATUS.setRelease(this, WAITING);
+        pinnedCarrier = Carrier.current(); // (1): published by the release store below
+        STATUS.setRelease(this, WAITING); // (2)
         if (commit.commit(this, arg)) {
-            // ready() CASes WAITING -> RUNNABLE and then unparks us. A park cannot be
-            // interrupted (as Go's): an interrupt status is kept for after the wait (as
-            // Waiter's thread waits do), not left set inside it, where park returns at once.
+            // ready() CASes WAITING -> RUNNABLE and then unparks us; any other return is
+            // spurious. A park cannot be interrupted (as Go's): an interrupt status is kept for
+            // after the wait (as Waiter's thread waits do), not left set inside it, where park
+            // returns at once.
             boolean interrupted = false;
-            while (status != RUNNABLE) {
+            while (status == WAITING) {
                 LockSupport.park(this);
                 interrupted |= Thread.interrupted();
             }
             if (interrupted) {
                 Thread.currentThread().interrupt();
+            }
+            int s = status;
+            if (s != RUNNABLE) {
+                throw new IllegalStateException("goloom: parkPinned: bad g status " + statusName(s) + " for " + this);
             }
         }
         pinnedCarrier = null;

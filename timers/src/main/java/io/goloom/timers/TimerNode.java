@@ -35,7 +35,8 @@ import java.lang.invoke.VarHandle;
  *  ARMED      yes    if QUEUED: maybe, at a stale      the owner (claim, drain), any thread
  *                    deadline, or in the inbox only;   (cancel, reset)
  *                    if not QUEUED: yes, at `requested`
- *  FIRING     no     no (the owner unlinked it)        the owner (FIRED), or any arming thread
+ *  FIRING     no     no (the owner unlinked it)        the owner (FIRED, or rearm from inside
+ *                                                      fire()), any arming thread, any cancel
  *  FIRED      no     no                                any arming thread
  *  CANCELLED  no     if QUEUED: maybe (owner unlinks   any arming thread
  *                    it when it drains the inbox)
@@ -49,12 +50,18 @@ import java.lang.invoke.VarHandle;
  *  ARMED(|Q) -> CANCELLED (Q kept)    owner: cancelLocal   CAS; the owner unlinks it
  *  X|QUEUED -> X                      owner: drain         CAS; X is ARMED or CANCELLED
  *  ARMED (not QUEUED) -> FIRING       owner: claim         CAS; the only way to FIRING
+ *  FIRING -> CANCELLED                any thread: cancel   CAS; cancel returns false (the fire
+ *                                                          runs) but the fire's rearm now fails
+ *  FIRING -> ARMED                    owner: rearm, inside CAS from the claim's exact word,
+ *                                     fire() (periodic)    generation+1; the owner links it
  *  FIRING -> FIRED                    owner, after fire()  CAS; fails iff fire() or a racing
- *                                                          thread re-armed it (that arming wins)
+ *                                                          thread re-armed or cancelled it (that
+ *                                                          request wins)
  * </pre>
- * Invariants: QUEUED implies ARMED or CANCELLED; a node in the wheel is ARMED or CANCELLED|QUEUED;
- * FIRING happens at most once per generation (the claim needs ARMED, and nothing but an arming,
- * which bumps the generation, leads back to ARMED).
+ * Invariants: QUEUED implies ARMED or CANCELLED; FIRING is never QUEUED and never linked; a node
+ * in the wheel is ARMED or CANCELLED|QUEUED; FIRING happens at most once per generation (the
+ * claim needs ARMED, and nothing but an arming or a rearm, which bump the generation, leads back
+ * to ARMED).
  *
  * <h2>Interleavings</h2>
  * T1, T2 are non-owner threads; O is the owner inside {@code runExpired}.
@@ -64,7 +71,8 @@ import java.lang.invoke.VarHandle;
  *     Both CAS the same word from the same ARMED value; exactly one wins.
  *     - T1 wins: cancel returns true; O's claim fails, fire() does not run; O later drains n,
  *       finds CANCELLED and n already unlinked: nothing to do.
- *     - O wins: T1 sees FIRING and returns false ("already fired"); fire() runs once.
+ *     - O wins: T1 CASes FIRING -> CANCELLED and returns false ("already fired"); fire()
+ *       runs once, and cannot re-arm (interleaving 8).
  *  2. reset vs fire.    T1: reset(n, d2): CAS ARMED -> ARMED|QUEUED (gen+1), push
  *     - T1 first: O's claim CAS fails (the word changed, and QUEUED is set); n stays unlinked;
  *       O's next drain links n at d2. The old arming never fires; reset returns true.
@@ -92,6 +100,18 @@ import java.lang.invoke.VarHandle;
  *     claims A and calls A.fire(), which cancels B. B is still in the wheel's expired list,
  *     ARMED: cancel wins (true) and B's claim later fails (cancel) or B is unlinked at once
  *     (cancelLocal). If B was handed out before A, B already fired and cancel returns false.
+ *  8. periodic re-arm vs stop and reset (Go 1.23: no tick after Ticker.Stop returns; a Reset
+ *     racing a fire takes effect).  O claimed n with word w (FIRING, generation g) and runs
+ *     n.fire(), which ends with rearm(n, period): CAS w -> ARMED (g+1), then links n.
+ *     T1: cancel(n): CAS w -> CANCELLED (g)       T2: reset(n, d2): CAS w -> ARMED|QUEUED (g+1)
+ *     All three CAS from w; exactly one wins. If T1 or T2 wins, rearm fails and n stays
+ *     cancelled, or armed at d2 by T2's drain; stillFiring(n) (a load of the word) turns false
+ *     at the same instant, which is what a fire that sends on a channel checks. If rearm wins,
+ *     T1 and T2 act on the new ARMED word as in interleavings 1 and 2. Before this rule, cancel
+ *     returned at FIRING without touching the word and the fire re-armed after it: a stopped
+ *     ticker ticked forever, and a reset was overwritten by the fire's own re-arm.
+ *     rearm does not write `requested`: a racing arming writes it before its CAS, and a late
+ *     write of ours could pair its CAS with our deadline (interleaving 6).
  * </pre>
  */
 public abstract class TimerNode {
@@ -178,7 +198,10 @@ public abstract class TimerNode {
         return new RunnableTimer(action);
     }
 
-    /** The deadline of the latest arming (nanos), or 0 if never armed. Racy: a snapshot. */
+    /**
+     * The deadline of the latest arming by schedule or reset (nanos), or 0 if never armed; a
+     * periodic {@link TimerQueue#rearm} is not shown. Racy: a snapshot.
+     */
     public final long deadline() {
         return loRequested();
     }
@@ -189,6 +212,14 @@ public abstract class TimerNode {
      */
     public final boolean isPending() {
         return phase(lvState()) == ARMED;
+    }
+
+    /**
+     * Whether a fire of this node is under way (claimed and neither finished nor overtaken by a
+     * cancel, reset or re-arm). Racy: a snapshot that may be stale as soon as it returns.
+     */
+    public final boolean isFiring() {
+        return phase(lvState()) == FIRING;
     }
 
     @Override

@@ -159,6 +159,10 @@ public final class TimerQueue {
     private int fired;
     /** Owner only. Re-entrancy guard for runExpired. */
     private boolean running;
+    /** Owner only. The node whose fire() runs now (null outside fireExpired), for rearm. */
+    private TimerNode firingNode;
+    /** Owner only. The state word firingNode was claimed with (phase FIRING). */
+    private long firingWord;
 
     /** A queue over {@code wheel} (which it now owns) that wakes nobody: use schedule's result. */
     public TimerQueue(TimerWheel wheel) {
@@ -200,18 +204,28 @@ public final class TimerQueue {
 
     /**
      * Any thread. Stops {@code t}: returns true iff this call prevented a fire that would
-     * otherwise have happened; false if the timer already fired (or is firing), was already
-     * stopped, or was never armed, in which case this is a no-op (Go's Timer.Stop). O(1); the
+     * otherwise have happened; false if the timer already fired, is firing, was already stopped,
+     * or was never armed (Go's Timer.Stop). A fire under way is not prevented (false), but it is
+     * stopped from re-arming: its {@link #rearm} and {@link #stillFiring} then return false, so a
+     * periodic timer stopped during its fire stays stopped (TimerNode interleaving 8). O(1); the
      * owner unlinks the node at its next drain.
      */
     public boolean cancel(TimerNode t) {
         long s;
-        do {
+        for (;;) {
             s = t.lvState();
-            if (TimerNode.phase(s) != TimerNode.ARMED) return false;
+            long phase = TimerNode.phase(s);
+            if (phase == TimerNode.FIRING) {
+                // Not linked and not QUEUED (the claim needs both): nothing to push. The owner's
+                // FIRING -> FIRED and the fire's rearm CAS from the claim's word now fail.
+                if (t.casState(s, TimerNode.withPhase(s, TimerNode.CANCELLED))) return false;
+                continue;
+            }
+            if (phase != TimerNode.ARMED) return false;
             // cas: competes with the owner's claim on the same ARMED word: exactly one wins
             // (TimerNode interleaving 1); release publishes nothing else.
-        } while (!t.casState(s, TimerNode.withPhase(s, TimerNode.CANCELLED) | TimerNode.QUEUED));
+            if (t.casState(s, TimerNode.withPhase(s, TimerNode.CANCELLED) | TimerNode.QUEUED)) break;
+        }
         if (!TimerNode.queued(s)) push(t);
         return true;
     }
@@ -250,12 +264,66 @@ public final class TimerQueue {
     /** Owner only. {@link #cancel} that also unlinks {@code t} from the wheel at once, O(1). */
     public boolean cancelLocal(TimerNode t) {
         long s;
-        do {
+        for (;;) {
             s = t.lvState();
-            if (TimerNode.phase(s) != TimerNode.ARMED) return false;
-        } while (!t.casState(s, TimerNode.withPhase(s, TimerNode.CANCELLED)));
+            long phase = TimerNode.phase(s);
+            if (phase == TimerNode.FIRING) {
+                // As in cancel: the fire runs, its re-arm does not; the node is not linked.
+                if (t.casState(s, TimerNode.withPhase(s, TimerNode.CANCELLED))) return false;
+                continue;
+            }
+            if (phase != TimerNode.ARMED) return false;
+            if (t.casState(s, TimerNode.withPhase(s, TimerNode.CANCELLED))) break;
+        }
         wheel.remove(t); // no-op if only on the inbox; the drain then finds CANCELLED, unlinked
         return true;
+    }
+
+    /**
+     * Owner only, from inside {@code t.fire()}: arms {@code t} again, for a periodic timer (Go's
+     * ticker), at the deadline it fired for plus the smallest multiple of {@code period} that is
+     * after this runExpired's {@code now} (missed periods are skipped, not replayed, as Go's
+     * {@code unlockAndRun} does). It is a CAS from the word this fire was claimed with, so it
+     * does nothing and returns false if a cancel or reset reached {@code t} since the claim:
+     * that request wins (TimerNode interleaving 8). Returns true if {@code t} is armed again.
+     * {@link TimerNode#deadline()} does not show a re-arm made here.
+     *
+     * @throws IllegalStateException if called outside {@code t}'s own fire()
+     * @throws IllegalArgumentException if {@code period} is not positive
+     */
+    public boolean rearm(TimerNode t, long period) {
+        if (t != firingNode) {
+            throw new IllegalStateException("timers: rearm outside the timer's own fire(): " + t);
+        }
+        if (period <= 0) {
+            throw new IllegalArgumentException("timers: rearm with a non-positive period " + period + ": " + t);
+        }
+        long claim = firingWord;
+        // cas: competes with cancel (FIRING -> CANCELLED) and with an arming (FIRING ->
+        // ARMED|QUEUED, generation+1): exactly one leaves the claim's word. We leave QUEUED clear
+        // and link t ourselves; `requested` stays untouched, as a racing arming may be writing it.
+        if (!t.casState(claim, TimerNode.armed(claim, false))) return false;
+        long now = wheel.now();
+        long next = t.deadline + period; // wheel side: the deadline this fire was filed under
+        if (next - now <= 0) {
+            next += ((now - next) / period + 1) * period;
+        }
+        wheel.add(t, next); // t is unlinked (advance unlinked it before handing it out)
+        return true;
+    }
+
+    /**
+     * Owner only, from inside {@code t.fire()}: true iff no cancel or reset has reached
+     * {@code t} since this fire was claimed. A volatile read of the state word, for a fire that
+     * must not deliver a value once a racing stop or reset has returned (see {@code Ticker}).
+     *
+     * @throws IllegalStateException if called outside {@code t}'s own fire()
+     */
+    public boolean stillFiring(TimerNode t) {
+        if (t != firingNode) {
+            throw new IllegalStateException("timers: stillFiring outside the timer's own fire(): " + t);
+        }
+        return t.lvState() == firingWord;
     }
 
     /**
@@ -408,10 +476,14 @@ public final class TimerQueue {
         // A failed claim means a racing cancel or reset won (interleavings 1 and 2): it owns t now.
         if (!t.casState(s, firing)) return;
         fired++;
+        firingNode = t;
+        firingWord = firing;
         try {
             t.fire();
         } finally {
-            // Fails iff t was re-armed meanwhile: that arming is newer and must be left alone.
+            firingNode = null;
+            // Fails iff t was re-armed (by rearm or any arming) or cancelled meanwhile: that
+            // request is newer and must be left alone.
             t.casState(firing, TimerNode.withPhase(firing, TimerNode.FIRED));
         }
     }

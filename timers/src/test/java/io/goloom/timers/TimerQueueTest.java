@@ -322,14 +322,7 @@ class TimerQueueTest {
         };
         q.schedule(t, T0 + MS);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread owner = new Thread(() -> {
-            try {
-                run(T0 + MS);
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        }, "owner");
-        owner.start();
+        Thread owner = runOnOwnerThread(T0 + MS, failure);
         assertTrue(inFire.await(10, TimeUnit.SECONDS));
         assertFalse(q.cancel(t), "firing: too late to stop");
         assertFalse(q.reset(t, T0 + 5 * MS), "firing is not pending");
@@ -342,6 +335,96 @@ class TimerQueueTest {
         assertEquals(1, run(T0 + 5 * MS));
         assertEquals(2, t.fires);
         assertFalse(t.isPending());
+    }
+
+    @Test
+    void aPeriodicRearmSkipsMissedPeriodsAndIsOnlyAllowedInsideItsOwnFire() {
+        T ticker = new T("ticker");
+        List<Boolean> rearmed = new ArrayList<>();
+        ticker.onFire = t -> rearmed.add(q.rearm(t, 10 * MS));
+        q.scheduleLocal(ticker, T0 + 10 * MS);
+        assertEquals(1, run(T0 + 10 * MS));
+        assertEquals(0, run(T0 + 19 * MS), "next period: T0 + 20 ms");
+        assertEquals(1, run(T0 + 45 * MS), "late: fires once, not once per missed period");
+        assertEquals(0, run(T0 + 49 * MS), "re-armed at T0 + 50 ms, the next multiple after now");
+        assertEquals(1, run(T0 + 50 * MS));
+        assertEquals(List.of(true, true, true), rearmed);
+        assertTrue(ticker.isPending());
+        assertThrows(IllegalStateException.class, () -> q.rearm(ticker, 10 * MS), "outside fire()");
+        T other = new T("other");
+        other.onFire = t -> assertThrows(IllegalStateException.class, () -> q.rearm(ticker, 10 * MS),
+                "inside another timer's fire()");
+        q.scheduleLocal(other, T0 + 55 * MS);
+        assertEquals(1, run(T0 + 55 * MS));
+        ticker.onFire = t -> assertThrows(IllegalArgumentException.class, () -> q.rearm(t, 0));
+        assertEquals(1, run(T0 + 60 * MS));
+    }
+
+    /**
+     * TimerNode interleaving 8, forced: a stop (cancel) or a reset from another thread while a
+     * periodic timer's fire() runs wins over the fire's re-arm. Before this rule a cancel at
+     * FIRING did nothing and the fire re-armed after it: a stopped ticker ticked forever.
+     */
+    @Test
+    void aStopOrResetDuringAPeriodicFireWinsOverItsRearm() throws Exception {
+        for (boolean stop : new boolean[] {true, false}) {
+            CountDownLatch inFire = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            List<Boolean> rearmed = new ArrayList<>();
+            List<Boolean> stillFiring = new ArrayList<>();
+            T t = new T(stop ? "stopped" : "reset");
+            t.onFire = x -> {
+                if (x.fires == 1) {
+                    assertTrue(q.stillFiring(x));
+                    inFire.countDown();
+                    await(release);
+                }
+                stillFiring.add(q.stillFiring(x));
+                rearmed.add(q.rearm(x, 10 * MS));
+            };
+            long base = now;
+            q.schedule(t, base + MS);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread owner = runOnOwnerThread(base + MS, failure);
+            assertTrue(inFire.await(10, TimeUnit.SECONDS));
+            assertTrue(t.isFiring());
+            if (stop) {
+                assertFalse(q.cancel(t), "a fire under way is not prevented");
+            } else {
+                assertFalse(q.reset(t, base + 5 * MS), "firing is not pending");
+            }
+            release.countDown();
+            owner.join(10_000);
+            assertFalse(owner.isAlive());
+            assertNull(failure.get());
+            assertEquals(List.of(false), stillFiring, t.name);
+            assertEquals(List.of(false), rearmed, t.name + ": the fire's re-arm must lose");
+            if (stop) {
+                assertFalse(t.isPending(), "a ticker stopped during its fire stays stopped");
+                assertEquals(0, run(base + 100 * MS));
+                assertEquals(1, t.fires);
+            } else {
+                assertTrue(t.isPending());
+                assertEquals(0, run(base + 4 * MS));
+                assertEquals(1, run(base + 5 * MS), "the reset's deadline, not the fire's next period");
+                assertEquals(2, t.fires);
+                assertEquals(List.of(false, true), rearmed, "periodic again from the reset's arming");
+                assertTrue(q.cancel(t));
+            }
+        }
+    }
+
+    /** Starts a thread "owner" that runs the queue's expired timers at {@code at}; records what it throws. */
+    Thread runOnOwnerThread(long at, AtomicReference<Throwable> failure) {
+        Thread owner = new Thread(() -> {
+            try {
+                run(at);
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "owner");
+        owner.start();
+        return owner;
     }
 
     static void await(CountDownLatch l) {
