@@ -22,7 +22,8 @@ import java.lang.invoke.VarHandle;
  *       the item available for consumption", as runqput).</li>
  *   <li>{@code head}: advanced by CAS (owner's runqget, thieves' runqgrab); the owner loads it
  *       with acquire before it overwrites slots a consumer has released.</li>
- *   <li>Slots are plain: a consumer may read a slot the producer is concurrently overwriting
+ *   <li>Slots are plain and written only by the owner (a thief writes the Gs it grabs into
+ *       its own ring): a consumer may read a slot the producer is concurrently overwriting
  *       only if the consumer's view of head is stale, in which case its CAS on head fails and
  *       it discards what it read. A reference read never tears.</li>
  *   <li>{@code runnext}: CAS by the owner (set) and by anyone (clear).</li>
@@ -33,7 +34,10 @@ import java.lang.invoke.VarHandle;
  * <h2>Invariants</h2>
  * {@code 0 <= tail - head <= capacity}. A G is in at most one of: a ring slot in
  * [head, tail), runnext, the global queue, a thief's batch in flight, the owner's hands
- * between the runnext swap and the ring put of a displaced G.
+ * between the runnext swap and the ring put of a displaced G. A G's {@code schedlink} is
+ * written only by whoever holds it in that sense: a G in the ring belongs to the queue, not to
+ * the owner, until a CAS on head hands it to one consumer (the owner's runqget or runqputslow,
+ * or a thief's runqgrab); nothing here writes a G before that CAS.
  *
  * <h2>What is and is not linearizable</h2>
  * put, get and ring steals are linearizable (RunQueueLincheckTest checks them under model
@@ -129,22 +133,37 @@ class RunQueue {
     /**
      * The ring is full: take half of it plus {@code g} as a batch for the global queue.
      * Returns null if a consumer moved head meanwhile (the caller retries). Owner only.
+     *
+     * <p>Ownership: until the CAS on head succeeds, the Gs in [h, h+n) belong to whoever wins
+     * that CAS, and a thief may win it: it then runs those Gs, and a G that yields is linked
+     * into the global queue through its schedlink under sched.lock. So this method writes no G
+     * before the CAS, as Go's runqputslow links its batch only after its CasRel: a link
+     * written before could land after the thief's globrunqput and corrupt the global list
+     * (Gs lost, a G run twice, a null in globrunqget). The CAS both claims the Gs and releases
+     * their slots; a thief that read them with the same h fails its own CAS and discards what
+     * it read.
+     *
+     * <p>After a successful CAS the owner re-reads the slots rather than copying them into a
+     * batch array before the CAS as Go does (no array to allocate or keep per P): only the
+     * owner writes its ring's slots (a thief writes into its own ring), and it writes none of
+     * [h, h+n) before it links them here, so the slots still hold exactly the Gs the CAS
+     * claimed.
      */
     private G runqputslow(G g, int h, int t) {
         int n = (t - h) / 2;
         if (n != ring.length / 2) {
             throw new IllegalStateException("goloom: runqputslow: queue is not full (head=" + h + " tail=" + t + ")");
         }
+        if (!HEAD.compareAndSet(this, h, h + n)) { // cas-release, commits consume
+            return null;
+        }
+        // The Gs of [h, h+n) are ours now: link them, then g.
         G first = ring[h & mask];
         G last = first;
         for (int i = 1; i < n; i++) {
             G x = ring[(h + i) & mask];
             last.schedlink = x;
             last = x;
-        }
-        // The CAS both claims the batch and releases the slots; pairs with consumers' CAS.
-        if (!HEAD.compareAndSet(this, h, h + n)) {
-            return null;
         }
         last.schedlink = g;
         g.schedlink = null;

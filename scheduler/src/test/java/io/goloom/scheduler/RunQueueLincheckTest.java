@@ -3,6 +3,8 @@ package io.goloom.scheduler;
 import io.goloom.core.G;
 import java.util.ArrayList;
 import java.util.List;
+import org.jetbrains.kotlinx.lincheck.Actor;
+import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.StressOptions;
@@ -16,6 +18,12 @@ import org.junit.jupiter.api.Test;
  * against putNext (see RunQueue's class comment) and is covered for exactly-once delivery by
  * RunQueueTest's stress test. Capacity 4, as Tokio's loom models shrink theirs, so overflow and
  * wrap-around are reached in a few operations.
+ *
+ * <p>Ownership of the Gs is part of the model: a thief links what it stole through schedlink
+ * (as the scheduler's global queue does once they yield) and reports that list, so a write by
+ * the owner into a G it lost to the thief changes a result. The owner's overflow against a
+ * steal gets a scenario of its own (modelCheckingOverflowAgainstSteal): random scenarios rarely
+ * start the parallel part with a full ring.
  */
 public class RunQueueLincheckTest {
 
@@ -28,6 +36,12 @@ public class RunQueueLincheckTest {
 
     private final RunQueue q = new RunQueue(4);
     private int next; // owner-only: the next G to put
+
+    public RunQueueLincheckTest() {
+        for (G g : GS) {
+            g.schedlink = null; // the Gs are shared by all invocations
+        }
+    }
 
     private static List<Long> drain(G chain) {
         List<Long> out = new ArrayList<>();
@@ -54,17 +68,32 @@ public class RunQueueLincheckTest {
         return g == null ? null : g.id;
     }
 
-    /** A thief steals into its own queue and reports everything it took, in order. */
+    /**
+     * A thief steals into its own queue, then does with the Gs what the scheduler does: runs
+     * them in the order it takes them (the G runqsteal returns, then its ring) and each yields
+     * to the tail of a list linked through schedlink, as globrunqput links the global queue.
+     * The result is that list read back. The Gs are the thief's alone from its CAS on, so the
+     * list is exactly what it took in that order; a link written by anyone else after the CAS
+     * shows as a different list. (runqsteal hands back the last G it grabbed first, so this
+     * order is not the ring's: the owner's overflow linking its batch in ring order before its
+     * own CAS, which the thief won, makes a cycle here.)
+     */
     @Operation
     public List<Long> steal() {
         RunQueue mine = new RunQueue(4);
-        List<Long> out = new ArrayList<>();
-        G first = mine.runqsteal(q, false);
-        if (first != null) {
-            out.add(first.id);
-            for (G x; (x = mine.runqget()) != null; ) {
-                out.add(x.id);
+        G head = null, tail = null;
+        for (G x = mine.runqsteal(q, false); x != null; x = mine.runqget()) {
+            x.schedlink = null;
+            if (tail == null) {
+                head = x;
+            } else {
+                tail.schedlink = x;
             }
+            tail = x;
+        }
+        List<Long> out = new ArrayList<>();
+        for (G x = head; x != null && out.size() <= mine.capacity(); x = x.schedlink) {
+            out.add(x.id);
         }
         return out;
     }
@@ -76,6 +105,29 @@ public class RunQueueLincheckTest {
                 .invocationsPerIteration(250)
                 .threads(3)
                 .actorsPerThread(3)
+                .check(RunQueueLincheckTest.class);
+    }
+
+    /**
+     * The owner's overflow against a steal, as a fixed scenario: the ring (capacity 4) is
+     * full, the owner puts one more (runqputslow takes the first half, two Gs) while a thief
+     * steals (runqgrab takes the same two). Model checking tries the interleavings of the two
+     * CASes on head with everything around them; a thief's list that is not the Gs it took
+     * means someone wrote a G the thief owned.
+     */
+    @Test
+    void modelCheckingOverflowAgainstSteal() throws NoSuchMethodException {
+        Actor put = new Actor(RunQueueLincheckTest.class.getMethod("put"), List.of());
+        Actor steal = new Actor(RunQueueLincheckTest.class.getMethod("steal"), List.of());
+        Actor get = new Actor(RunQueueLincheckTest.class.getMethod("get"), List.of());
+        new ModelCheckingOptions()
+                .iterations(0)
+                .invocationsPerIteration(2_000 * Integer.getInteger("goloom.stress", 1))
+                .addCustomScenario(new ExecutionScenario(
+                        List.of(put, put, put, put),
+                        List.of(List.of(put, get), List.of(steal)),
+                        List.of(steal),
+                        null))
                 .check(RunQueueLincheckTest.class);
     }
 
