@@ -109,6 +109,8 @@ public final class Instrumenter {
     static final ClassDesc YIELD_POINT = ClassDesc.of("io.goloom.agent.YieldPoint");
     static final String YIELD_POINT_INTERNAL = "io/goloom/agent/YieldPoint";
     static final String CHECK = "check";
+    /** The yield point that only JDK virtual threads honour (see {@link AgentConfig}). */
+    static final String CHECK_VIRTUAL = "checkVirtual";
     static final MethodTypeDesc CHECK_TYPE = MethodTypeDesc.of(ConstantDescs.CD_void);
 
     /** What {@link #instrument} inserted into one class. */
@@ -138,6 +140,19 @@ public final class Instrumenter {
      *         the caller must then leave the class as it was
      */
     public Result instrument(byte[] classfile) {
+        return instrument(classfile, true);
+    }
+
+    /**
+     * Instruments one class file with yield points of one kind.
+     *
+     * @param goroutines insert {@code YieldPoint.check()}, which may also switch a native
+     *        goroutine; else {@code YieldPoint.checkVirtual()}, which only JDK virtual threads
+     *        honour (see {@link AgentConfig}: for code that may hold thread-owned state)
+     * @see #instrument(byte[])
+     */
+    public Result instrument(byte[] classfile, boolean goroutines) {
+        String check = goroutines ? CHECK : CHECK_VIRTUAL;
         ClassModel model = classFile.parse(classfile);
         // Plan first: most classes of an included package may have nothing to insert, and then
         // nothing is built. A class cannot have two methods with the same name and descriptor.
@@ -160,7 +175,7 @@ public final class Instrumenter {
         int[] done = new int[2];
         ClassTransform transform = (clb, element) -> {
             if (element instanceof MethodModel method && plan.containsKey(key(method))) {
-                clb.transformMethod(method, MethodTransform.transformingCode(new Walk(method, entry).emitting(done)));
+                clb.transformMethod(method, MethodTransform.transformingCode(new Walk(method, entry).emitting(check, done)));
             } else {
                 clb.with(element); // methods without insertions are copied byte for byte
             }
@@ -177,12 +192,12 @@ public final class Instrumenter {
         return method.methodName().stringValue() + method.methodType().stringValue();
     }
 
-    /** Whether this instruction is a call to {@code YieldPoint.check()V}. */
+    /** Whether this instruction is a call to {@code YieldPoint.check()V} or {@code checkVirtual()V}. */
     static boolean isCheck(Instruction insn) {
         return insn instanceof InvokeInstruction invoke
                 && invoke.opcode() == Opcode.INVOKESTATIC
                 && invoke.owner().asInternalName().equals(YIELD_POINT_INTERNAL)
-                && invoke.name().equalsString(CHECK)
+                && (invoke.name().equalsString(CHECK) || invoke.name().equalsString(CHECK_VIRTUAL))
                 && invoke.type().equalsString("()V");
     }
 
@@ -204,6 +219,8 @@ public final class Instrumenter {
         private final int firstLine;
         /** Counters to add to: [back-edges, entries]. */
         private int[] counts;
+        /** The YieldPoint method to call. */
+        private String check = CHECK;
 
         Walk(MethodModel method, boolean entry) {
             this.code = method.code().orElseThrow();
@@ -222,7 +239,8 @@ public final class Instrumenter {
         }
 
         /** Turns this walk into the transform that inserts, adding what it inserts to counts. */
-        Walk emitting(int[] counts) {
+        Walk emitting(String check, int[] counts) {
+            this.check = check;
             this.counts = counts;
             return this;
         }
@@ -271,7 +289,7 @@ public final class Instrumenter {
 
         private void insert(CodeBuilder cb) {
             if (cb != null) {
-                cb.invokestatic(YIELD_POINT, CHECK, CHECK_TYPE);
+                cb.invokestatic(YIELD_POINT, check, CHECK_TYPE);
             }
             afterCheck = true;
         }

@@ -2,8 +2,12 @@ package io.goloom.agent;
 
 /**
  * The one class instrumented code calls: {@code invokestatic io/goloom/agent/YieldPoint.check()V}
- * at every loop back-edge (and, with {@code entry=true}, at method entry) of the classes the
- * agent instruments.
+ * or {@code checkVirtual()V} at every loop back-edge (and, with {@code entry=true}, at method
+ * entry) of the classes the agent instruments. {@code check()} is the yield point of code that
+ * may switch native goroutines (the agent's {@code goroutines=} classes); {@code checkVirtual()}
+ * that of all other instrumented code, which only JDK virtual threads may yield at (see
+ * {@link AgentConfig}: a native goroutine shares its carrier's thread identity, locks and
+ * ThreadLocals, so it must not be switched inside code that may hold them).
  *
  * <h2>Contract with the runtime</h2>
  * <pre>
@@ -24,6 +28,10 @@ package io.goloom.agent;
  *            other thread it must return at once: while any request is pending, every thread
  *            calls it at every back-edge. With no handler (the agent used without goloom)
  *            check() does nothing.
+ *  virtualHandler  volatile Runnable. Set with handler; what checkVirtual() calls while
+ *            requests != 0: the same as handler for a virtual thread on goloom's carriers, and
+ *            nothing at all for a native goroutine (it must not yield there) or any other
+ *            thread. Without it checkVirtual() does nothing.
  * </pre>
  *
  * <p>The handler is called on whatever thread reached the yield point, possibly with monitors
@@ -70,6 +78,13 @@ public final class YieldPoint {
      */
     public static volatile Runnable handler;
 
+    /**
+     * Called by {@link #checkVirtual()} while {@link #requests} is non-zero: yields a JDK
+     * virtual thread that is asked to, never a native goroutine. Registered by the runtime
+     * with {@link #handler}; null without goloom. Volatile: as handler.
+     */
+    public static volatile Runnable virtualHandler;
+
     private YieldPoint() {
     }
 
@@ -83,9 +98,28 @@ public final class YieldPoint {
         }
     }
 
+    /**
+     * The yield point of code that may hold thread-owned state: one volatile read when no
+     * request is pending anywhere; otherwise hands the current thread to the runtime's
+     * {@link #virtualHandler}, which yields only a JDK virtual thread.
+     */
+    public static void checkVirtual() {
+        if (requests != 0) {
+            slowVirtual();
+        }
+    }
+
     /** Cold path of {@link #check()}: kept out of line so check() stays small enough to inline. */
     private static void slow() {
         Runnable h = handler;
+        if (h != null) {
+            h.run();
+        }
+    }
+
+    /** Cold path of {@link #checkVirtual()}. */
+    private static void slowVirtual() {
+        Runnable h = virtualHandler;
         if (h != null) {
             h.run();
         }

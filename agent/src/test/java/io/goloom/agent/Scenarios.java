@@ -35,8 +35,10 @@ final class Scenarios {
         Map<String, Run> runs = new LinkedHashMap<>();
         AtomicLong calls = new AtomicLong();
         Runnable before = YieldPoint.handler;
+        Runnable beforeVirtual = YieldPoint.virtualHandler;
         int beforeRequests = YieldPoint.requests;
         YieldPoint.handler = calls::incrementAndGet;
+        YieldPoint.virtualHandler = calls::incrementAndGet; // include= classes call checkVirtual()
         YieldPoint.requests = 1;
         try {
             for (String simple : CLASSES) {
@@ -61,6 +63,7 @@ final class Scenarios {
         } finally {
             YieldPoint.requests = beforeRequests;
             YieldPoint.handler = before;
+            YieldPoint.virtualHandler = beforeVirtual;
         }
         return runs;
     }

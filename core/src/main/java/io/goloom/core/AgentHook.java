@@ -22,18 +22,22 @@ public final class AgentHook {
     private static final VarHandle REQUESTS;
     /** {@code YieldPoint.handler}, or null without the agent. */
     private static final VarHandle HANDLER;
+    /** {@code YieldPoint.virtualHandler}, or null without the agent (or with an older one). */
+    private static final VarHandle VIRTUAL_HANDLER;
     static {
-        VarHandle requests = null, handler = null;
+        VarHandle requests = null, handler = null, virtualHandler = null;
         try {
             Class<?> yp = Class.forName("io.goloom.agent.YieldPoint", true, ClassLoader.getSystemClassLoader());
             MethodHandles.Lookup pub = MethodHandles.publicLookup();
             requests = pub.findStaticVarHandle(yp, "requests", int.class);
             handler = pub.findStaticVarHandle(yp, "handler", Runnable.class);
+            virtualHandler = pub.findStaticVarHandle(yp, "virtualHandler", Runnable.class);
         } catch (ReflectiveOperationException | LinkageError | SecurityException absent) {
             // no agent: instrumented code cannot exist, nothing to count
         }
         REQUESTS = requests;
         HANDLER = handler;
+        VIRTUAL_HANDLER = virtualHandler;
     }
 
     /** Is the agent's hook class present? */
@@ -55,10 +59,18 @@ public final class AgentHook {
         }
     }
 
-    /** Registers what instrumented code runs while requests are pending (the scheduler does, once). */
-    public static void registerHandler(Runnable handler) {
+    /**
+     * Registers what instrumented code runs while requests are pending (the scheduler does,
+     * once): {@code handler} at the yield points that may switch native goroutines
+     * ({@code YieldPoint.check()}), {@code virtualOnly} at those that may only yield JDK virtual
+     * threads ({@code YieldPoint.checkVirtual()}, in code that may hold thread-owned state).
+     */
+    public static void registerHandler(Runnable handler, Runnable virtualOnly) {
         if (HANDLER != null) {
             HANDLER.setVolatile(handler);
+        }
+        if (VIRTUAL_HANDLER != null) {
+            VIRTUAL_HANDLER.setVolatile(virtualOnly);
         }
     }
 }

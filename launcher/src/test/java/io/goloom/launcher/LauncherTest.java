@@ -161,6 +161,29 @@ class LauncherTest {
         assertTrue(r.err().contains("example.app.LoopApp"), "the agent did not report instrumenting the app:\n" + r);
     }
 
+    /**
+     * A library the agent instruments (include=example.lib.), used from native goroutines:
+     * its loop runs under a ReentrantLock, and its yield points must not switch a goroutine
+     * (only a JDK virtual thread) or the lock ends up shared or stranded between carriers.
+     */
+    @Test
+    void nativeGoroutinesAreNeverSwitchedInsideAnInstrumentedLibrary() throws Exception {
+        Path agentJar;
+        try {
+            agentJar = Main.findAgentJar();
+        } catch (Main.LaunchException notBuilt) {
+            Assumptions.abort("goloom's agent jar is not built: " + notBuilt.getMessage());
+            return;
+        }
+        int scale = Integer.getInteger("goloom.stress", 1);
+        Main.Options o = Main.Options.parse(new String[] {"--procs", "2", "--agent", "include=example.lib.,verbose=true",
+                "-cp", APP_CP, "example.app.GoroutineLibraryApp", "4", String.valueOf(3 * scale), "40000000"});
+        Result r = exec(Main.childCommand(o, java(), Main.goloomClassPath(), agentJar));
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("ok\n", r.out(), r.toString());
+        assertTrue(r.err().contains("instrumented example.lib.Registry"), "the library was not instrumented:\n" + r);
+    }
+
     /** Runs Main in-process on arguments that never reach a child JVM. */
     static Result inProcess(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
