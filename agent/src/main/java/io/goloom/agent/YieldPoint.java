@@ -28,8 +28,11 @@ package io.goloom.agent;
  *            other thread it must return at once: while any request is pending, every thread
  *            calls it at every back-edge. With no handler (the agent used without goloom)
  *            check() does nothing.
+ *  virtualRequests  volatile int. The requests made to JDK virtual threads (each counted in
+ *            requests too), incremented and decremented with them; checkVirtual() reads only
+ *            this one, since a native goroutine's request cannot be honoured there.
  *  virtualHandler  volatile Runnable. Set with handler; what checkVirtual() calls while
- *            requests != 0: the same as handler for a virtual thread on goloom's carriers, and
+ *            virtualRequests != 0: the same as handler for a virtual thread on goloom's carriers, and
  *            nothing at all for a native goroutine (it must not yield there) or any other
  *            thread. Without it checkVirtual() does nothing.
  * </pre>
@@ -72,6 +75,15 @@ public final class YieldPoint {
     public static volatile int requests;
 
     /**
+     * The part of {@link #requests} that a virtual thread can honour: outstanding requests to
+     * JDK virtual threads on goloom's carriers (each also counted in requests). Read by
+     * {@link #checkVirtual()}, which a native goroutine never yields at: a goroutine's request
+     * pending for as long as it runs library code must not put every checkVirtual() in the
+     * process on the slow path. Same update rules as requests.
+     */
+    public static volatile int virtualRequests;
+
+    /**
      * Called by {@link #check()} on the current thread while {@link #requests} is non-zero.
      * Registered by the runtime; null when the agent runs without goloom. Volatile: published
      * once by the runtime, read on the slow path only.
@@ -79,7 +91,7 @@ public final class YieldPoint {
     public static volatile Runnable handler;
 
     /**
-     * Called by {@link #checkVirtual()} while {@link #requests} is non-zero: yields a JDK
+     * Called by {@link #checkVirtual()} while {@link #virtualRequests} is non-zero: yields a JDK
      * virtual thread that is asked to, never a native goroutine. Registered by the runtime
      * with {@link #handler}; null without goloom. Volatile: as handler.
      */
@@ -100,11 +112,11 @@ public final class YieldPoint {
 
     /**
      * The yield point of code that may hold thread-owned state: one volatile read when no
-     * request is pending anywhere; otherwise hands the current thread to the runtime's
+     * virtual thread is asked to yield; otherwise hands the current thread to the runtime's
      * {@link #virtualHandler}, which yields only a JDK virtual thread.
      */
     public static void checkVirtual() {
-        if (requests != 0) {
+        if (virtualRequests != 0) {
             slowVirtual();
         }
     }

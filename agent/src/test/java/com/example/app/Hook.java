@@ -20,6 +20,7 @@ public final class Hook {
         yp.getField("handler").set(null, counter);
         yp.getField("virtualHandler").set(null, counter); // include= classes call checkVirtual()
         yp.getField("requests").setInt(null, 1);
+        yp.getField("virtualRequests").setInt(null, 1);
         return h;
     }
 

@@ -121,11 +121,11 @@ class SampleEquivalenceTest {
         AtomicReference<StackTraceElement[]> seen = new AtomicReference<>();
         Runnable before = YieldPoint.virtualHandler;
         YieldPoint.virtualHandler = () -> seen.compareAndSet(null, new Throwable().getStackTrace());
-        YieldPoint.requests = 1;
+        YieldPoint.virtualRequests = 1;
         try {
             basic.getMethod("runFor").invoke(null);
         } finally {
-            YieldPoint.requests = 0;
+            YieldPoint.virtualRequests = 0;
             YieldPoint.virtualHandler = before;
         }
         StackTraceElement[] frames = seen.get();

@@ -40,6 +40,7 @@ final class Scenarios {
         YieldPoint.handler = calls::incrementAndGet;
         YieldPoint.virtualHandler = calls::incrementAndGet; // include= classes call checkVirtual()
         YieldPoint.requests = 1;
+        YieldPoint.virtualRequests = 1;
         try {
             for (String simple : CLASSES) {
                 Class<?> c = Class.forName(PACKAGE + simple, false, loader);
@@ -62,6 +63,7 @@ final class Scenarios {
             }
         } finally {
             YieldPoint.requests = beforeRequests;
+            YieldPoint.virtualRequests = 0;
             YieldPoint.handler = before;
             YieldPoint.virtualHandler = beforeVirtual;
         }
