@@ -141,32 +141,12 @@ public final class AgentConfig {
                 case "include" -> {
                     sawInclude = true;
                     list = includes;
-                    if (value.equals("*")) {
-                        if (!includes.isEmpty()) {
-                            throw bad(args, token, "include=* cannot be combined with prefixes");
-                        }
-                        includeAll = true;
-                    } else {
-                        if (includeAll) {
-                            throw bad(args, token, "include=* cannot be combined with prefixes");
-                        }
-                        includes.add(prefix(args, value, "include"));
-                    }
+                    includeAll |= starOrPrefix(args, token, key, value, includes, includeAll);
                 }
                 case "goroutines" -> {
                     sawGoroutines = true;
                     list = goroutines;
-                    if (value.equals("*")) {
-                        if (!goroutines.isEmpty()) {
-                            throw bad(args, token, "goroutines=* cannot be combined with prefixes");
-                        }
-                        goroutinesAll = true;
-                    } else {
-                        if (goroutinesAll) {
-                            throw bad(args, token, "goroutines=* cannot be combined with prefixes");
-                        }
-                        goroutines.add(prefix(args, value, "goroutines"));
-                    }
+                    goroutinesAll |= starOrPrefix(args, token, key, value, goroutines, goroutinesAll);
                 }
                 case "exclude" -> {
                     list = excludes;
@@ -200,6 +180,22 @@ public final class AgentConfig {
         return new AgentConfig(includes, excludes, includeAll, goroutines, goroutinesAll,
                 entry != null && entry, verbose != null && verbose,
                 retransform == null || retransform, verify != null && verify, args);
+    }
+
+    /**
+     * The value of include= or goroutines=: {@code *} (returns true) or a prefix added to list
+     * (returns false); the two cannot be mixed in one list.
+     */
+    private static boolean starOrPrefix(String args, String token, String key, String value, List<String> list,
+                                        boolean all) {
+        boolean star = value.equals("*");
+        if (all || star && !list.isEmpty()) {
+            throw bad(args, token, key + "=* cannot be combined with prefixes");
+        }
+        if (!star) {
+            list.add(prefix(args, value, key));
+        }
+        return star;
     }
 
     /** Validates a prefix in dotted form and returns it in internal form. */

@@ -146,13 +146,7 @@ class LauncherTest {
 
     @Test
     void withAnAgentJarTheChildJvmRunsWithGoloomsAgent() throws Exception {
-        Path agentJar;
-        try {
-            agentJar = Main.findAgentJar();
-        } catch (Main.LaunchException notBuilt) {
-            Assumptions.abort("goloom's agent jar is not built: " + notBuilt.getMessage());
-            return;
-        }
+        Path agentJar = agentJarOrAbort();
         Main.Options o = Main.Options.parse(new String[] {
                 "--agent", "include=example.app.,verbose=true", "-cp", APP_CP, "example.app.LoopApp"});
         Result r = exec(Main.childCommand(o, java(), Main.goloomClassPath(), agentJar));
@@ -168,13 +162,7 @@ class LauncherTest {
      */
     @Test
     void nativeGoroutinesAreNeverSwitchedInsideAnInstrumentedLibrary() throws Exception {
-        Path agentJar;
-        try {
-            agentJar = Main.findAgentJar();
-        } catch (Main.LaunchException notBuilt) {
-            Assumptions.abort("goloom's agent jar is not built: " + notBuilt.getMessage());
-            return;
-        }
+        Path agentJar = agentJarOrAbort();
         int scale = Integer.getInteger("goloom.stress", 1);
         Main.Options o = Main.Options.parse(new String[] {"--procs", "2", "--agent", "include=example.lib.,verbose=true",
                 "-cp", APP_CP, "example.app.GoroutineLibraryApp", "4", String.valueOf(3 * scale), "40000000"});
@@ -182,6 +170,15 @@ class LauncherTest {
         assertEquals(0, r.status(), r.toString());
         assertEquals("ok\n", r.out(), r.toString());
         assertTrue(r.err().contains("instrumented example.lib.Registry"), "the library was not instrumented:\n" + r);
+    }
+
+    /** The agent jar the launcher would use; the test is skipped when it is not built. */
+    static Path agentJarOrAbort() {
+        try {
+            return Main.findAgentJar();
+        } catch (Main.LaunchException notBuilt) {
+            return Assumptions.abort("goloom's agent jar is not built: " + notBuilt.getMessage());
+        }
     }
 
     /** Runs Main in-process on arguments that never reach a child JVM. */
@@ -220,11 +217,7 @@ class LauncherTest {
 
     @Test
     void badAgentArgumentsAreAUsageErrorOfTheLauncherNotAnAbortedChildJvm() {
-        try {
-            Main.findAgentJar();
-        } catch (Main.LaunchException notBuilt) {
-            Assumptions.abort("goloom's agent jar is not built: " + notBuilt.getMessage());
-        }
+        agentJarOrAbort();
         String[][] bad = {
                 {"include=java.util.", "at 'java.util.': the agent never instruments java.*"},
                 {"foo=bar", "at 'foo=bar': unknown option 'foo'"},
