@@ -10,7 +10,7 @@ import java.util.List;
  * <h2>Syntax</h2>
  * <pre>
  *  args     := option ("," option)*
- *  option   := "include=" prefixes | "exclude=" prefixes
+ *  option   := "include=" prefixes | "exclude=" prefixes | "goroutines=" prefixes
  *            | "entry=" bool | "verbose=" bool | "retransform=" bool | "verify=" bool
  *  prefixes := prefix ("," prefix)*          a bare token continues the previous list
  *  bool     := "true" | "false"
@@ -19,8 +19,26 @@ import java.util.List;
  * A prefix is matched against the binary class name ({@code com.example.Foo$Bar}); end it with
  * a dot to mean a package and its subpackages ({@code com.example.} does not match
  * {@code com.examples.X}, {@code com.example} does). {@code include=*} means every class that
- * is not excluded. {@code include} is required: instrumenting everything by accident is the
- * mistake this prevents.
+ * is not excluded. {@code include} (or {@code goroutines}) is required: instrumenting
+ * everything by accident is the mistake this prevents.
+ *
+ * <h2>Which yield points may switch a native goroutine</h2>
+ * A native goroutine runs on its carrier's thread: {@code Thread.currentThread()} is the
+ * carrier, so a {@code ReentrantLock}, a monitor, a {@code ThreadLocal} or any other state owned
+ * by "the current thread" belongs to whichever goroutine happens to run on that carrier. A yield
+ * between taking such state and giving it back hands it to the next goroutine on the carrier
+ * (a second {@code lock()} succeeds as a reentrant acquire) or strands it (the goroutine
+ * resumes on another carrier and {@code unlock()} throws IllegalMonitorStateException). goloom's
+ * own yields happen only inside goloom calls, which code written for goroutines places with
+ * that in mind; a yield point the agent puts into a library's loop can land anywhere, and
+ * libraries do hold such state across loops (Jackson's caches under a ReentrantLock). So by
+ * default a yield point only yields a JDK virtual thread on goloom's carriers
+ * ({@code YieldPoint.checkVirtual()}: a virtual thread owns its locks and ThreadLocals, and
+ * {@code Thread.yield()} keeps them) and a native goroutine passes it without yielding.
+ * {@code goroutines=<prefix>,...} names the code that may also switch native goroutines
+ * ({@code YieldPoint.check()}): code written for goroutines, holding no thread-owned state
+ * across a loop (the application's own CPU-bound loops). Those classes are instrumented even
+ * if no include prefix names them. {@code goroutines=*} means every instrumented class.
  *
  * <h2>Filter</h2>
  * A class is instrumented iff it is not in a never-instrumented package ({@link #NEVER}), not
@@ -39,7 +57,8 @@ public final class AgentConfig {
     static final List<String> NEVER = List.of("java/", "javax/", "jdk/", "sun/", "com/sun/", "io/goloom/");
 
     static final String USAGE = "usage: include=<prefix>[,<prefix>...][,exclude=<prefix>[,<prefix>...]]"
-            + "[,entry=true|false][,verbose=true|false][,retransform=true|false][,verify=true|false]"
+            + "[,goroutines=<prefix>[,<prefix>...]][,entry=true|false][,verbose=true|false]"
+            + "[,retransform=true|false][,verify=true|false]"
             + " (e.g. include=com.example.,exclude=com.example.gen.)";
 
     /** Include prefixes in internal form; empty iff {@link #includeAll}. */
@@ -47,6 +66,9 @@ public final class AgentConfig {
     /** Exclude prefixes in internal form. */
     private final List<String> excludes;
     private final boolean includeAll;
+    /** Prefixes (internal form) whose yield points may switch native goroutines; empty iff {@link #goroutinesAll}. */
+    private final List<String> goroutines;
+    private final boolean goroutinesAll;
     /** Also insert a check at the entry of every method that calls something. */
     final boolean entry;
     /** Log every instrumented class, not just failures. */
@@ -58,11 +80,14 @@ public final class AgentConfig {
     /** The argument string as given, for messages. */
     final String source;
 
-    private AgentConfig(List<String> includes, List<String> excludes, boolean includeAll, boolean entry,
-                        boolean verbose, boolean retransform, boolean verify, String source) {
+    private AgentConfig(List<String> includes, List<String> excludes, boolean includeAll, List<String> goroutines,
+                        boolean goroutinesAll, boolean entry, boolean verbose, boolean retransform, boolean verify,
+                        String source) {
         this.includes = List.copyOf(includes);
         this.excludes = List.copyOf(excludes);
         this.includeAll = includeAll;
+        this.goroutines = List.copyOf(goroutines);
+        this.goroutinesAll = goroutinesAll;
         this.entry = entry;
         this.verbose = verbose;
         this.retransform = retransform;
@@ -83,8 +108,11 @@ public final class AgentConfig {
         }
         List<String> includes = new ArrayList<>();
         List<String> excludes = new ArrayList<>();
+        List<String> goroutines = new ArrayList<>();
         boolean includeAll = false;
+        boolean goroutinesAll = false;
         boolean sawInclude = false;
+        boolean sawGoroutines = false;
         Boolean entry = null;
         Boolean verbose = null;
         Boolean retransform = null;
@@ -100,10 +128,11 @@ public final class AgentConfig {
                 if (list == null) {
                     throw bad(args, token, "a bare prefix must follow include= or exclude=");
                 }
-                if (list == includes && includeAll) {
-                    throw bad(args, token, "include=* cannot be combined with prefixes");
+                if (list == includes && includeAll || list == goroutines && goroutinesAll) {
+                    throw bad(args, token, (list == includes ? "include" : "goroutines")
+                            + "=* cannot be combined with prefixes");
                 }
-                list.add(prefix(args, token, list == includes));
+                list.add(prefix(args, token, list == excludes ? "exclude" : list == includes ? "include" : "goroutines"));
                 continue;
             }
             String key = token.substring(0, eq).strip();
@@ -112,21 +141,16 @@ public final class AgentConfig {
                 case "include" -> {
                     sawInclude = true;
                     list = includes;
-                    if (value.equals("*")) {
-                        if (!includes.isEmpty()) {
-                            throw bad(args, token, "include=* cannot be combined with prefixes");
-                        }
-                        includeAll = true;
-                    } else {
-                        if (includeAll) {
-                            throw bad(args, token, "include=* cannot be combined with prefixes");
-                        }
-                        includes.add(prefix(args, value, true));
-                    }
+                    includeAll |= starOrPrefix(args, token, key, value, includes, includeAll);
+                }
+                case "goroutines" -> {
+                    sawGoroutines = true;
+                    list = goroutines;
+                    goroutinesAll |= starOrPrefix(args, token, key, value, goroutines, goroutinesAll);
                 }
                 case "exclude" -> {
                     list = excludes;
-                    excludes.add(prefix(args, value, false));
+                    excludes.add(prefix(args, value, "exclude"));
                 }
                 case "entry" -> {
                     entry = bool(args, token, value, entry);
@@ -147,22 +171,41 @@ public final class AgentConfig {
                 default -> throw bad(args, token, "unknown option '" + key + "'");
             }
         }
-        if (!sawInclude) {
+        if (!sawInclude && !sawGoroutines) {
             throw bad(args, null, "include is required (use include=* to instrument every class not excluded)");
         }
-        return new AgentConfig(includes, excludes, includeAll,
+        if (goroutinesAll && !sawInclude) {
+            throw bad(args, null, "goroutines=* needs include (it only changes what the included classes' yield points do)");
+        }
+        return new AgentConfig(includes, excludes, includeAll, goroutines, goroutinesAll,
                 entry != null && entry, verbose != null && verbose,
                 retransform == null || retransform, verify != null && verify, args);
     }
 
+    /**
+     * The value of include= or goroutines=: {@code *} (returns true) or a prefix added to list
+     * (returns false); the two cannot be mixed in one list.
+     */
+    private static boolean starOrPrefix(String args, String token, String key, String value, List<String> list,
+                                        boolean all) {
+        boolean star = value.equals("*");
+        if (all || star && !list.isEmpty()) {
+            throw bad(args, token, key + "=* cannot be combined with prefixes");
+        }
+        if (!star) {
+            list.add(prefix(args, value, key));
+        }
+        return star;
+    }
+
     /** Validates a prefix in dotted form and returns it in internal form. */
-    private static String prefix(String args, String value, boolean include) {
-        String what = include ? "include" : "exclude";
+    private static String prefix(String args, String value, String what) {
+        boolean include = !what.equals("exclude");
         if (value.isEmpty()) {
             throw bad(args, what + "=", "empty prefix");
         }
         if (value.equals("*")) {
-            throw bad(args, value, "'*' is only allowed as include=*");
+            throw bad(args, value, "'*' is only allowed as include=* or goroutines=*");
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
@@ -223,6 +266,24 @@ public final class AgentConfig {
                 return true;
             }
         }
+        return underGoroutines(internalName);
+    }
+
+    /**
+     * Whether an instrumented class's yield points may also switch native goroutines
+     * ({@code YieldPoint.check()}) rather than only JDK virtual threads
+     * ({@code YieldPoint.checkVirtual()}); see the class comment.
+     */
+    public boolean switchesGoroutines(String internalName) {
+        return goroutinesAll || underGoroutines(internalName);
+    }
+
+    private boolean underGoroutines(String internalName) {
+        for (String g : goroutines) {
+            if (internalName.startsWith(g)) {
+                return true;
+            }
+        }
         return false;
     }
 
@@ -239,6 +300,7 @@ public final class AgentConfig {
     @Override
     public String toString() {
         return "include=" + (includeAll ? "*" : dotted(includes)) + " exclude=" + dotted(excludes)
+                + " goroutines=" + (goroutinesAll ? "*" : dotted(goroutines))
                 + " entry=" + entry + " verbose=" + verbose + " retransform=" + retransform + " verify=" + verify;
     }
 

@@ -25,12 +25,19 @@ public final class GoloomAgent {
     }
 
     /**
-     * {@code -javaagent} entry point.
-     *
-     * @throws IllegalArgumentException on bad arguments (the JVM then refuses to start)
+     * {@code -javaagent} entry point. Bad arguments (or a second install with other ones) stop
+     * the JVM with status 1 and the message on stderr: an exception thrown from premain would
+     * make the JVM abort ("FATAL ERROR in native method: processing of -javaagent failed",
+     * status 134, a core dump where enabled). premain runs before main, so nothing of the
+     * application has run.
      */
     public static void premain(String args, Instrumentation inst) {
-        install(args, inst);
+        try {
+            install(args, inst);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+        }
     }
 
     /**

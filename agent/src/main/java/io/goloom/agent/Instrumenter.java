@@ -19,6 +19,7 @@ import java.lang.classfile.instruction.BranchInstruction;
 import java.lang.classfile.instruction.InvokeDynamicInstruction;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.instruction.LabelTarget;
+import java.lang.classfile.instruction.LineNumber;
 import java.lang.classfile.instruction.LookupSwitchInstruction;
 import java.lang.classfile.instruction.SwitchCase;
 import java.lang.classfile.instruction.TableSwitchInstruction;
@@ -54,14 +55,25 @@ import java.util.Set;
  *       one call, bridge methods excepted (they only forward). A method without calls cannot
  *       recurse, and its loops already have checks, so an entry check there buys nothing (Go's
  *       compiler omits the stack-check prologue of small leaf functions for the same reason).
- *       Constructors get it before {@code super()}: a static call is legal there.</li>
+ *       Constructors get it before {@code super()}: a static call is legal there. It goes at
+ *       offset 0, <em>before</em> any label bound at the first instruction, not after it like
+ *       the back-edge checks: a StackMapTable entry {@code uninitialized(L)} names the
+ *       {@code new} instruction at L, and a method may start with {@code new}
+ *       ({@code return new Node(build(n - 1))}); a check between L and that {@code new} would
+ *       make the frame point at the check (ClassFormatError "bad offset for Uninitialized").
+ *       A frame at offset 0 (a loop head at the start) moves with its label to the
+ *       instruction after the check and still describes the method's initial state, which
+ *       flows into it through the check unchanged. So the entry check lies outside any
+ *       exception range or loop that begins at offset 0 (it runs once per call, as an entry
+ *       check should); it gets the method's first line number.</li>
  * </ul>
  *
  * <h2>Why the class stays verifier-clean, with the same stack traces</h2>
  * <ul>
  *   <li>{@code check()V} takes and returns nothing: the operand stack and locals after it are
- *       those before it. No label is created or removed. A check goes immediately before an
- *       instruction I, after the labels bound at I; those labels now name the check, and the
+ *       those before it. No label is created or removed. A back-edge check goes immediately
+ *       before a branch I, after the labels bound at I; those labels now name the check (I is
+ *       never a {@code new}, so no {@code uninitialized(L)} type names it), and the
  *       state on entry to the check is the state they described for I. So every branch
  *       target, exception range bound and StackMapTable frame still describes the same state,
  *       and a check lies inside exactly the exception ranges that contain I, in I's frame, so
@@ -97,6 +109,8 @@ public final class Instrumenter {
     static final ClassDesc YIELD_POINT = ClassDesc.of("io.goloom.agent.YieldPoint");
     static final String YIELD_POINT_INTERNAL = "io/goloom/agent/YieldPoint";
     static final String CHECK = "check";
+    /** The yield point that only JDK virtual threads honour (see {@link AgentConfig}). */
+    static final String CHECK_VIRTUAL = "checkVirtual";
     static final MethodTypeDesc CHECK_TYPE = MethodTypeDesc.of(ConstantDescs.CD_void);
 
     /** What {@link #instrument} inserted into one class. */
@@ -126,6 +140,19 @@ public final class Instrumenter {
      *         the caller must then leave the class as it was
      */
     public Result instrument(byte[] classfile) {
+        return instrument(classfile, true);
+    }
+
+    /**
+     * Instruments one class file with yield points of one kind.
+     *
+     * @param goroutines insert {@code YieldPoint.check()}, which may also switch a native
+     *        goroutine; else {@code YieldPoint.checkVirtual()}, which only JDK virtual threads
+     *        honour (see {@link AgentConfig}: for code that may hold thread-owned state)
+     * @see #instrument(byte[])
+     */
+    public Result instrument(byte[] classfile, boolean goroutines) {
+        String check = goroutines ? CHECK : CHECK_VIRTUAL;
         ClassModel model = classFile.parse(classfile);
         // Plan first: most classes of an included package may have nothing to insert, and then
         // nothing is built. A class cannot have two methods with the same name and descriptor.
@@ -148,7 +175,7 @@ public final class Instrumenter {
         int[] done = new int[2];
         ClassTransform transform = (clb, element) -> {
             if (element instanceof MethodModel method && plan.containsKey(key(method))) {
-                clb.transformMethod(method, MethodTransform.transformingCode(new Walk(method, entry).emitting(done)));
+                clb.transformMethod(method, MethodTransform.transformingCode(new Walk(method, entry).emitting(check, done)));
             } else {
                 clb.with(element); // methods without insertions are copied byte for byte
             }
@@ -165,12 +192,12 @@ public final class Instrumenter {
         return method.methodName().stringValue() + method.methodType().stringValue();
     }
 
-    /** Whether this instruction is a call to {@code YieldPoint.check()V}. */
+    /** Whether this instruction is a call to {@code YieldPoint.check()V} or {@code checkVirtual()V}. */
     static boolean isCheck(Instruction insn) {
         return insn instanceof InvokeInstruction invoke
                 && invoke.opcode() == Opcode.INVOKESTATIC
                 && invoke.owner().asInternalName().equals(YIELD_POINT_INTERNAL)
-                && invoke.name().equalsString(CHECK)
+                && (invoke.name().equalsString(CHECK) || invoke.name().equalsString(CHECK_VIRTUAL))
                 && invoke.type().equalsString("()V");
     }
 
@@ -186,16 +213,21 @@ public final class Instrumenter {
         private final Set<Label> seen = new HashSet<>();
         /** The last instruction seen was a check, with no label since. */
         private boolean afterCheck;
-        /** An entry check is still to be placed before the first instruction. */
+        /** An entry check is still to be placed at offset 0. */
         private boolean entryPending;
+        /** The line of the method's first instruction, or 0 without a LineNumberTable. */
+        private final int firstLine;
         /** Counters to add to: [back-edges, entries]. */
         private int[] counts;
+        /** The YieldPoint method to call. */
+        private String check = CHECK;
 
         Walk(MethodModel method, boolean entry) {
             this.code = method.code().orElseThrow();
             // Bridges only forward to the method they bridge, which gets its own entry check.
             boolean bridge = (method.flags().flagsMask() & ClassFile.ACC_BRIDGE) != 0;
             this.entryPending = entry && !bridge && wantsEntryCheck(code);
+            this.firstLine = entryPending ? firstLine(code) : 0;
         }
 
         /** Dry run: adds what this method would get to counts. */
@@ -207,7 +239,8 @@ public final class Instrumenter {
         }
 
         /** Turns this walk into the transform that inserts, adding what it inserts to counts. */
-        Walk emitting(int[] counts) {
+        Walk emitting(String check, int[] counts) {
+            this.check = check;
             this.counts = counts;
             return this;
         }
@@ -226,15 +259,21 @@ public final class Instrumenter {
 
         /** Handles one element; cb is null on a dry run. */
         private void element(CodeBuilder cb, CodeElement e) {
+            // The entry check goes at offset 0, before the labels bound there (see the class
+            // comment): ahead of the first label, line number or instruction. Exception table
+            // entries and local variable ranges come first in the stream but bind nothing.
+            if (entryPending && (e instanceof LabelTarget || e instanceof LineNumber || e instanceof Instruction)) {
+                entryPending = false;
+                if (cb != null && firstLine > 0) {
+                    cb.lineNumber(firstLine); // so a frame inside check() shows the method's first line
+                }
+                insert(cb);
+                counts[1]++;
+            }
             if (e instanceof LabelTarget target) {
                 seen.add(target.label());
                 afterCheck = false;
             } else if (e instanceof Instruction insn) {
-                if (entryPending) {
-                    entryPending = false;
-                    insert(cb);
-                    counts[1]++;
-                }
                 if (isBackEdge(insn) && !afterCheck) {
                     insert(cb);
                     counts[0]++;
@@ -250,7 +289,7 @@ public final class Instrumenter {
 
         private void insert(CodeBuilder cb) {
             if (cb != null) {
-                cb.invokestatic(YIELD_POINT, CHECK, CHECK_TYPE);
+                cb.invokestatic(YIELD_POINT, check, CHECK_TYPE);
             }
             afterCheck = true;
         }
@@ -271,6 +310,19 @@ public final class Instrumenter {
                 }
             }
             return false;
+        }
+
+        /** The line number bound before the first instruction, or 0 if none. */
+        private static int firstLine(CodeModel code) {
+            for (CodeElement e : code) {
+                if (e instanceof LineNumber ln) {
+                    return ln.line();
+                }
+                if (e instanceof Instruction) {
+                    return 0;
+                }
+            }
+            return 0;
         }
 
         /** Calls something (other than check()) and does not start with a check already. */

@@ -2,8 +2,12 @@ package io.goloom.agent;
 
 /**
  * The one class instrumented code calls: {@code invokestatic io/goloom/agent/YieldPoint.check()V}
- * at every loop back-edge (and, with {@code entry=true}, at method entry) of the classes the
- * agent instruments.
+ * or {@code checkVirtual()V} at every loop back-edge (and, with {@code entry=true}, at method
+ * entry) of the classes the agent instruments. {@code check()} is the yield point of code that
+ * may switch native goroutines (the agent's {@code goroutines=} classes); {@code checkVirtual()}
+ * that of all other instrumented code, which only JDK virtual threads may yield at (see
+ * {@link AgentConfig}: a native goroutine shares its carrier's thread identity, locks and
+ * ThreadLocals, so it must not be switched inside code that may hold them).
  *
  * <h2>Contract with the runtime</h2>
  * <pre>
@@ -24,6 +28,13 @@ package io.goloom.agent;
  *            other thread it must return at once: while any request is pending, every thread
  *            calls it at every back-edge. With no handler (the agent used without goloom)
  *            check() does nothing.
+ *  virtualRequests  volatile int. The requests made to JDK virtual threads (each counted in
+ *            requests too), incremented and decremented with them; checkVirtual() reads only
+ *            this one, since a native goroutine's request cannot be honoured there.
+ *  virtualHandler  volatile Runnable. Set with handler; what checkVirtual() calls while
+ *            virtualRequests != 0: the same as handler for a virtual thread on goloom's carriers, and
+ *            nothing at all for a native goroutine (it must not yield there) or any other
+ *            thread. Without it checkVirtual() does nothing.
  * </pre>
  *
  * <p>The handler is called on whatever thread reached the yield point, possibly with monitors
@@ -64,11 +75,27 @@ public final class YieldPoint {
     public static volatile int requests;
 
     /**
+     * The part of {@link #requests} that a virtual thread can honour: outstanding requests to
+     * JDK virtual threads on goloom's carriers (each also counted in requests). Read by
+     * {@link #checkVirtual()}, which a native goroutine never yields at: a goroutine's request
+     * pending for as long as it runs library code must not put every checkVirtual() in the
+     * process on the slow path. Same update rules as requests.
+     */
+    public static volatile int virtualRequests;
+
+    /**
      * Called by {@link #check()} on the current thread while {@link #requests} is non-zero.
      * Registered by the runtime; null when the agent runs without goloom. Volatile: published
      * once by the runtime, read on the slow path only.
      */
     public static volatile Runnable handler;
+
+    /**
+     * Called by {@link #checkVirtual()} while {@link #virtualRequests} is non-zero: yields a JDK
+     * virtual thread that is asked to, never a native goroutine. Registered by the runtime
+     * with {@link #handler}; null without goloom. Volatile: as handler.
+     */
+    public static volatile Runnable virtualHandler;
 
     private YieldPoint() {
     }
@@ -83,9 +110,28 @@ public final class YieldPoint {
         }
     }
 
+    /**
+     * The yield point of code that may hold thread-owned state: one volatile read when no
+     * virtual thread is asked to yield; otherwise hands the current thread to the runtime's
+     * {@link #virtualHandler}, which yields only a JDK virtual thread.
+     */
+    public static void checkVirtual() {
+        if (virtualRequests != 0) {
+            slowVirtual();
+        }
+    }
+
     /** Cold path of {@link #check()}: kept out of line so check() stays small enough to inline. */
     private static void slow() {
         Runnable h = handler;
+        if (h != null) {
+            h.run();
+        }
+    }
+
+    /** Cold path of {@link #checkVirtual()}. */
+    private static void slowVirtual() {
+        Runnable h = virtualHandler;
         if (h != null) {
             h.run();
         }

@@ -105,7 +105,7 @@ public final class YieldPointTransformer implements ClassFileTransformer {
         if (!canSeeYieldPoint(loader)) {
             return null;
         }
-        Instrumenter.Result result = instrumenter.instrument(bytes);
+        Instrumenter.Result result = instrumenter.instrument(bytes, config.switchesGoroutines(className));
         if (result == null) {
             return null;
         }
@@ -118,7 +118,8 @@ public final class YieldPointTransformer implements ClassFileTransformer {
         instrumented.incrementAndGet();
         if (config.verbose) {
             log.println("goloom-agent: instrumented " + className.replace('/', '.') + " (" + result.backEdges()
-                    + " back-edge and " + result.entries() + " entry checks)");
+                    + " back-edge and " + result.entries() + " entry checks"
+                    + (config.switchesGoroutines(className) ? ", goroutines too)" : ", virtual threads only)"));
         }
         return result.bytes();
     }

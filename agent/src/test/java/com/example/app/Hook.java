@@ -18,7 +18,9 @@ public final class Hook {
         Class<?> yp = Class.forName("io.goloom.agent.YieldPoint");
         Runnable counter = h.calls::incrementAndGet;
         yp.getField("handler").set(null, counter);
+        yp.getField("virtualHandler").set(null, counter); // include= classes call checkVirtual()
         yp.getField("requests").setInt(null, 1);
+        yp.getField("virtualRequests").setInt(null, 1);
         return h;
     }
 

@@ -32,7 +32,9 @@ public final class ModAttachMain {
         Class<?> yp = Class.forName("io.goloom.agent.YieldPoint");
         Runnable counter = calls::incrementAndGet;
         yp.getField("handler").set(null, counter);
+        yp.getField("virtualHandler").set(null, counter); // include= classes call checkVirtual()
         yp.getField("requests").setInt(null, 1);
+        yp.getField("virtualRequests").setInt(null, 1);
         long after = spin(100);
         System.out.println("reads-unnamed=" + ModAttachMain.class.getModule().canRead(yp.getModule()));
         System.out.println("mod-checks=" + calls.get());

@@ -16,7 +16,9 @@ public final class ModMain {
         Class<?> yp = Class.forName("io.goloom.agent.YieldPoint");
         Runnable counter = calls::incrementAndGet;
         yp.getField("handler").set(null, counter);
+        yp.getField("virtualHandler").set(null, counter); // include= classes call checkVirtual()
         yp.getField("requests").setInt(null, 1);
+        yp.getField("virtualRequests").setInt(null, 1);
         long s = 0;
         for (int i = 0; i < 100; i++) {
             s += i;

@@ -111,8 +111,34 @@ class AgentConfigTest {
     }
 
     @Test
+    void goroutinesNamesTheClassesWhoseYieldPointsMaySwitchNativeGoroutines() {
+        AgentConfig c = AgentConfig.parse("include=com.fasterxml.,goroutines=com.example.,org.app.,exclude=com.example.gen.");
+        assertTrue(c.instruments("com/fasterxml/jackson/X"));
+        assertFalse(c.switchesGoroutines("com/fasterxml/jackson/X"), "a library: virtual threads only");
+        assertTrue(c.instruments("com/example/Loop"), "goroutines= prefixes are instrumented too");
+        assertTrue(c.switchesGoroutines("com/example/Loop"));
+        assertTrue(c.switchesGoroutines("org/app/Main"), "a bare token continues the goroutines list");
+        assertFalse(c.instruments("com/example/gen/G"), "exclude wins");
+        assertFalse(c.instruments("java/util/ArrayList"));
+
+        AgentConfig only = AgentConfig.parse("goroutines=com.example.");
+        assertTrue(only.instruments("com/example/Loop") && only.switchesGoroutines("com/example/Loop"));
+        assertFalse(only.instruments("com/other/X"));
+
+        AgentConfig all = AgentConfig.parse("include=com.,goroutines=*");
+        assertTrue(all.switchesGoroutines("com/fasterxml/X"));
+        assertFalse(AgentConfig.parse("include=com.").switchesGoroutines("com/fasterxml/X"), "the default");
+
+        for (String bad : new String[] {"goroutines=java.util.", "goroutines=*", "include=a.,goroutines=*,b.",
+                "include=a.,goroutines=", "include=a.,goroutines=com/x"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentConfig.parse(bad), bad);
+            assertTrue(e.getMessage().startsWith("goloom-agent: bad arguments '" + bad + "'"), e.getMessage());
+        }
+    }
+
+    @Test
     void toStringShowsTheEffectiveOptions() {
-        assertEquals("include=[com.example.] exclude=[com.example.gen.] entry=true verbose=false retransform=true verify=false",
+        assertEquals("include=[com.example.] exclude=[com.example.gen.] goroutines=[] entry=true verbose=false retransform=true verify=false",
                 AgentConfig.parse("include=com.example.,exclude=com.example.gen.,entry=true").toString());
     }
 }

@@ -16,6 +16,8 @@ import java.lang.classfile.ClassFile;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Instruction;
 import java.lang.classfile.Label;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.Opcode;
 import java.lang.classfile.instruction.SwitchCase;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
@@ -158,6 +160,56 @@ class InstrumenterTest {
         c.getConstructor().newInstance();
         assertEquals(8, (int) c.getMethod("m", int.class).invoke(null, 7));
         assertEquals(2, calls.get());
+        assertNull(new Instrumenter(true).instrument(r.bytes()), "idempotent");
+    }
+
+    /**
+     * javac's shape for a recursive factory (Jackson has many): the method starts with
+     * {@code new}, and the frame at the join of the conditional holds that object as
+     * {@code uninitialized(0)}. The entry check must go before the label at offset 0, or the
+     * frame names the check: ClassFormatError "bad offset for Uninitialized".
+     */
+    static final class Node {
+        final Node next;
+
+        Node(Node next) {
+            this.next = next;
+        }
+
+        static Node build(int n) {
+            return new Node(n > 0 ? build(n - 1) : null);
+        }
+
+        static int depth(int n) {
+            int d = 0;
+            for (Node x = build(n); x != null; x = x.next) {
+                d++;
+            }
+            return d;
+        }
+    }
+
+    @Test
+    void entryCheckBeforeALeadingNewKeepsTheUninitializedFrameValid() throws Throwable {
+        byte[] original;
+        try (var in = InstrumenterTest.class.getResourceAsStream("InstrumenterTest$Node.class")) {
+            original = in.readAllBytes();
+        }
+        Instrumenter.Result r = new Instrumenter(true).instrument(original);
+        assertNotNull(r);
+        assertEquals(List.of(), ClassFile.of().verify(r.bytes()));
+        MethodModel build = Bytecode.method(r.bytes(), "build");
+        List<Instruction> insns = build.code().orElseThrow().elementStream()
+                .filter(e -> e instanceof Instruction).map(e -> (Instruction) e).toList();
+        assertTrue(Instrumenter.isCheck(insns.get(0)), "the entry check is first");
+        assertEquals(Opcode.NEW, insns.get(1).opcode());
+        assertEquals(Bytecode.linesAndOpcodes(Bytecode.method(original, "build")), Bytecode.linesAndOpcodes(build));
+        Class<?> c = new Definer().define(r.bytes()); // HotSpot's verifier runs when it links
+        countCalls();
+        Method depth = c.getDeclaredMethod("depth", int.class);
+        depth.setAccessible(true); // another runtime package
+        assertEquals(5, (int) depth.invoke(null, 4));
+        assertEquals(5 + 5 + 1 + 5, calls.get(), "build, Node.<init> (x5 each) and depth at entry; the back-edge x5");
         assertNull(new Instrumenter(true).instrument(r.bytes()), "idempotent");
     }
 

@@ -29,6 +29,16 @@ class JdkCorpusTest {
 
     @Test
     void javaBaseClassesInstrumentAndVerify() throws IOException {
+        corpus(false);
+    }
+
+    /** With entry checks too: many JDK methods start with {@code new} (uninitialized frames). */
+    @Test
+    void javaBaseClassesWithEntryChecksInstrumentAndVerify() throws IOException {
+        corpus(true);
+    }
+
+    private static void corpus(boolean entry) throws IOException {
         FileSystem jrt = FileSystems.getFileSystem(URI.create("jrt:/"));
         List<Path> files = new ArrayList<>();
         for (String pkg : new String[] {"java/util", "java/util/concurrent", "java/util/regex", "java/util/stream"}) {
@@ -37,10 +47,11 @@ class JdkCorpusTest {
             }
         }
         files = files.subList(0, Math.min(LIMIT, files.size()));
-        Instrumenter instrumenter = new Instrumenter(false);
+        Instrumenter instrumenter = new Instrumenter(entry);
         ClassFile cf = ClassFile.of();
         int instrumented = 0;
         int edges = 0;
+        int entries = 0;
         List<String> failures = new ArrayList<>();
         for (Path p : files) {
             byte[] original = Files.readAllBytes(p);
@@ -58,6 +69,7 @@ class JdkCorpusTest {
             }
             instrumented++;
             edges += r.backEdges();
+            entries += r.entries();
             assertEquals(expected, r.backEdges(), p.toString());
             List<MethodModel> before = Bytecode.parse(original).methods();
             List<MethodModel> after = Bytecode.parse(r.bytes()).methods();
@@ -72,5 +84,6 @@ class JdkCorpusTest {
         }
         assertEquals(List.of(), failures);
         assertTrue(instrumented > 100 && edges > 600, instrumented + " classes, " + edges + " back-edges");
+        assertTrue(!entry || entries > 1000, entries + " entry checks");
     }
 }

@@ -119,14 +119,14 @@ class SampleEquivalenceTest {
                 AgentConfig.parse("include=com.example.loops."), null, System.err));
         Class<?> basic = Class.forName(Scenarios.PACKAGE + "Basic", true, loader);
         AtomicReference<StackTraceElement[]> seen = new AtomicReference<>();
-        Runnable before = YieldPoint.handler;
-        YieldPoint.handler = () -> seen.compareAndSet(null, new Throwable().getStackTrace());
-        YieldPoint.requests = 1;
+        Runnable before = YieldPoint.virtualHandler;
+        YieldPoint.virtualHandler = () -> seen.compareAndSet(null, new Throwable().getStackTrace());
+        YieldPoint.virtualRequests = 1;
         try {
             basic.getMethod("runFor").invoke(null);
         } finally {
-            YieldPoint.requests = 0;
-            YieldPoint.handler = before;
+            YieldPoint.virtualRequests = 0;
+            YieldPoint.virtualHandler = before;
         }
         StackTraceElement[] frames = seen.get();
         assertNotNull(frames, "handler not called");
@@ -134,8 +134,8 @@ class SampleEquivalenceTest {
         while (!frames[i].getClassName().equals(YieldPoint.class.getName())) {
             i++; // the handler lambda's own frames
         }
-        assertEquals("slow", frames[i].getMethodName());
-        assertEquals("check", frames[i + 1].getMethodName());
+        assertEquals("slowVirtual", frames[i].getMethodName());
+        assertEquals("checkVirtual", frames[i + 1].getMethodName(), "include= without goroutines=");
         StackTraceElement user = frames[i + 2];
         assertEquals(Scenarios.PACKAGE + "Basic", user.getClassName());
         assertEquals("runFor", user.getMethodName());

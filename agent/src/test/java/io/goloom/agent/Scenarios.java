@@ -35,9 +35,12 @@ final class Scenarios {
         Map<String, Run> runs = new LinkedHashMap<>();
         AtomicLong calls = new AtomicLong();
         Runnable before = YieldPoint.handler;
+        Runnable beforeVirtual = YieldPoint.virtualHandler;
         int beforeRequests = YieldPoint.requests;
         YieldPoint.handler = calls::incrementAndGet;
+        YieldPoint.virtualHandler = calls::incrementAndGet; // include= classes call checkVirtual()
         YieldPoint.requests = 1;
+        YieldPoint.virtualRequests = 1;
         try {
             for (String simple : CLASSES) {
                 Class<?> c = Class.forName(PACKAGE + simple, false, loader);
@@ -60,7 +63,9 @@ final class Scenarios {
             }
         } finally {
             YieldPoint.requests = beforeRequests;
+            YieldPoint.virtualRequests = 0;
             YieldPoint.handler = before;
+            YieldPoint.virtualHandler = beforeVirtual;
         }
         return runs;
     }

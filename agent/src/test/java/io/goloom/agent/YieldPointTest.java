@@ -34,6 +34,28 @@ class YieldPointTest {
         assertEquals(2, calls.get());
     }
 
+    /** A native goroutine's request (requests only) never sends checkVirtual() to its slow path. */
+    @Test
+    void checkVirtualRunsItsHandlerOnlyWhileAVirtualThreadIsAsked() {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger virtualCalls = new AtomicInteger();
+        YieldPoint.handler = calls::incrementAndGet;
+        YieldPoint.virtualHandler = virtualCalls::incrementAndGet;
+        try {
+            YieldPoint.requests = 1; // a goroutine is asked
+            YieldPoint.checkVirtual();
+            assertEquals(0, virtualCalls.get());
+            YieldPoint.virtualRequests = 1; // and a virtual thread
+            YieldPoint.requests = 2;
+            YieldPoint.checkVirtual();
+            assertEquals(1, virtualCalls.get());
+            assertEquals(0, calls.get(), "checkVirtual() never calls the goroutine handler");
+        } finally {
+            YieldPoint.virtualRequests = 0;
+            YieldPoint.virtualHandler = null;
+        }
+    }
+
     @Test
     void withoutAHandlerCheckDoesNothing() {
         YieldPoint.requests = 1;

@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.instruction.InvokeInstruction;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The transformer's safety rules: filtering, loader visibility, failures left alone and logged once. */
@@ -66,6 +70,33 @@ class YieldPointTransformerTest {
         assertEquals(Bytecode.checks(result), countBackEdges(basic));
         assertTrue(logged().startsWith("goloom-agent: instrumented com.example.loops.Basic ("), logged());
         assertEquals(1, t.instrumented.get());
+    }
+
+    /** Which check goes in decides whether a native goroutine may be switched there (AgentConfig). */
+    @Test
+    void onlyGoroutinesClassesGetTheCheckThatMaySwitchNativeGoroutines() {
+        for (String args : new String[] {"include=com.example.loops.", "include=com.example.,goroutines=com.other."}) {
+            byte[] out = transformer(args).transform(app.getUnnamedModule(), app, "com/example/loops/Basic", null, null, basic);
+            assertNotNull(out, args);
+            assertEquals(Set.of("checkVirtual"), checkNames(out), args);
+        }
+        for (String args : new String[] {"goroutines=com.example.loops.", "include=com.example.,goroutines=*"}) {
+            byte[] out = transformer(args).transform(app.getUnnamedModule(), app, "com/example/loops/Basic", null, null, basic);
+            assertNotNull(out, args);
+            assertEquals(Set.of("check"), checkNames(out), args);
+        }
+    }
+
+    private static Set<String> checkNames(byte[] classBytes) {
+        Set<String> names = new HashSet<>();
+        for (MethodModel m : Bytecode.parse(classBytes).methods()) {
+            m.code().ifPresent(code -> code.forEach(e -> {
+                if (e instanceof InvokeInstruction i && Instrumenter.isCheck(i)) {
+                    names.add(i.name().stringValue());
+                }
+            }));
+        }
+        return names;
     }
 
     @Test

@@ -3,7 +3,7 @@ package com.example.fairness;
 /**
  * A CPU-bound loop that never calls goloom (or anything that blocks or yields): the kind of
  * code cooperative preemption cannot reach unless the agent instruments it. The fairness
- * workload runs the goloom JVM with {@code -javaagent:goloom-agent.jar=include=com.example.fairness.},
+ * workload runs the goloom JVM with {@code -javaagent:goloom-agent.jar=goroutines=com.example.fairness.},
  * so this package, and only it, gets yield points at its loop back-edges.
  */
 public final class Hog {

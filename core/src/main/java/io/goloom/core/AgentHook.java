@@ -20,20 +20,28 @@ public final class AgentHook {
 
     /** {@code YieldPoint.requests}, or null without the agent. */
     private static final VarHandle REQUESTS;
+    /** {@code YieldPoint.virtualRequests}, or null without the agent. */
+    private static final VarHandle VIRTUAL_REQUESTS;
     /** {@code YieldPoint.handler}, or null without the agent. */
     private static final VarHandle HANDLER;
+    /** {@code YieldPoint.virtualHandler}, or null without the agent (or with an older one). */
+    private static final VarHandle VIRTUAL_HANDLER;
     static {
-        VarHandle requests = null, handler = null;
+        VarHandle requests = null, virtualRequests = null, handler = null, virtualHandler = null;
         try {
             Class<?> yp = Class.forName("io.goloom.agent.YieldPoint", true, ClassLoader.getSystemClassLoader());
             MethodHandles.Lookup pub = MethodHandles.publicLookup();
             requests = pub.findStaticVarHandle(yp, "requests", int.class);
+            virtualRequests = pub.findStaticVarHandle(yp, "virtualRequests", int.class);
             handler = pub.findStaticVarHandle(yp, "handler", Runnable.class);
+            virtualHandler = pub.findStaticVarHandle(yp, "virtualHandler", Runnable.class);
         } catch (ReflectiveOperationException | LinkageError | SecurityException absent) {
             // no agent: instrumented code cannot exist, nothing to count
         }
         REQUESTS = requests;
+        VIRTUAL_REQUESTS = virtualRequests;
         HANDLER = handler;
+        VIRTUAL_HANDLER = virtualHandler;
     }
 
     /** Is the agent's hook class present? */
@@ -55,10 +63,39 @@ public final class AgentHook {
         }
     }
 
-    /** Registers what instrumented code runs while requests are pending (the scheduler does, once). */
-    public static void registerHandler(Runnable handler) {
+    /**
+     * A JDK virtual thread's request flag went false -> true: counted in both counters, so
+     * YieldPoint.checkVirtual(), which reads only virtualRequests, sees it. Increment
+     * virtualRequests first and decrement it last ({@link #taskHonoured}), so that
+     * virtualRequests <= requests whenever both are read in order.
+     */
+    public static void taskRequested() {
+        if (VIRTUAL_REQUESTS != null) {
+            VIRTUAL_REQUESTS.getAndAdd(1);
+        }
+        requested();
+    }
+
+    /** A JDK virtual thread's request flag went true -> false. */
+    public static void taskHonoured() {
+        honoured();
+        if (VIRTUAL_REQUESTS != null) {
+            VIRTUAL_REQUESTS.getAndAdd(-1);
+        }
+    }
+
+    /**
+     * Registers what instrumented code runs while requests are pending (the scheduler does,
+     * once): {@code handler} at the yield points that may switch native goroutines
+     * ({@code YieldPoint.check()}), {@code virtualOnly} at those that may only yield JDK virtual
+     * threads ({@code YieldPoint.checkVirtual()}, in code that may hold thread-owned state).
+     */
+    public static void registerHandler(Runnable handler, Runnable virtualOnly) {
         if (HANDLER != null) {
             HANDLER.setVolatile(handler);
+        }
+        if (VIRTUAL_HANDLER != null) {
+            VIRTUAL_HANDLER.setVolatile(virtualOnly);
         }
     }
 }

@@ -1,6 +1,10 @@
 package io.goloom.launcher;
 
 import io.goloom.scheduler.GoRuntime;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Constructor;
@@ -39,6 +43,10 @@ public final class Boot {
         if (args.length == 0) {
             System.err.println("goloom: Boot needs a main class (use goloom run / java -jar goloom.jar)");
             System.exit(2);
+        }
+        String launcherPid = System.getProperty(Main.LAUNCHER_PID_PROPERTY);
+        if (launcherPid != null) {
+            dieWithLauncher(Long.parseLong(launcherPid));
         }
         String mainClassName = args[0];
         String[] appArgs = Arrays.copyOfRange(args, 1, args.length);
@@ -92,6 +100,54 @@ public final class Boot {
                 Thread.currentThread().setUncaughtExceptionHandler(h);
             }
             throw t;
+        }
+    }
+
+    /** The status of a process killed by SIGKILL, which is what this JVM becomes if its launcher dies. */
+    private static final int KILLED = 128 + 9;
+
+    /**
+     * This JVM was started by {@link Main#launch} ({@code java -jar goloom.jar}), which only
+     * waits for it: die with that launcher, as if killed with it. A launcher that is
+     * terminated normally destroys this JVM and waits for it (its shutdown hook); one killed
+     * by SIGKILL runs no hook, and the application would live on as an orphan. On Linux the
+     * kernel does it: {@code prctl(PR_SET_PDEATHSIG, SIGKILL)} from this thread (the JVM's
+     * main thread, alive as long as the JVM), which fires when the launcher's thread that
+     * started this JVM (it waits for it) exits. Elsewhere, or if that call fails, a watcher on
+     * the launcher's process halts this JVM when the launcher is gone (the JDK polls a
+     * non-child process, so within a few seconds). Either way the launcher may already be
+     * gone: then this JVM's parent is no longer it, and it stops before running anything.
+     */
+    static void dieWithLauncher(long launcherPid) {
+        if (!parentDeathSignal()) {
+            ProcessHandle.of(launcherPid).ifPresent(
+                    launcher -> launcher.onExit().thenRun(() -> Runtime.getRuntime().halt(KILLED)));
+        }
+        long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+        if (parent != launcherPid) {
+            Runtime.getRuntime().halt(KILLED);
+        }
+    }
+
+    /** Linux: {@code prctl(PR_SET_PDEATHSIG, SIGKILL)}; false where that is not available or fails. */
+    private static boolean parentDeathSignal() {
+        if (!System.getProperty("os.name", "").equals("Linux")) {
+            return false;
+        }
+        final int prSetPdeathsig = 1;
+        final long sigkill = 9;
+        try {
+            Linker linker = Linker.nativeLinker();
+            MemorySegment prctl = linker.defaultLookup().find("prctl").orElse(null);
+            if (prctl == null) {
+                return false;
+            }
+            MethodHandle h = linker.downcallHandle(prctl,
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                    Linker.Option.firstVariadicArg(1));
+            return (int) h.invokeExact(prSetPdeathsig, sigkill) == 0;
+        } catch (Throwable notAvailable) {
+            return false; // e.g. native access not enabled: the watcher does it
         }
     }
 

@@ -3,7 +3,12 @@ package io.goloom.launcher;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +66,17 @@ public final class Main {
     static final String AGENT_JAR_PROPERTY = "goloom.agent.jar";
     static final String AGENT_JAR_ENV = "GOLOOM_AGENT_JAR";
 
+    /**
+     * System property naming a file: the launcher writes the application JVM's command line
+     * there (each argument NUL-terminated) instead of starting it, and exits 0. The
+     * {@code ./goloom run} script uses it to {@code exec} that JVM, so the application is one
+     * process, as under {@code java}: signals, {@code jcmd} and the exit status are its own.
+     */
+    static final String COMMAND_FILE_PROPERTY = "goloom.launcher.commandFile";
+
+    /** Set on a child JVM started by {@link #launch}: the launcher's pid, which {@link Boot} dies with. */
+    static final String LAUNCHER_PID_PROPERTY = "goloom.launcher.pid";
+
     private Main() {
     }
 
@@ -84,12 +100,73 @@ public final class Main {
         }
         List<String> cmd;
         try {
-            cmd = childCommand(o, javaExecutable(), goloomClassPath(), o.agentArgs() == null ? null : findAgentJar());
+            Path agentJar = null;
+            if (o.agentArgs() != null) {
+                agentJar = findAgentJar();
+                checkAgentArgs(agentJar, o.agentArgs());
+            }
+            cmd = childCommand(o, javaExecutable(), goloomClassPath(), agentJar);
+        } catch (UsageException e) {
+            err.println("goloom run: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
         } catch (LaunchException e) {
             err.println("goloom run: " + e.getMessage());
             return 1;
         }
+        String commandFile = System.getProperty(COMMAND_FILE_PROPERTY);
+        if (commandFile != null && !commandFile.isEmpty()) {
+            return writeCommand(cmd, Path.of(commandFile), err);
+        }
         return launch(cmd, err);
+    }
+
+    /**
+     * Parses the {@code --agent} arguments with the agent's own parser, {@code AgentConfig.parse}
+     * of the jar that will be loaded (so the launcher and the agent cannot disagree), in a
+     * throwaway class loader. Bad arguments are a usage error here: left to the child JVM, an
+     * exception in {@code premain} aborts it ("FATAL ERROR in native method", status 134).
+     *
+     * @throws UsageException with the agent's message, naming the bad token and the syntax
+     * @throws LaunchException when the jar has no usable {@code AgentConfig}
+     */
+    static void checkAgentArgs(Path agentJar, String agentArgs) throws UsageException, LaunchException {
+        Method parse;
+        try (URLClassLoader jar = new URLClassLoader(new URL[] {agentJar.toUri().toURL()},
+                ClassLoader.getPlatformClassLoader())) {
+            parse = Class.forName("io.goloom.agent.AgentConfig", true, jar).getMethod("parse", String.class);
+            try {
+                parse.invoke(null, agentArgs);
+            } catch (InvocationTargetException e) {
+                if (e.getCause() instanceof IllegalArgumentException bad) {
+                    throw new UsageException("--agent: " + bad.getMessage());
+                }
+                throw new LaunchException("--agent: the agent jar " + agentJar + " failed to parse '" + agentArgs
+                        + "': " + e.getCause());
+            }
+        } catch (IOException | ReflectiveOperationException | LinkageError e) {
+            throw new LaunchException("--agent: " + agentJar + " is not a usable goloom agent jar ("
+                    + "io.goloom.agent.AgentConfig.parse(String): " + e + ")");
+        }
+    }
+
+    /** Writes the command for the script to exec (see {@link #COMMAND_FILE_PROPERTY}). */
+    static int writeCommand(List<String> cmd, Path file, PrintStream err) {
+        StringBuilder sb = new StringBuilder();
+        for (String arg : cmd) {
+            if (arg.indexOf('\0') >= 0) {
+                err.println("goloom run: an argument contains a NUL character: " + arg.replace('\0', '?'));
+                return 2;
+            }
+            sb.append(arg).append('\0');
+        }
+        try {
+            Files.writeString(file, sb, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err.println("goloom run: cannot write the command to " + file + ": " + e.getMessage());
+            return 1;
+        }
+        return 0;
     }
 
     /** Bad arguments: usage and exit status 2. */
@@ -267,19 +344,41 @@ public final class Main {
                 + "=PATH or $" + AGENT_JAR_ENV + ".");
     }
 
-    /** Runs the child with this process's standard streams and returns its exit status. */
+    /**
+     * Runs the child with this process's standard streams and returns its exit status. The
+     * child gets this process's pid ({@link #LAUNCHER_PID_PROPERTY}) and dies with it
+     * ({@link Boot}): a launcher killed by SIGKILL, which runs no shutdown hook, leaves no
+     * orphan. This thread must stay alive while the child runs (it does: it waits for it),
+     * since on Linux the child's parent-death signal follows the thread that started it.
+     */
     static int launch(List<String> cmd, PrintStream err) {
+        List<String> withPid = new ArrayList<>(cmd);
+        withPid.add(1, "-D" + LAUNCHER_PID_PROPERTY + "=" + ProcessHandle.current().pid());
         Process child;
         try {
-            child = new ProcessBuilder(cmd).inheritIO().start();
+            child = new ProcessBuilder(withPid).inheritIO().start();
         } catch (IOException e) {
             err.println("goloom run: cannot start " + cmd.getFirst() + ": " + e.getMessage());
             return 1;
         }
-        // If this JVM is told to stop (SIGTERM, SIGINT), stop the application too.
+        // If this JVM is told to stop (SIGTERM, SIGINT), stop the application too, and wait
+        // for it: the child dies at once when this process ends, so returning before it has
+        // run its own shutdown hooks would cut them short.
         Thread reaper = new Thread(() -> {
             if (child.isAlive()) {
                 child.destroy();
+                boolean interrupted = false;
+                for (;;) {
+                    try {
+                        child.waitFor();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }, "goloom-launcher-reaper");
         Runtime.getRuntime().addShutdownHook(reaper);

@@ -2,6 +2,7 @@ package io.goloom.launcher;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.goloom.launcher.fixture.BlockingApp;
 import io.goloom.launcher.fixture.FailingApp;
 import io.goloom.launcher.fixture.HandledApp;
 import io.goloom.launcher.fixture.SampleApp;
@@ -145,19 +146,39 @@ class LauncherTest {
 
     @Test
     void withAnAgentJarTheChildJvmRunsWithGoloomsAgent() throws Exception {
-        Path agentJar;
-        try {
-            agentJar = Main.findAgentJar();
-        } catch (Main.LaunchException notBuilt) {
-            Assumptions.abort("goloom's agent jar is not built: " + notBuilt.getMessage());
-            return;
-        }
+        Path agentJar = agentJarOrAbort();
         Main.Options o = Main.Options.parse(new String[] {
                 "--agent", "include=example.app.,verbose=true", "-cp", APP_CP, "example.app.LoopApp"});
         Result r = exec(Main.childCommand(o, java(), Main.goloomClassPath(), agentJar));
         assertEquals(0, r.status(), r.toString());
         assertEquals("child on goloom: true\nsum 499999500000\n", r.out(), r.toString());
         assertTrue(r.err().contains("example.app.LoopApp"), "the agent did not report instrumenting the app:\n" + r);
+    }
+
+    /**
+     * A library the agent instruments (include=example.lib.), used from native goroutines:
+     * its loop runs under a ReentrantLock, and its yield points must not switch a goroutine
+     * (only a JDK virtual thread) or the lock ends up shared or stranded between carriers.
+     */
+    @Test
+    void nativeGoroutinesAreNeverSwitchedInsideAnInstrumentedLibrary() throws Exception {
+        Path agentJar = agentJarOrAbort();
+        int scale = Integer.getInteger("goloom.stress", 1);
+        Main.Options o = Main.Options.parse(new String[] {"--procs", "2", "--agent", "include=example.lib.,verbose=true",
+                "-cp", APP_CP, "example.app.GoroutineLibraryApp", "4", String.valueOf(3 * scale), "40000000"});
+        Result r = exec(Main.childCommand(o, java(), Main.goloomClassPath(), agentJar));
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("ok\n", r.out(), r.toString());
+        assertTrue(r.err().contains("instrumented example.lib.Registry"), "the library was not instrumented:\n" + r);
+    }
+
+    /** The agent jar the launcher would use; the test is skipped when it is not built. */
+    static Path agentJarOrAbort() {
+        try {
+            return Main.findAgentJar();
+        } catch (Main.LaunchException notBuilt) {
+            return Assumptions.abort("goloom's agent jar is not built: " + notBuilt.getMessage());
+        }
     }
 
     /** Runs Main in-process on arguments that never reach a child JVM. */
@@ -192,6 +213,76 @@ class LauncherTest {
         Result help = inProcess("--help");
         assertEquals(0, help.status());
         assertTrue(help.out().startsWith("usage: goloom run"), help.toString());
+    }
+
+    @Test
+    void badAgentArgumentsAreAUsageErrorOfTheLauncherNotAnAbortedChildJvm() {
+        agentJarOrAbort();
+        String[][] bad = {
+                {"include=java.util.", "at 'java.util.': the agent never instruments java.*"},
+                {"foo=bar", "at 'foo=bar': unknown option 'foo'"},
+                {"exclude=app.", "include is required"},
+                {"include=app.,entry=maybe", "entry"},
+        };
+        for (String[] c : bad) {
+            Result r = inProcess("--agent", c[0], "-cp", APP_CP, SampleApp.class.getName());
+            assertEquals(2, r.status(), c[0] + " -> " + r);
+            assertTrue(r.err().startsWith("goloom run: --agent: goloom-agent: bad arguments '" + c[0] + "'"), r.toString());
+            assertTrue(r.err().contains(c[1]), r.toString());
+            assertTrue(r.err().contains("usage: goloom run"), r.toString());
+            assertEquals("", r.out());
+        }
+    }
+
+    /**
+     * {@code ./goloom run} execs the application's JVM: the launcher writes its command line,
+     * NUL-terminated arguments, to the file named by {@code -Dgoloom.launcher.commandFile}.
+     */
+    @Test
+    void withACommandFileTheLauncherWritesTheApplicationCommandInsteadOfStartingIt() throws Exception {
+        Path file = tmp.resolve("cmd");
+        System.setProperty(Main.COMMAND_FILE_PROPERTY, file.toString());
+        try {
+            String[] args = {"--procs", "2", "-cp", APP_CP, SampleApp.class.getName(), "a b", "", "é中"};
+            Result r = inProcess(args);
+            assertEquals(new Result(0, "", ""), r);
+            String written = Files.readString(file);
+            assertTrue(written.endsWith("\0"), written);
+            assertEquals(child(args), List.of(written.substring(0, written.length() - 1).split("\0", -1)));
+        } finally {
+            System.clearProperty(Main.COMMAND_FILE_PROPERTY);
+        }
+    }
+
+    /**
+     * {@code java -jar goloom.jar}: two processes. SIGKILL to the launcher runs no shutdown
+     * hook, so the application's JVM must notice by itself that its launcher is gone.
+     */
+    @Test
+    void theApplicationDiesWithItsLauncherWhenTheLauncherIsKilled() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(java()));
+        cmd.addAll(Main.GOLOOM_JVM_FLAGS);
+        cmd.addAll(List.of("-cp", Main.goloomClassPath(), Main.class.getName(),
+                "--procs", "1", "-cp", APP_CP, BlockingApp.class.getName()));
+        Process launcher = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessHandle app = null;
+        try {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(launcher.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+            assertNotNull(line, "the launcher ended before the app started");
+            assertTrue(line.startsWith("app pid "), line);
+            app = ProcessHandle.of(Long.parseLong(line.substring("app pid ".length()))).orElseThrow();
+            assertEquals(launcher.pid(), app.parent().orElseThrow().pid(), "the app is the launcher's child");
+            launcher.destroyForcibly(); // SIGKILL
+            assertTrue(launcher.waitFor(30, TimeUnit.SECONDS));
+            app.onExit().get(30, TimeUnit.SECONDS); // the JDK polls a process that is not our child
+            assertFalse(app.isAlive());
+        } finally {
+            launcher.destroyForcibly();
+            if (app != null) {
+                app.destroyForcibly();
+            }
+        }
     }
 
     @Test

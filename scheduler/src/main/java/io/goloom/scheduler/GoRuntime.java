@@ -31,7 +31,7 @@ public final class GoRuntime implements AutoCloseable {
 
     private static final AtomicInteger RUNTIME_SEQ = new AtomicInteger();
     static {
-        io.goloom.core.AgentHook.registerHandler(Scheduler::agentYieldPoint);
+        io.goloom.core.AgentHook.registerHandler(Scheduler::agentYieldPoint, Scheduler::agentVirtualYieldPoint);
     }
     private static volatile GoRuntime defaultRuntime;
 

@@ -147,7 +147,7 @@ final class M extends Machine {
 
     boolean requestTaskPreempt() {
         if (TASK_PREEMPT.compareAndSet(this, false, true)) {
-            io.goloom.core.AgentHook.requested();
+            io.goloom.core.AgentHook.taskRequested();
             return true;
         }
         return false;
@@ -155,7 +155,7 @@ final class M extends Machine {
 
     boolean clearTaskPreempt() {
         if (TASK_PREEMPT.compareAndSet(this, true, false)) {
-            io.goloom.core.AgentHook.honoured();
+            io.goloom.core.AgentHook.taskHonoured();
             return true;
         }
         return false;

@@ -1270,6 +1270,24 @@ final class Scheduler implements Sched {
             G.checkpoint(); // a native goroutine
             return;
         }
+        yieldTaskIfAsked(m);
+    }
+
+    /**
+     * The agent's yield point in code that may hold thread-owned state (YieldPoint.checkVirtual):
+     * yields a JDK virtual thread that is asked to, never a native goroutine. A goroutine's
+     * thread is its carrier: a ReentrantLock, monitor or ThreadLocal taken in that code belongs
+     * to the carrier, and switching the goroutine there would hand it to the next goroutine on
+     * the carrier or strand it (unlock on another carrier: IllegalMonitorStateException). A
+     * virtual thread keeps its own identity across Thread.yield().
+     */
+    static void agentVirtualYieldPoint() {
+        if (Carrier.current() instanceof M m && m.curg() == null) {
+            yieldTaskIfAsked(m);
+        }
+    }
+
+    private static void yieldTaskIfAsked(M m) {
         if (m.taskPreempt && m.clearTaskPreempt()) {
             // A JDK virtual thread on our carrier: yield it. Its re-submission goes to the
             // global queue (submitTask checks yieldingTask), like a preempted goroutine.

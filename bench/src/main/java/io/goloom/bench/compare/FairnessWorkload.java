@@ -23,7 +23,8 @@ final class FairnessWorkload implements Workload {
 
     static final int HOGS = 4;
     static final long PERIOD_NS = 10_000_000L;
-    static final String AGENT_ARGS = "include=com.example.fairness.";
+    /** goroutines=: the hogs are goloom-aware code whose loops may switch native goroutines (agent/README.md). */
+    static final String AGENT_ARGS = "goroutines=com.example.fairness.";
 
     @Override
     public String name() {
