@@ -134,8 +134,9 @@ public class G extends Continuation {
 
     // ---- G-private (the G itself or its M: the same carrier thread) ----
     private int yieldKind;
-    private ParkCommit parkCommit;
-    private Object parkArg;
+    /** The pending park's commit, until the M takes it; package-private for Select's Error path (field stores, no call). */
+    ParkCommit parkCommit;
+    Object parkArg;
     /** Last pin reason seen by a failed yield, for diagnostics. G-private. */
     private Pinned lastPinned;
 

@@ -63,6 +63,8 @@ public final class Select {
 
     /** What {@link #run} returns when the default case fired. */
     public static final int DEFAULT = -1;
+    /** selectgo's "no case chosen yet". */
+    private static final int NONE = -2;
 
     /** The handler of a receive case that wants the ok flag ({@code case v, ok := <-ch}). */
     @FunctionalInterface
@@ -303,115 +305,138 @@ public final class Select {
         System.arraycopy(pollorder, 0, lockorder, 0, norder);
         sortByChanId(lockorder, norder);
 
-        // Every path out of the locked region releases the locks, an Error thrown inside it
-        // (StackOverflowError, OutOfMemoryError) included; nlocked says how many are held.
-        Waiter leader;
+        // Every path out of a locked region releases the locks, an Error thrown inside it
+        // (StackOverflowError, OutOfMemoryError) included, with field stores in this frame:
+        // any call, selunlock's included, can throw a StackOverflowError, a store cannot (see
+        // ChanLock.signal). nlocked says how many lock-order positions are held.
+        Waiter leader = null;
+        Waiter toWake = null;
+        int chosen = NONE;
+        boolean closedSend = false;
+        boolean parked = false; // the M took the park: its commit released the locks
+        int queued = 0; // pass-2 Waiters enqueued
         try {
             sellock();
 
-            // Pass 1: look for a case that is ready now, in poll order.
+            // Pass 1: look for a case that is ready now, in poll order. Its wake-up and the
+            // result are acted on after the locks are released.
             for (int k = 0; k < norder; k++) {
                 int i = pollorder[k];
                 Chan<?> c = chans[i];
                 if (kinds[i] != SEND) {
                     Waiter s = c.sendq.dequeue();
                     if (s != null) {
-                        Object v = c.takeFrom(s);
-                        selunlock();
-                        s.wake(true);
-                        received = v;
+                        received = c.takeFrom(s);
                         ok = true;
-                        return i;
+                        toWake = s;
+                        chosen = i;
+                        break;
                     }
                     if (c.count() > 0) {
                         received = c.bufTake();
                         ok = true;
-                        selunlock();
-                        return i;
+                        chosen = i;
+                        break;
                     }
                     if (c.closed) {
-                        selunlock();
-                        return i; // received = null, ok = false
+                        chosen = i; // received = null, ok = false
+                        break;
                     }
                 } else {
                     if (c.closed) {
-                        selunlock();
-                        throw ChanClosedException.send();
+                        closedSend = true;
+                        break;
                     }
                     Waiter r = c.recvq.dequeue();
                     if (r != null) {
                         Chan.handTo(r, values[i]);
-                        selunlock();
-                        r.wake(true);
-                        return i;
+                        toWake = r;
+                        chosen = i;
+                        break;
                     }
                     if (c.count() < c.capacity()) {
                         c.bufPut(values[i]);
-                        selunlock();
-                        return i;
+                        chosen = i;
+                        break;
                     }
                 }
             }
 
-            if (!block) {
-                selunlock();
-                return DEFAULT;
-            }
-
-            // Pass 2: enqueue a Waiter on every channel, in lock order, and park once.
-            Waiter[] ws = this.waiters;
-            leader = null;
-            for (int k = 0; k < norder; k++) {
-                int i = lockorder[k];
-                Waiter w = ws[k];
-                if (w == null) {
-                    ws[k] = w = new Waiter();
-                }
-                if (leader == null) {
-                    leader = w;
-                    w.bindCurrent();
-                    w.winner = null;
-                    w.woken = false;
-                    w.done = 0; // published to wakers by the enqueue below and the unlock
-                } else {
-                    w.g = leader.g;
-                    w.thread = leader.thread;
-                }
-                w.sel = leader;
-                w.caseIndex = i;
-                w.success = false;
-                if (kinds[i] == SEND) {
-                    w.elem = values[i];
-                    chans[i].sendq.enqueue(w);
-                } else {
-                    w.elem = null;
-                    chans[i].recvq.enqueue(w);
-                }
-            }
-        } catch (Throwable t) {
-            if (nlocked != 0) {
-                selunlock();
-            }
-            throw t;
-        }
-        try {
-            leader.block(WaitReason.SELECT, UNLOCK_ALL, this, null);
-        } catch (Throwable t) {
-            // The yield itself failed (an Error) before the M took the park: the locks are
-            // still held and every Waiter still queued. Unqueue them and unlock.
-            if (leader.g != null && leader.g.forgetUntakenPark()) {
+            if (chosen == NONE && !closedSend && block) {
+                // Pass 2: enqueue a Waiter on every channel, in lock order, and park once.
                 Waiter[] ws = this.waiters;
                 for (int k = 0; k < norder; k++) {
                     int i = lockorder[k];
-                    if (kinds[i] == SEND) {
-                        chans[i].sendq.remove(ws[k]);
-                    } else {
-                        chans[i].recvq.remove(ws[k]);
+                    Waiter w = ws[k];
+                    if (w == null) {
+                        ws[k] = w = new Waiter();
                     }
+                    if (leader == null) {
+                        leader = w;
+                        w.bindCurrent();
+                        w.winner = null;
+                        w.woken = false;
+                        w.done = 0; // published to wakers by the enqueue below and the unlock
+                    } else {
+                        w.g = leader.g;
+                        w.thread = leader.thread;
+                    }
+                    w.sel = leader;
+                    w.caseIndex = i;
+                    w.success = false;
+                    if (kinds[i] == SEND) {
+                        w.elem = values[i];
+                        chans[i].sendq.enqueue(w);
+                    } else {
+                        w.elem = null;
+                        chans[i].recvq.enqueue(w);
+                    }
+                    queued = k + 1;
                 }
-                selunlock();
+                // A goroutine's commit runs on the M after its yield; a thread's runs inside
+                // block(), before the thread parks. Either way the locks are then released.
+                // If the yield itself throws, the M never took the park (parkCommit still set)
+                // and the locks are still held.
+                parked = true;
+                leader.block(WaitReason.SELECT, UNLOCK_ALL, this, null);
+            }
+        } catch (Throwable t) {
+            if (parked && leader.g != null && leader.g.parkCommit != null) {
+                leader.g.parkCommit = null; // forget the park the M never took (field stores only)
+                leader.g.parkArg = null;
+                parked = false;
             }
             throw t;
+        } finally {
+            if (!parked) {
+                if (queued != 0) {
+                    // An Error after Waiters were queued: claim the select (every lock is held,
+                    // so no waker is between its dequeue and its CAS on done), which makes them
+                    // stale for every waker, and never reuse them (a stale Waiter stays linked
+                    // until a later operation pops it).
+                    leader.done = 1;
+                    for (int k = 0; k < queued; k++) {
+                        this.waiters[k] = null;
+                    }
+                }
+                int held = nlocked;
+                nlocked = 0;
+                for (int k = 0; k < held; k++) {
+                    chans[lockorder[k]].lock.word = 0;
+                }
+                for (int k = 0; k < held; k++) {
+                    chans[lockorder[k]].lock.signal(); // twice for a duplicate: harmless
+                }
+            }
+        }
+        if (!parked) {
+            if (closedSend) {
+                throw ChanClosedException.send();
+            }
+            if (toWake != null) {
+                toWake.wake(true);
+            }
+            return chosen == NONE ? DEFAULT : chosen;
         }
 
         // Woken: exactly one Waiter won. Pass 3: take the channel locks again and unlink the
@@ -419,6 +444,7 @@ public final class Select {
         Waiter winner = null;
         Waiter[] ws = this.waiters;
         int casi = DEFAULT;
+        boolean unlinked = false;
         try {
             sellock();
             winner = leader.winner;
@@ -433,9 +459,22 @@ public final class Select {
                     chans[i].recvq.remove(w);
                 }
             }
+            unlinked = true;
         } finally {
-            if (nlocked != 0) {
-                selunlock();
+            if (!unlinked) {
+                // An Error before every loser was unlinked: the select is won (done != 0), so
+                // the ones left are stale for every waker; never reuse them.
+                for (int k = 0; k < norder; k++) {
+                    ws[k] = null;
+                }
+            }
+            int held = nlocked;
+            nlocked = 0;
+            for (int k = 0; k < held; k++) {
+                chans[lockorder[k]].lock.word = 0;
+            }
+            for (int k = 0; k < held; k++) {
+                chans[lockorder[k]].lock.signal();
             }
         }
         if (casi == DEFAULT) {

@@ -23,6 +23,11 @@ import org.junit.jupiter.api.Timeout;
  * <p>Runs {@link ErrorsInsideSyncMain} in a child JVM: the depth at which the error strikes
  * depends on the frames' sizes, so the child runs as applications do, without {@code -ea}
  * (assertions change the runtime's frames), with this JVM's class path and goloom flags.
+ *
+ * <p>Known window, not covered: an Error thrown inside {@code G.ready} after a waker dequeued
+ * a Waiter (outside the lock) loses that wake-up (core/README.md, "Errors"). The randomised
+ * mode's hooks deepen that path enough to hit it, so this test is left out of the randomised
+ * execution (scheduler/pom.xml).
  */
 class ErrorsInsideSyncTest {
 
