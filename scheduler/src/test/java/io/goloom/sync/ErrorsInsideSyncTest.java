@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Timeout;
  * depends on the frames' sizes, so the child runs as applications do, without {@code -ea}
  * (assertions change the runtime's frames), with this JVM's class path and goloom flags.
  *
- * <p>Known window, not covered: an Error thrown inside {@code G.ready} after a waker dequeued
- * a Waiter (outside the lock) loses that wake-up (core/README.md, "Errors"). The randomised
- * mode's hooks deepen that path enough to hit it, so this test is left out of the randomised
- * execution (scheduler/pom.xml).
+ * <p>Known window, not fixed: an Error thrown inside {@code G.ready} after a waker dequeued a
+ * Waiter (outside the lock) loses that wake-up (core/README.md, "Errors"). Goroutines left
+ * parked that way are counted and reported by the child, not failed; a carrier left blocked on a
+ * runtime lock, a panic other than the overflow, or an unusable channel or mutex fails.
  */
 class ErrorsInsideSyncTest {
 
