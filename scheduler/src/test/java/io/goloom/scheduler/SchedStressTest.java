@@ -26,9 +26,12 @@ import org.junit.jupiter.api.Test;
  * budget. Each round runs, concurrently:
  * <ol>
  * <li>one producer goroutine spawning {@value #CHILDREN} children into its own P (overflowing
- * into the global queue, other Ps idle and stealing); each child yields a few times (gosched)
- * and marks its slot with getAndIncrement: a slot already 1 means it ran twice, a slot still 0
- * at the end means it was lost;</li>
+ * into the global queue, other Ps idle and stealing, as in {@link OverflowStealStressTest});
+ * one child in {@value #YIELDING} yields a few times (gosched, through the global queue), the
+ * rest return at once so that the thieves stay idle; each marks its slot with getAndIncrement:
+ * a slot already 1 means it ran twice, a slot still 0 at the end means it was lost; a child
+ * that starts with a schedlink was still on a list (the corruption an early link starts
+ * from), and one seen inside twice at once ran on two Ms;</li>
  * <li>a plain thread starting 1 ms tickers and stopping each at a random moment around its
  * fire (right after a tick lands, which is inside the fire, or a random fraction of a period
  * later); no tick may be received after stop() returned and no stopped ticker may stay armed
@@ -55,7 +58,9 @@ class SchedStressTest {
     static final int SECONDS = Integer.getInteger("goloom.stress.seconds", 6);
     static final int[] PROCS = {1, 2, 8};
     static final int[] CAPACITIES = {4, 256};
-    static final int CHILDREN = 2_000;
+    static final int CHILDREN = 10_000;
+    /** One child in this many yields {@value #YIELDS} times; the rest return at once, so the other Ps stay idle and steal. */
+    static final int YIELDING = 4;
     static final int YIELDS = 3;
     static final int TICKERS_PER_ROUND = 60;
     static final int PINNED_PAIRS = 3;
@@ -74,11 +79,13 @@ class SchedStressTest {
         // could not); a round that hangs is also caught by its own bounded waits.
         Duration timeout = Duration.ofSeconds(SECONDS * 2L + 180);
         Map<Integer, Totals> totals = new TreeMap<>();
+        boolean passed = false;
         try {
             assertTimeoutPreemptively(timeout, () -> runRounds(totals),
-                    () -> "the stress run did not finish within " + timeout + "; totals so far: " + summary(totals));
+                    () -> "the stress run did not finish within " + timeout + "; totals so far: " + summary(totals, false));
+            passed = true;
         } finally {
-            System.out.println(summary(totals));
+            System.out.println(summary(totals, passed) + (passed ? "" : "\n  FAILED (totals of the rounds that passed)"));
         }
         for (int p : PROCS) {
             Totals t = totals.get(p);
@@ -101,16 +108,15 @@ class SchedStressTest {
         } while (System.nanoTime() - end < 0 || round < PROCS.length); // at least one round per procs value
     }
 
-    static String summary(Map<Integer, Totals> totals) {
+    static String summary(Map<Integer, Totals> totals, boolean passed) {
         StringBuilder sb = new StringBuilder("SchedStressTest (" + SECONDS + " s budget"
                 + (Boolean.getBoolean("goloom.randomize") ? ", randomized scheduling" : "") + "):");
         for (Map.Entry<Integer, Totals> e : totals.entrySet()) {
             Totals t = e.getValue();
             sb.append(String.format("%n  GOMAXPROCS=%d: %d rounds, %d goroutines run, %d ticker stops"
-                    + " (%d during a fire), %d pinned parks, %d thread-limit hits (in %d rounds);"
-                    + " nothing lost, nothing run twice, no M dead",
+                    + " (%d during a fire), %d pinned parks, %d thread-limit hits (in %d rounds)%s",
                     e.getKey(), t.rounds, t.goroutines, t.tickerStops, t.stopsDuringFire, t.pinnedParks,
-                    t.limitHits, t.roundsAtLimit));
+                    t.limitHits, t.roundsAtLimit, passed ? "; nothing lost, nothing run twice, no M dead" : ""));
         }
         return sb.toString();
     }
@@ -132,15 +138,31 @@ class SchedStressTest {
         try {
             // (1) the producer and its children
             AtomicIntegerArray slots = new AtomicIntegerArray(CHILDREN);
+            AtomicIntegerArray inside = new AtomicIntegerArray(CHILDREN);
             AtomicInteger ranTwice = new AtomicInteger();
+            ConcurrentLinkedQueue<String> startedLinked = new ConcurrentLinkedQueue<>();
             CountDownLatch children = new CountDownLatch(CHILDREN);
+            CountDownLatch halfSpawned = new CountDownLatch(1);
             rt.go(() -> {
                 for (int i = 0; i < CHILDREN; i++) {
+                    if (i == CHILDREN / 2) {
+                        halfSpawned.countDown();
+                    }
                     int slot = i;
                     Go.go(() -> {
-                        for (int y = 0; y < YIELDS; y++) {
-                            Go.yield();
+                        G me = Go.current();
+                        if (me.schedlink != null) { // a running G is on no list
+                            startedLinked.add("G " + me.id + " started running linked to G " + me.schedlink.id);
                         }
+                        if (inside.getAndIncrement(slot) != 0) {
+                            ranTwice.incrementAndGet(); // on two Ms at once
+                        }
+                        if (slot % YIELDING == 0) {
+                            for (int y = 0; y < YIELDS; y++) {
+                                Go.yield(); // gosched: through the global queue
+                            }
+                        }
+                        inside.decrementAndGet(slot);
                         if (slots.getAndIncrement(slot) != 0) {
                             ranTwice.incrementAndGet();
                         }
@@ -151,8 +173,13 @@ class SchedStressTest {
                 goroutines.incrementAndGet();
             });
 
+            // The first half of the spawns with idle thieves only, the second half with everything:
+            // the ticker thread's spin, the pinned pairs' senders and the blockers keep cores and
+            // Ps busy and Ms blocked, and the overflow-steal race wants idle thieves on the cores.
+            awaitLatch(where + ": the producer spawns half its children", halfSpawned, rt, panics);
+
             // (2) tickers stopped around their fires, from a plain thread
-            int[] tickerStats = new int[3]; // stops, stops during a fire, failures
+            int[] tickerStats = new int[2]; // stops, stops during a fire
             List<String> tickerFailures = new ArrayList<>();
             tickerThread = new Thread(() -> stopTickers(rt, tickerStats, tickerFailures), "ticker-stopper");
             tickerThread.start();
@@ -251,7 +278,9 @@ class SchedStressTest {
             tickerThread = null;
 
             assertEquals(List.of(), new ArrayList<>(panics), where + ": panics");
-            assertEquals(0, ranTwice.get(), where + ": children ran twice");
+            assertEquals(0, ranTwice.get(), where + ": children ran twice or on two Ms at once");
+            assertTrue(startedLinked.isEmpty(), where + ": " + startedLinked.size() + " children started running on a list, first: "
+                    + startedLinked.stream().limit(3).toList());
             for (int i = 0; i < CHILDREN; i++) {
                 assertEquals(1, slots.get(i), where + ": child " + i + " ran " + slots.get(i) + " times");
             }
