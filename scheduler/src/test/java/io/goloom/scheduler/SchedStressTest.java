@@ -58,7 +58,7 @@ class SchedStressTest {
     static final int SECONDS = Integer.getInteger("goloom.stress.seconds", 6);
     static final int[] PROCS = {1, 2, 8};
     static final int[] CAPACITIES = {4, 256};
-    static final int CHILDREN = 10_000;
+    static final int CHILDREN = 20_000;
     /** One child in this many yields {@value #YIELDS} times; the rest return at once, so the other Ps stay idle and steal. */
     static final int YIELDING = 4;
     static final int YIELDS = 3;
