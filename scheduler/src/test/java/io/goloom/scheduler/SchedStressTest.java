@@ -1,5 +1,6 @@
 package io.goloom.scheduler;
 
+import static io.goloom.scheduler.MaxThreadsTest.awaitUninterruptibly;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.Carrier;
@@ -406,17 +407,6 @@ class SchedStressTest {
             assertTrue(System.nanoTime() - deadline < 0, "timed out: " + what);
             Thread.onSpinWait();
             Thread.yield();
-        }
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch l) {
-        for (;;) {
-            try {
-                l.await();
-                return;
-            } catch (InterruptedException e) {
-                // not ours to stop
-            }
         }
     }
 }
