@@ -88,12 +88,27 @@ class SchedStressTest {
         } finally {
             System.out.println(summary(totals, passed) + (passed ? "" : "\n  FAILED (totals of the rounds that passed)"));
         }
+        // Every closed runtime's carriers, sysmon and timer threads exit: none is left to load the
+        // JVM (or the machine) for the tests that run after this one.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        List<Thread> left;
+        while (!(left = leftovers()).isEmpty() && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        assertEquals(List.of(), left.stream().map(th -> th.getName() + " [" + th.getState() + "] "
+                + java.util.Arrays.toString(th.getStackTrace())).toList(), "threads of closed runtimes still alive");
         for (int p : PROCS) {
             Totals t = totals.get(p);
             if (t != null && t.rounds >= 2) {
                 assertTrue(t.roundsAtLimit > 0, "procs=" + p + ": the thread limit was never hit in " + t.rounds + " rounds");
             }
         }
+    }
+
+    private static List<Thread> leftovers() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(th -> th.getName().startsWith("stress-") && th.isAlive()).toList();
     }
 
     private static void runRounds(Map<Integer, Totals> totals) throws Exception {
