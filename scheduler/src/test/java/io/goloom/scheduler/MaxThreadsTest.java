@@ -268,7 +268,7 @@ class MaxThreadsTest {
         assertEquals(0, rt.sched.nmidle(), "no idle carrier");
     }
 
-    private static void awaitUninterruptibly(CountDownLatch l) {
+    static void awaitUninterruptibly(CountDownLatch l) {
         for (;;) {
             try {
                 l.await();
