@@ -375,12 +375,7 @@ public final class Chan<T> implements Iterable<T> {
             l.word = 0;
             l.signal();
         }
-        while (head != null) {
-            Waiter w = head;
-            head = w.next; // read before wake: the owner may reuse w once woken
-            w.next = null;
-            w.wake(false);
-        }
+        Waiter.wakeAll(head);
     }
 
     // =====================================================================================

@@ -132,11 +132,6 @@ public final class Cond {
             lock.word = 0;
             lock.signal();
         }
-        while (h != null) {
-            Waiter w = h;
-            h = w.next; // read before wake: the owner may reuse w once woken
-            w.next = null;
-            w.wake(false);
-        }
+        Waiter.wakeAll(h);
     }
 }

@@ -124,12 +124,7 @@ public final class Semaphore {
             lock.word = 0;
             lock.signal();
         }
-        while (head != null) {
-            Waiter w = head;
-            head = w.next; // read before wake: the owner may reuse w once woken
-            w.next = null;
-            w.wake(false);
-        }
+        Waiter.wakeAll(head);
     }
 
     /** Permits available now (racy; for diagnostics). */

@@ -102,6 +102,19 @@ final class Waiter {
         return w;
     }
 
+    /**
+     * Wakes, in order, a list of dequeued Waiters linked through {@code next} (collected under
+     * a lock, woken after it is released), each with {@code wake(false)}.
+     */
+    static void wakeAll(Waiter head) {
+        while (head != null) {
+            Waiter w = head;
+            head = w.next; // read before wake: the owner may reuse w once woken
+            w.next = null;
+            w.wake(false);
+        }
+    }
+
     /** Makes the calling goroutine (or thread) the owner of this Waiter. */
     void bindCurrent() {
         G cur = G.current();

@@ -3,6 +3,7 @@ package io.goloom.scheduler;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.Chan;
+import io.goloom.testkit.ChildJvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -193,21 +194,9 @@ class InterruptTest {
      */
     @Test
     void anInterruptedCarrierBlockedInTheSelectorPollerDoesNotSpin() throws Exception {
-        String javaCmd = ProcessHandle.current().info().command()
-                .orElse(System.getProperty("java.home") + "/bin/java");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>();
-        cmd.add(javaCmd);
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("--enable-native-access")) {
-                cmd.add(a);
-            }
-        }
-        cmd.addAll(List.of("-Dgoloom.netpoll=selector", "-cp", cp, SelectorPollerMain.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
-        assertEquals(0, p.exitValue(), out);
+        ChildJvm.Result r = ChildJvm.run(SelectorPollerMain.class, List.of("-Dgoloom.netpoll=selector"), List.of(), 60);
+        assertTrue(r.finished(), r.output());
+        assertEquals(0, r.exitValue(), r.output());
     }
 
     /** The child JVM of the test above: exits 0 if the interrupted poller M settles, 1 with the reason. */

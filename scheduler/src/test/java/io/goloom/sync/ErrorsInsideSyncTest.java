@@ -3,12 +3,8 @@ package io.goloom.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.util.ArrayList;
+import io.goloom.testkit.ChildJvm;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,36 +30,10 @@ class ErrorsInsideSyncTest {
     @Test
     @Timeout(600)
     void aStackOverflowInsideChannelSelectAndMutexOperationsLeavesThemUsable() throws Exception {
-        String java = ProcessHandle.current().info().command()
-                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>();
-        cmd.add(java);
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("--enable-native-access") || a.startsWith("-Xss")
-                    || a.startsWith("-Dgoloom.")) {
-                cmd.add(a);
-            }
-        }
-        cmd.add("-da");
-        cmd.add("-Xmx512m");
-        cmd.add("-cp");
-        cmd.add(cp);
-        cmd.add(ErrorsInsideSyncMain.class.getName());
-        cmd.add(String.valueOf(6 * Rt.STRESS));
-        File out = File.createTempFile("goloom-errors-inside-sync", ".txt");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out).start();
-            boolean done = p.waitFor(590, TimeUnit.SECONDS);
-            if (!done) {
-                p.destroyForcibly();
-            }
-            String report = Files.readString(out.toPath());
-            assertTrue(done, "the child JVM timed out:\n" + report);
-            assertEquals(0, p.exitValue(), report);
-            assertTrue(report.contains("HELD "), report);
-        } finally {
-            out.delete();
-        }
+        ChildJvm.Result r = ChildJvm.run(ErrorsInsideSyncMain.class, List.of("-da", "-Xmx512m"),
+                List.of(String.valueOf(6 * Rt.STRESS)), 590);
+        assertTrue(r.finished(), "the child JVM timed out:\n" + r.output());
+        assertEquals(0, r.exitValue(), r.output());
+        assertTrue(r.output().contains("HELD "), r.output());
     }
 }
