@@ -30,6 +30,8 @@ class ScriptTest {
     @TempDir
     Path root;
     private Path logs;
+    /** The directory the script is started from; null: this JVM's. */
+    private Path cwd;
 
     record Run(int status, String out, String err, long pid) {
     }
@@ -46,10 +48,11 @@ class ScriptTest {
         script(bin.resolve("java"), """
                 case "$*" in *-XshowSettings*) echo '    java.specification.version = 25' >&2; exit 0;; esac
                 printf '%s\\n' "$@" > "$LOGS/java-args"
+                pwd > "$LOGS/java-cwd"
                 for a in "$@"; do
                   case "$a" in
                     --fail) echo 'goloom run: bad' >&2; exit 2;;
-                    -Dgoloom.launcher.commandFile=*) printf 'sh\\0-c\\0echo "$$ $0"; exit 7\\0arg one\\0' > "${a#*=}";;
+                    -Dgoloom.launcher.commandFile=*) printf 'sh\\0-c\\0echo "$$ $0"; pwd > "$LOGS/app-cwd"; exit 7\\0arg one\\0' > "${a#*=}";;
                   esac
                 done
                 exit 0
@@ -87,6 +90,9 @@ class ScriptTest {
         List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("goloom").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (cwd != null) {
+            pb.directory(cwd.toFile());
+        }
         pb.environment().remove(Main.AGENT_JAR_ENV);
         pb.environment().put("JAVA_HOME", root.resolve("jdk").toString());
         pb.environment().put("PATH", root.resolve("bin") + ":/usr/local/bin:/usr/bin:/bin");
@@ -146,5 +152,17 @@ class ScriptTest {
         try (var files = Files.list(root)) {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("goloom-run.")), "command file left behind");
         }
+    }
+
+    @Test
+    void runKeepsTheCallersWorkingDirectory() throws Exception {
+        Path app = Files.createDirectories(root.resolve("elsewhere/app"));
+        cwd = app;
+        Run r = goloom(Map.of(), "run", "-cp", ".", "Main");
+        assertEquals(7, r.status(), r.err());
+        String here = app.toRealPath().toString();
+        assertEquals(here, Files.readString(logs.resolve("java-cwd")).strip(),
+                "the launcher resolves -cp . and the app's relative paths from the caller's directory");
+        assertEquals(here, Files.readString(logs.resolve("app-cwd")).strip(), "the application runs in the caller's directory");
     }
 }
