@@ -80,18 +80,17 @@ final class ChanLock extends AbstractQueuedSynchronizer {
         return true;
     };
 
-    /** Acquires the lock, spinning briefly, then blocking the calling thread. */
+    /**
+     * Acquires the lock, spinning briefly, then blocking the calling thread. Holds the lock only
+     * if it returns: an Error thrown after the CAS (the owner bookkeeping, assertions on) frees
+     * the word again (markOwner).
+     */
     void lock() {
         if (!WORD.compareAndSet(this, 0, 1)) {
             lockSlow();
         }
         assert markOwner();
     }
-
-    // Errors and the two methods below: lock() holds the lock only if it returns, and unlock()
-    // frees the word first, with the shallowest call it can make. A StackOverflowError can be
-    // thrown by any call, the owner bookkeeping (assertions on) and AQS's release included; a
-    // signal lost with it costs a parked contender one re-check round (lockSlow).
 
     /**
      * How long a contender waits before it calls the lock broken. A holder keeps the lock for
@@ -154,7 +153,11 @@ final class ChanLock extends AbstractQueuedSynchronizer {
         release(1);
     }
 
-    /** Releases the lock; wakes one blocked contender if there is one. */
+    /**
+     * Releases the lock; wakes one blocked contender if there is one. The word is freed first, in
+     * a finally, before any deeper call; a signal lost to an Error costs a parked contender one
+     * re-check round (lockSlow).
+     */
     void unlock() {
         try {
             assert clearOwner();
@@ -175,7 +178,7 @@ final class ChanLock extends AbstractQueuedSynchronizer {
         try {
             setExclusiveOwnerThread(Carrier.current());
         } catch (Throwable t) {
-            word = 0;
+            word = 0; // lock() throws, so it must not hold the lock; a parked contender sees it free at its next re-check
             throw t;
         }
         return true;
