@@ -166,13 +166,18 @@ class LauncherJarIT {
         }
     }
 
-    @Test
-    void withAnAgentJarTheChildJvmRunsWithGoloomsAgent() throws Exception {
+    /** The application JVM the launcher builds for these arguments (with --agent), run to a status 0; skipped without the agent jar. */
+    private Result withYieldPointAgent(String... launcherArgs) throws Exception {
         Path agentJar = LauncherTest.agentJarOrAbort();
-        Main.Options o = Main.Options.parse(new String[] {
-                "--agent", "include=example.app.,verbose=true", "-cp", Child.APP_CP, "example.app.LoopApp"});
+        Main.Options o = Main.Options.parse(launcherArgs);
         Result r = Child.run(Main.childCommand(o, Main.javaExecutable(), Child.goloomJar(), agentJar), tmp);
         assertEquals(0, r.status(), r.toString());
+        return r;
+    }
+
+    @Test
+    void withAnAgentJarTheChildJvmRunsWithGoloomsAgent() throws Exception {
+        Result r = withYieldPointAgent("--agent", "include=example.app.,verbose=true", "-cp", Child.APP_CP, "example.app.LoopApp");
         assertEquals("child on goloom: true\nsum 499999500000\n", r.out(), r.toString());
         assertTrue(r.err().contains("example.app.LoopApp"), "the agent did not report instrumenting the app:\n" + r);
     }
@@ -184,12 +189,9 @@ class LauncherJarIT {
      */
     @Test
     void nativeGoroutinesAreNeverSwitchedInsideAnInstrumentedLibrary() throws Exception {
-        Path agentJar = LauncherTest.agentJarOrAbort();
         int scale = Integer.getInteger("goloom.stress", 1);
-        Main.Options o = Main.Options.parse(new String[] {"--procs", "2", "--agent", "include=example.lib.,verbose=true",
-                "-cp", Child.APP_CP, "example.app.GoroutineLibraryApp", "4", String.valueOf(3 * scale), "40000000"});
-        Result r = Child.run(Main.childCommand(o, Main.javaExecutable(), Child.goloomJar(), agentJar), tmp);
-        assertEquals(0, r.status(), r.toString());
+        Result r = withYieldPointAgent("--procs", "2", "--agent", "include=example.lib.,verbose=true",
+                "-cp", Child.APP_CP, "example.app.GoroutineLibraryApp", "4", String.valueOf(3 * scale), "40000000");
         assertEquals("ok\n", r.out(), r.toString());
         assertTrue(r.err().contains("instrumented example.lib.Registry"), "the library was not instrumented:\n" + r);
     }
