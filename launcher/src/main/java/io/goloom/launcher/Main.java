@@ -51,7 +51,7 @@ public final class Main {
               -D<k>=<v>, -X<opt>, -XX:<opt>, -ea[:...], -da[:...]
                                   JVM options, passed to the application's JVM
               -J<option>          any other option for the application's JVM (e.g. -J--add-opens=...)
-              -cp, -classpath, --class-path CLASSPATH
+              -cp, -classpath, --class-path[=]CLASSPATH
                                   the application's class path (default: $CLASSPATH, else .)
               -jar app.jar        run an executable jar, as java -jar
               -h, --help          this text
@@ -228,7 +228,9 @@ public final class Main {
                         return new Options(false, procs, agent, List.copyOf(jvm), List.copyOf(app));
                     }
                     default -> {
-                        if (a.startsWith("-J") && a.length() > 2) {
+                        if (a.startsWith("--class-path=")) {
+                            classPath = List.of(a);
+                        } else if (a.startsWith("-J") && a.length() > 2) {
                             jvm.add(a.substring(2));
                         } else if (isJvmOption(a)) {
                             jvm.add(a);

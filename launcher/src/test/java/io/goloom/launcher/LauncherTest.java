@@ -68,6 +68,8 @@ class LauncherTest {
                 command("--procs", "1", "-Dx=y", "-jar", "app.jar", "-jar", "x", "--procs"));
         assertEquals(expect(List.of("-javaagent:/g/goloom.jar=scheduler"), "-cp", "lib", "-jar", "app.jar"),
                 command("-cp", "lib", "-jar", "app.jar"), "-cp before -jar is passed on (java ignores it)");
+        assertEquals(expect(List.of("-javaagent:/g/goloom.jar=scheduler"), "--class-path=a:b", "M"),
+                command("--class-path=a:b", "M"));
     }
 
     /** Runs Main in-process on arguments that never reach a child JVM. */
