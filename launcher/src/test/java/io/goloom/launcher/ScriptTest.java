@@ -57,7 +57,7 @@ class ScriptTest {
                 done
                 exit 0
                 """);
-        script(Files.createDirectories(root.resolve("bin")).resolve("mvn"), "echo \"mvn $*\" >> \"$LOGS/mvn-calls\"\n");
+        script(Files.createDirectories(root.resolve("bin")).resolve("mvn"), "echo \"mvn $*\" >> \"$LOGS/mvn-calls\"; echo 'maven output'\n");
         write("pom.xml", T0);
         write("core/src/main/java/A.java", T0);
         git("init", "-q");
@@ -152,6 +152,15 @@ class ScriptTest {
         try (var files = Files.list(root)) {
             assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("goloom-run.")), "command file left behind");
         }
+    }
+
+    @Test
+    void runLeavesStdoutToTheApplicationWhenItBuilds() throws Exception {
+        Files.setLastModifiedTime(root.resolve("core/src/main/java/A.java"), FileTime.from(T0.plusSeconds(30)));
+        Run r = goloom(Map.of(), "run", "-cp", "x", "Main");
+        assertTrue(built(), "a tracked main source newer than the jar: " + r.err());
+        assertEquals(new Run(7, r.pid() + " arg one\n", r.err(), r.pid()), r, "the build's output on stdout");
+        assertTrue(r.err().contains("maven output"), r.err());
     }
 
     @Test
