@@ -105,7 +105,7 @@ final class M extends Machine {
         return HANDED_OFF.compareAndSet(this, true, false);
     }
 
-    // ---- sysmon-only: the native-block probe (Scheduler.blockedInNative) ----
+    // ---- sysmon-only: the native-block probe (Sysmon.blockedInNative) ----
     /** The kernel thread id of this M (Linux procfs), 0 if unknown. Set by this thread at start. */
     volatile int tid;
     /** The goroutine or direct task whose CPU time was sampled, or null for no sample. */

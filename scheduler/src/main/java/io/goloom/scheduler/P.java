@@ -28,7 +28,7 @@ import java.lang.invoke.VarHandle;
  *  PSYSCALL    held by an M inside Go.blocking: the M does not touch the P until exitsyscall
  *              CASes it back to PRUNNING; sysmon may CAS it to PIDLE and hand it off
  *  PRETAKING   sysmon is deciding whether to take the P from an M blocked inside a JDK call
- *              (see Scheduler.retake); lasts a few instructions; the owner waits it out
+ *              (see Sysmon.retake); lasts a few instructions; the owner waits it out
  *  PDEAD       the runtime closed
  *
  *  transition                    by                      how

@@ -121,7 +121,7 @@ final class Scheduler implements Sched {
      * blocked ones. Incremented by sysmon before the hand-off is visible, decremented once by
      * the M when it notices (backFromHandoff).
      */
-    private final java.util.concurrent.atomic.AtomicInteger mblocked = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger mblocked = new AtomicInteger();
     /**
      * startm wanted a spinning M but made none (the carrier bound above): the next M to go idle
      * takes an idle P and spins instead (stopm). Guarded by lock.
@@ -990,26 +990,10 @@ final class Scheduler implements Sched {
     }
 
     /** m noticed that sysmon handed its P off: it no longer counts as blocked (mblocked). Once per hand-off. */
-    private void backFromHandoff(M m) {
+    void backFromHandoff(M m) {
         if (m.clearHandedOff()) {
             mblocked.decrementAndGet();
         }
-    }
-
-    /**
-     * Sysmon is about to hand off m's P: count m as blocked first, so that the M started for
-     * the P is within the carrier bound, and so that m, which can only see the loss after
-     * sysmon's status CAS, finds the flag set. Undone by {@link #handoffAborted} if the CAS
-     * fails.
-     */
-    private void handingOff(M m) {
-        if (m != null && m.setHandedOff()) {
-            mblocked.incrementAndGet();
-        }
-    }
-
-    private void handoffAborted(M m) {
-        backFromHandoff(m);
     }
 
     /**
@@ -1139,252 +1123,7 @@ final class Scheduler implements Sched {
     }
 
     // =====================================================================================
-    // Sysmon's side (called from the sysmon thread only)
-
-    /** A P whose schedtick has not moved for this long gets a preemption request (Go's forcePreemptNS). */
-    static final long FORCE_PREEMPT_NS = 10_000_000L;
-    /**
-     * Timers overdue by more than this on a busy P make sysmon act (see retake). Measured in
-     * the fairness workload (a 10 ms ticker beside CPU-bound goroutines on every P, ticker
-     * lateness p50 / p90): 1 ms gave 1.35 / 1.7 ms, 500 µs 0.78 / 1.02 ms, 250 µs 0.44 / 0.58
-     * ms. 500 µs: well under a time slice, without preempting busy goroutines for timers that
-     * are barely due.
-     */
-    static final long TIMER_OVERDUE_NS = 500_000L;
-    /** A P in a syscall with idle capacity around is left alone for this long (Go's 10 ms). */
-    static final long SYSCALL_GRACE_NS = 10_000_000L;
-
-    /**
-     * One sysmon pass over the Ps (Go's retake): preemption requests for Ps whose G has run for
-     * 10 ms, and handoff of Ps whose M is stuck in a blocking call while work waits. Returns
-     * how many Ps were retaken or preempted (non-zero keeps sysmon's delay short).
-     */
-    int retake(long now) {
-        int n = 0;
-        boolean timersPending = false;
-        // netpoll: Go's sysmon polls if nobody has for 10 ms; what it finds goes to the global queue.
-        if (netpoller.sysmonPoll(now)) {
-            n++;
-        }
-        for (P pp : allp) {
-            long s = pp.status();
-            int st = P.state(s);
-            if (st != P.PRUNNING && st != P.PSYSCALL) {
-                pp.sysmonBlockedTicks = 0;
-                continue;
-            }
-            // Timer-aware preemption (beyond Go): this P's timers are overdue by over 1 ms while
-            // its M is busy. Wake an idle M to run them (a thief runs victims' timers), or, with
-            // no idle P, ask the running G to yield so its own M gets to them.
-            long hint = pp.timers.earliestHint();
-            timersPending |= hint != TimerQueue.NONE;
-            if (hint != TimerQueue.NONE && now - hint > TIMER_OVERDUE_NS) {
-                if (npidle > 0) {
-                    wakep();
-                } else if (preemptone(pp)) {
-                    n++;
-                }
-            }
-            int tick = pp.schedtickOpaque();
-            boolean progressed = pp.sysmonSchedtick != tick;
-            if (progressed) {
-                pp.sysmonSchedtick = tick;
-                pp.sysmonSchedwhen = now;
-                pp.sysmonBlockedTicks = 0;
-            } else if (st == P.PRUNNING && now - pp.sysmonSchedwhen >= FORCE_PREEMPT_NS) {
-                if (preemptone(pp)) {
-                    n++;
-                }
-            }
-            if (st == P.PSYSCALL) {
-                int stick = pp.syscalltick;
-                if (pp.sysmonSyscalltick != stick) {
-                    pp.sysmonSyscalltick = stick;
-                    pp.sysmonSyscallwhen = now;
-                    continue;
-                }
-                if (!workWaiting(pp) && now - pp.sysmonSyscallwhen < SYSCALL_GRACE_NS) {
-                    continue;
-                }
-                M sm = pp.m;
-                handingOff(sm);
-                if (pp.casStatus(s, P.epoch(s) << 3 | P.PIDLE)) {
-                    pp.m = null;
-                    n++;
-                    handoffp(pp);
-                } else if (sm != null) {
-                    handoffAborted(sm);
-                }
-                continue;
-            }
-            // PRUNNING: is its M stuck in user code? Either blocked inside a JDK call (seen
-            // twice: a pinned park, a monitor, class initialisation), or blocked in native code
-            // (an FFM call, a JDK native read or select: the thread is RUNNABLE, see
-            // blockedInNative). Either way, hand the P to another M while work waits for it.
-            // Not for running long: a goroutine or virtual thread on CPU for a whole slice was
-            // asked to yield above (preemptone), and handing its P off would only add a thread
-            // beyond GOMAXPROCS (for a JDK virtual thread without the agent's yield points, as
-            // on the JDK's own scheduler, it runs until it parks or yields; idle Ps steal what
-            // waits behind it).
-            M m = pp.m;
-            if (m == null || m.where() != M.IN_USER) {
-                pp.sysmonBlockedTicks = 0;
-                continue;
-            }
-            boolean inNative = false;
-            if (!blockedInJdk(m)) {
-                // CPU-time reads only for suspects, and only while work waits for the P
-                inNative = !progressed && workWaiting(pp) && blockedInNative(m, pp, now);
-                if (!inNative) {
-                    pp.sysmonBlockedTicks = 0;
-                    continue;
-                }
-            }
-            if ((++pp.sysmonBlockedTicks < 2 && !inNative) || !workWaiting(pp)) {
-                continue; // blocked for under one full tick, or nothing is waiting for the P
-            }
-            // Dekker with the M: CAS first, then read where. The M writes where (volatile),
-            // then reads status (ownsP). One of us sees the other. (inNative is not re-sampled:
-            // a native call that returns just now leaves the G IN_USER, and losing the P then
-            // is the same race as a JDK call returning right after blockedInJdk.)
-            handingOff(m);
-            if (!pp.casStatus(s, P.epoch(s) << 3 | P.PRETAKING)) {
-                handoffAborted(m);
-                continue;
-            }
-            if (m.where() == M.IN_USER && pp.m == m && (inNative || blockedInJdk(m))) {
-                pp.m = null;
-                pp.setStatus(P.epoch(s) << 3 | P.PIDLE);
-                pp.sysmonBlockedTicks = 0;
-                n++;
-                handoffp(pp);
-                // The M keeps running its G (or task) once the JDK call returns, now without a
-                // P: one thread more than GOMAXPROCS competing for the cores. Go's exitsyscall
-                // gives such a G back to the scheduler at once; with no exit hook here, ask it to
-                // yield at its next yield point, where execute() sees the lost P and files it on
-                // the global queue (lostP). Measured without this: hogs seen BLOCKED during class
-                // initialisation ran P-less for the rest of the run, the cores were oversubscribed
-                // and a 10 ms ticker woke up to 12 ms late.
-                preemptOrphan(m);
-            } else {
-                pp.setStatus(s); // the M moved on: back off
-                handoffAborted(m);
-            }
-        }
-        sysmonTimersPending = timersPending;
-        return n;
-    }
-
-    /**
-     * A busy P had a timer pending at sysmon's last pass. Sysmon then ticks at least every
-     * {@link Sysmon#TIMER_WATCH_NS} whatever its back-off, so a timer held hostage by a G that
-     * does not yield is seen overdue within about TIMER_OVERDUE_NS + TIMER_WATCH_NS. Sysmon's
-     * thread only.
-     */
-    boolean sysmonTimersPending;
-
-    private static boolean blockedInJdk(M m) {
-        Thread.State ts = m.getState();
-        return ts == Thread.State.BLOCKED || ts == Thread.State.WAITING || ts == Thread.State.TIMED_WAITING;
-    }
-
-    /**
-     * A goroutine is suspected of blocking in native code after its P's time slice has lasted
-     * this long with its preemption request (sent at {@link #FORCE_PREEMPT_NS}) unanswered.
-     */
-    static final long NATIVE_BLOCK_NS = 20_000_000L;
-    /** A suspect's thread CPU time is sampled at most once per this long; unchanged over it = off CPU. */
-    static final long NATIVE_CPU_WINDOW_NS = 1_000_000L;
-
-    /**
-     * Is m's goroutine blocked in native code? (Beyond Go, whose every system call passes
-     * entersyscall; here an FFM downcall, a JDK native read of a FIFO or a file, or the native
-     * resolver blocks with the thread RUNNABLE, invisible to blockedInJdk.) Sysmon's thread;
-     * the caller saw m IN_USER on a P whose schedtick has not moved since its last look.
-     *
-     * <pre>
-     *  no sample ── slice ≥ NATIVE_BLOCK_NS, curg's preempt request pending ──> sampled (g, tick, cpu, when)
-     *  sampled   ── another G or tick, or the request answered ───────────────> no sample / resampled
-     *  sampled   ── ≥ NATIVE_CPU_WINDOW_NS later, cpu moved or kernel state R ─> resampled (a hog)
-     *  sampled   ── ≥ NATIVE_CPU_WINDOW_NS later, cpu still, state not R ─────> blocked: hand off
-     * </pre>
-     * A goroutine that reaches yield points answers the request, so only one stuck in a call
-     * is ever sampled; a CPU-bound goroutine without yield points costs one CPU-time read per
-     * window. The kernel state (procfs, Linux) keeps a runnable thread that the OS has not
-     * scheduled for a window from looking blocked; where procfs is missing an unchanged CPU
-     * time alone decides, and where CPU time is missing a state of S or D alone. A wrong guess
-     * costs what the implicit handoff always costs: the G runs P-less until its next yield
-     * point (preemptOrphan), then queues globally (lostP).
-     */
-    private static boolean blockedInNative(M m, P pp, long now) {
-        G g = m.curg();
-        boolean asked;
-        if (g != null) {
-            asked = g.preemptRequested();
-        } else {
-            g = m.task; // a JDK virtual thread (racy read: a stale value only restarts the sample)
-            asked = m.taskPreempt;
-        }
-        if (g == null || !asked || now - pp.sysmonSchedwhen < NATIVE_BLOCK_NS) {
-            m.sysmonNativeWork = null;
-            return false;
-        }
-        if (m.sysmonNativeWork != g || m.sysmonNativeTick != pp.sysmonSchedtick) {
-            m.sysmonNativeWork = g;
-            m.sysmonNativeTick = pp.sysmonSchedtick;
-            m.sysmonCpu = Sysmon.cpuNanos(m);
-            m.sysmonCpuWhen = now;
-            return false;
-        }
-        if (now - m.sysmonCpuWhen < NATIVE_CPU_WINDOW_NS) {
-            return false;
-        }
-        long cpu = Sysmon.cpuNanos(m);
-        if (cpu == m.sysmonCpu) {
-            char st = Sysmon.kernelState(m.tid);
-            if (cpu >= 0 ? st != 'R' : st == 'S' || st == 'D') {
-                return true;
-            }
-        }
-        m.sysmonCpu = cpu;
-        m.sysmonCpuWhen = now;
-        return false;
-    }
-
-    /** Go's retake condition: local work, or nobody idle or spinning to pick up global work. */
-    private boolean workWaiting(P pp) {
-        return !pp.runqempty() || runqsize != 0 || nmspinning.get() + npidle == 0;
-    }
-
-    /**
-     * Asks the goroutine m runs, now that m has lost its P, to come back to the scheduler at its
-     * next yield point. Goroutines only: a direct task (a JDK virtual thread) is handed off
-     * because it could not be preempted (pinned, in file I/O, blocked) and keeps running until
-     * it parks or yields on its own, as before. Measured: asking virtual-thread hogs to yield
-     * here too made goloom-vt's fairness ticker wait behind them in the global queue (its
-     * wake-up comes from the JDK's unparker thread, see VirtualThreads), p50 0.4 -> 15 ms.
-     */
-    private static void preemptOrphan(M m) {
-        G g = m.curg();
-        if (g != null) {
-            g.requestPreempt();
-        }
-    }
-
-    /** Asks the G running on pp to yield at its next yield point (Go's preemptone). */
-    private boolean preemptone(P pp) {
-        M m = pp.m;
-        if (m == null) {
-            return false;
-        }
-        G g = m.curg();
-        if (g != null) {
-            return g.requestPreempt();
-        }
-        // A direct task (a JDK virtual thread) in user code: only the agent's yield points
-        // can honour this, by Thread.yield() (see agentYieldPoint).
-        return m.where() == M.IN_USER && m.requestTaskPreempt();
-    }
+    // Preemption of direct tasks (JDK virtual threads) at the agent's yield points
 
     /**
      * What instrumented code runs while preemption requests are pending (the agent's
@@ -1423,6 +1162,9 @@ final class Scheduler implements Sched {
             Thread.yield();
         }
     }
+
+    // =====================================================================================
+    // Finding work (Go's findRunnable)
 
     /**
      * Finds a runnable G, blocking (stopm) when there is none (Go's findRunnable). Returns null

@@ -1,5 +1,7 @@
 package io.goloom.scheduler;
 
+import io.goloom.core.G;
+import io.goloom.timers.TimerQueue;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -8,19 +10,31 @@ import java.nio.file.Path;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The system monitor: a daemon thread without a P (Go's sysmon). Each tick it
+ * The system monitor: a daemon thread without a P (Go's sysmon), and the policy it applies.
+ * Sysmon owns its constants, its per-P and per-M bookkeeping (the {@code sysmon*} fields of
+ * {@link P} and {@link M}) and the decisions below; the {@link Scheduler} owns the queues,
+ * the idle lists and the M/P hand-off machinery it asks for ({@code wakep}, {@code handoffp},
+ * {@code mblocked}, {@code backFromHandoff}). Each tick it
  * <ul>
- *   <li>asks a G that has held its P for 10 ms to yield at its next yield point;</li>
+ *   <li>asks a G that has held its P for {@link #FORCE_PREEMPT_NS} to yield at its next
+ *       yield point ({@link #preemptone});</li>
  *   <li>hands off the P of an M stuck in a blocking call ({@code Go.blocking}, a JDK call
  *       seen BLOCKED/WAITING/TIMED_WAITING for more than one tick, or native code: a goroutine
  *       that ignored its preemption request while its thread used no CPU, see
- *       {@code Scheduler.blockedInNative}) while work waits;</li>
- *   <li>refreshes the runtime's coarse clock.</li>
+ *       {@link #blockedInNative}) while work waits ({@link #retake});</li>
+ *   <li>acts on timers overdue by more than {@link #TIMER_OVERDUE_NS} on a busy P;</li>
+ *   <li>polls the network if nobody has for 10 ms ({@code Netpoller.sysmonPoll});</li>
+ *   <li>refreshes the runtime's coarse clock, and runs the deadlock check when every P is
+ *       idle ({@link Deadlock}).</li>
  * </ul>
  * It sleeps 20 µs between ticks while it finds something to do, doubling to 10 ms after 50
  * quiet ticks (but at most {@link #TIMER_WATCH_NS} while a busy P has timers pending), and
  * sleeps without a deadline (no CPU at all) while every P is idle, until an M acquires a P
  * again.
+ *
+ * <p>Threads: everything here runs on the sysmon thread, except {@link #wake} (any thread)
+ * and the {@link #sleeping} flag read by acquirep. Sysmon holds no P and no lock while it
+ * decides; it takes sched.lock only inside the Scheduler methods it calls.
  *
  * <h2>Deep sleep without a lost wake-up</h2>
  * <pre>
@@ -29,8 +43,25 @@ import java.util.concurrent.locks.LockSupport;
  *  2. read npidle: all idle? park       2. read sleeping (volatile): true? wake()
  * </pre>
  * Either sysmon sees a busy P and does not park, or the M sees it asleep and wakes it.
+ *
+ * <h2>Taking a P from a blocked M (retake)</h2>
+ * The Dekker pair with the M's {@code where} word is written out in {@link #retake}; the
+ * P's side (PRETAKING) is in {@link P}'s state table and {@link Scheduler#ownsP}.
  */
 final class Sysmon extends Thread {
+
+    /** A P whose schedtick has not moved for this long gets a preemption request (Go's forcePreemptNS). */
+    static final long FORCE_PREEMPT_NS = 10_000_000L;
+    /**
+     * Timers overdue by more than this on a busy P make sysmon act (see retake). Measured in
+     * the fairness workload (a 10 ms ticker beside CPU-bound goroutines on every P, ticker
+     * lateness p50 / p90): 1 ms gave 1.35 / 1.7 ms, 500 µs 0.78 / 1.02 ms, 250 µs 0.44 / 0.58
+     * ms. 500 µs: well under a time slice, without preempting busy goroutines for timers that
+     * are barely due.
+     */
+    static final long TIMER_OVERDUE_NS = 500_000L;
+    /** A P in a syscall with idle capacity around is left alone for this long (Go's 10 ms). */
+    static final long SYSCALL_GRACE_NS = 10_000_000L;
 
     static final long MIN_DELAY_NS = 20_000L;        // 20 µs, as Go
     static final long MAX_DELAY_NS = 10_000_000L;    // 10 ms, as Go
@@ -43,7 +74,7 @@ final class Sysmon extends Thread {
      * Half the threshold keeps detection within 1.5x the threshold for at most 4,000 cheap
      * ticks a second, and only while timers wait on busy Ps.
      */
-    static final long TIMER_WATCH_NS = Scheduler.TIMER_OVERDUE_NS / 2;
+    static final long TIMER_WATCH_NS = TIMER_OVERDUE_NS / 2;
 
     private final Scheduler sched;
     /** True while sysmon is parked with no deadline. Written by sysmon and by wake(). */
@@ -73,7 +104,7 @@ final class Sysmon extends Thread {
             } else if (idle > IDLE_TICKS_BEFORE_BACKOFF) {
                 delay = Math.min(delay * 2, MAX_DELAY_NS);
             }
-            LockSupport.parkNanos(this, sched.sysmonTimersPending ? Math.min(delay, TIMER_WATCH_NS) : delay);
+            LockSupport.parkNanos(this, timersPending ? Math.min(delay, TIMER_WATCH_NS) : delay);
             Thread.interrupted(); // an interrupt means nothing to sysmon; left set, every park would return at once
             long now = System.nanoTime();
             sched.coarseNanos = now;
@@ -84,7 +115,7 @@ final class Sysmon extends Thread {
                 continue;
             }
             try {
-                idle = sched.retake(now) != 0 ? 0 : idle + 1;
+                idle = retake(now) != 0 ? 0 : idle + 1;
             } catch (Throwable t) {
                 // e.g. the thread limit when handing off a P; the P is back on the idle list
                 System.err.println("goloom: sysmon of " + sched.name + ": " + t);
@@ -103,6 +134,257 @@ final class Sysmon extends Thread {
             Thread.interrupted(); // as in run(): not a wake-up
         }
         sleeping = false;
+    }
+
+    // =====================================================================================
+    // Retake: preemption requests and hand-offs (Go's retake)
+
+    /**
+     * One sysmon pass over the Ps (Go's retake): preemption requests for Ps whose G has run for
+     * 10 ms, and handoff of Ps whose M is stuck in a blocking call while work waits. Returns
+     * how many Ps were retaken or preempted (non-zero keeps sysmon's delay short).
+     */
+    private int retake(long now) {
+        int n = 0;
+        boolean anyPending = false;
+        // netpoll: Go's sysmon polls if nobody has for 10 ms; what it finds goes to the global queue.
+        if (sched.netpoller.sysmonPoll(now)) {
+            n++;
+        }
+        for (P pp : sched.allp) {
+            long s = pp.status();
+            int st = P.state(s);
+            if (st != P.PRUNNING && st != P.PSYSCALL) {
+                pp.sysmonBlockedTicks = 0;
+                continue;
+            }
+            // Timer-aware preemption (beyond Go): this P's timers are overdue by over 1 ms while
+            // its M is busy. Wake an idle M to run them (a thief runs victims' timers), or, with
+            // no idle P, ask the running G to yield so its own M gets to them.
+            long hint = pp.timers.earliestHint();
+            anyPending |= hint != TimerQueue.NONE;
+            if (hint != TimerQueue.NONE && now - hint > TIMER_OVERDUE_NS) {
+                if (sched.npidle() > 0) {
+                    sched.wakep();
+                } else if (preemptone(pp)) {
+                    n++;
+                }
+            }
+            int tick = pp.schedtickOpaque();
+            boolean progressed = pp.sysmonSchedtick != tick;
+            if (progressed) {
+                pp.sysmonSchedtick = tick;
+                pp.sysmonSchedwhen = now;
+                pp.sysmonBlockedTicks = 0;
+            } else if (st == P.PRUNNING && now - pp.sysmonSchedwhen >= FORCE_PREEMPT_NS) {
+                if (preemptone(pp)) {
+                    n++;
+                }
+            }
+            if (st == P.PSYSCALL) {
+                int stick = pp.syscalltick;
+                if (pp.sysmonSyscalltick != stick) {
+                    pp.sysmonSyscalltick = stick;
+                    pp.sysmonSyscallwhen = now;
+                    continue;
+                }
+                if (!workWaiting(pp) && now - pp.sysmonSyscallwhen < SYSCALL_GRACE_NS) {
+                    continue;
+                }
+                M sm = pp.m;
+                handingOff(sm);
+                if (pp.casStatus(s, P.epoch(s) << 3 | P.PIDLE)) {
+                    pp.m = null;
+                    n++;
+                    sched.handoffp(pp);
+                } else if (sm != null) {
+                    handoffAborted(sm);
+                }
+                continue;
+            }
+            // PRUNNING: is its M stuck in user code? Either blocked inside a JDK call (seen
+            // twice: a pinned park, a monitor, class initialisation), or blocked in native code
+            // (an FFM call, a JDK native read or select: the thread is RUNNABLE, see
+            // blockedInNative). Either way, hand the P to another M while work waits for it.
+            // Not for running long: a goroutine or virtual thread on CPU for a whole slice was
+            // asked to yield above (preemptone), and handing its P off would only add a thread
+            // beyond GOMAXPROCS (for a JDK virtual thread without the agent's yield points, as
+            // on the JDK's own scheduler, it runs until it parks or yields; idle Ps steal what
+            // waits behind it).
+            M m = pp.m;
+            if (m == null || m.where() != M.IN_USER) {
+                pp.sysmonBlockedTicks = 0;
+                continue;
+            }
+            boolean inNative = false;
+            if (!blockedInJdk(m)) {
+                // CPU-time reads only for suspects, and only while work waits for the P
+                inNative = !progressed && workWaiting(pp) && blockedInNative(m, pp, now);
+                if (!inNative) {
+                    pp.sysmonBlockedTicks = 0;
+                    continue;
+                }
+            }
+            if ((++pp.sysmonBlockedTicks < 2 && !inNative) || !workWaiting(pp)) {
+                continue; // blocked for under one full tick, or nothing is waiting for the P
+            }
+            // Dekker with the M: CAS first, then read where. The M writes where (volatile),
+            // then reads status (ownsP). One of us sees the other. (inNative is not re-sampled:
+            // a native call that returns just now leaves the G IN_USER, and losing the P then
+            // is the same race as a JDK call returning right after blockedInJdk.)
+            handingOff(m);
+            if (!pp.casStatus(s, P.epoch(s) << 3 | P.PRETAKING)) {
+                handoffAborted(m);
+                continue;
+            }
+            if (m.where() == M.IN_USER && pp.m == m && (inNative || blockedInJdk(m))) {
+                pp.m = null;
+                pp.setStatus(P.epoch(s) << 3 | P.PIDLE);
+                pp.sysmonBlockedTicks = 0;
+                n++;
+                sched.handoffp(pp);
+                // The M keeps running its G (or task) once the JDK call returns, now without a
+                // P: one thread more than GOMAXPROCS competing for the cores. Go's exitsyscall
+                // gives such a G back to the scheduler at once; with no exit hook here, ask it to
+                // yield at its next yield point, where execute() sees the lost P and files it on
+                // the global queue (lostP). Measured without this: hogs seen BLOCKED during class
+                // initialisation ran P-less for the rest of the run, the cores were oversubscribed
+                // and a 10 ms ticker woke up to 12 ms late.
+                preemptOrphan(m);
+            } else {
+                pp.setStatus(s); // the M moved on: back off
+                handoffAborted(m);
+            }
+        }
+        timersPending = anyPending;
+        return n;
+    }
+
+    /**
+     * A busy P had a timer pending at sysmon's last pass. Sysmon then ticks at least every
+     * {@link #TIMER_WATCH_NS} whatever its back-off, so a timer held hostage by a G that
+     * does not yield is seen overdue within about TIMER_OVERDUE_NS + TIMER_WATCH_NS. Sysmon's
+     * thread only.
+     */
+    private boolean timersPending;
+
+    private static boolean blockedInJdk(M m) {
+        Thread.State ts = m.getState();
+        return ts == Thread.State.BLOCKED || ts == Thread.State.WAITING || ts == Thread.State.TIMED_WAITING;
+    }
+
+    /**
+     * A goroutine is suspected of blocking in native code after its P's time slice has lasted
+     * this long with its preemption request (sent at {@link #FORCE_PREEMPT_NS}) unanswered.
+     */
+    static final long NATIVE_BLOCK_NS = 20_000_000L;
+    /** A suspect's thread CPU time is sampled at most once per this long; unchanged over it = off CPU. */
+    static final long NATIVE_CPU_WINDOW_NS = 1_000_000L;
+
+    /**
+     * Is m's goroutine blocked in native code? (Beyond Go, whose every system call passes
+     * entersyscall; here an FFM downcall, a JDK native read of a FIFO or a file, or the native
+     * resolver blocks with the thread RUNNABLE, invisible to blockedInJdk.) Sysmon's thread;
+     * the caller saw m IN_USER on a P whose schedtick has not moved since its last look.
+     *
+     * <pre>
+     *  no sample ── slice ≥ NATIVE_BLOCK_NS, curg's preempt request pending ──> sampled (g, tick, cpu, when)
+     *  sampled   ── another G or tick, or the request answered ───────────────> no sample / resampled
+     *  sampled   ── ≥ NATIVE_CPU_WINDOW_NS later, cpu moved or kernel state R ─> resampled (a hog)
+     *  sampled   ── ≥ NATIVE_CPU_WINDOW_NS later, cpu still, state not R ─────> blocked: hand off
+     * </pre>
+     * A goroutine that reaches yield points answers the request, so only one stuck in a call
+     * is ever sampled; a CPU-bound goroutine without yield points costs one CPU-time read per
+     * window. The kernel state (procfs, Linux) keeps a runnable thread that the OS has not
+     * scheduled for a window from looking blocked; where procfs is missing an unchanged CPU
+     * time alone decides, and where CPU time is missing a state of S or D alone. A wrong guess
+     * costs what the implicit handoff always costs: the G runs P-less until its next yield
+     * point (preemptOrphan), then queues globally (lostP).
+     */
+    private static boolean blockedInNative(M m, P pp, long now) {
+        G g = m.curg();
+        boolean asked;
+        if (g != null) {
+            asked = g.preemptRequested();
+        } else {
+            g = m.task; // a JDK virtual thread (racy read: a stale value only restarts the sample)
+            asked = m.taskPreempt;
+        }
+        if (g == null || !asked || now - pp.sysmonSchedwhen < NATIVE_BLOCK_NS) {
+            m.sysmonNativeWork = null;
+            return false;
+        }
+        if (m.sysmonNativeWork != g || m.sysmonNativeTick != pp.sysmonSchedtick) {
+            m.sysmonNativeWork = g;
+            m.sysmonNativeTick = pp.sysmonSchedtick;
+            m.sysmonCpu = cpuNanos(m);
+            m.sysmonCpuWhen = now;
+            return false;
+        }
+        if (now - m.sysmonCpuWhen < NATIVE_CPU_WINDOW_NS) {
+            return false;
+        }
+        long cpu = cpuNanos(m);
+        if (cpu == m.sysmonCpu) {
+            char st = kernelState(m.tid);
+            if (cpu >= 0 ? st != 'R' : st == 'S' || st == 'D') {
+                return true;
+            }
+        }
+        m.sysmonCpu = cpu;
+        m.sysmonCpuWhen = now;
+        return false;
+    }
+
+    /** Go's retake condition: local work, or nobody idle or spinning to pick up global work. */
+    private boolean workWaiting(P pp) {
+        return !pp.runqempty() || sched.globalQueueSize() != 0 || sched.nmspinning.get() + sched.npidle() == 0;
+    }
+
+    /**
+     * Asks the goroutine m runs, now that m has lost its P, to come back to the scheduler at its
+     * next yield point. Goroutines only: a direct task (a JDK virtual thread) is handed off
+     * because it could not be preempted (pinned, in file I/O, blocked) and keeps running until
+     * it parks or yields on its own, as before. Measured: asking virtual-thread hogs to yield
+     * here too made goloom-vt's fairness ticker wait behind them in the global queue (its
+     * wake-up comes from the JDK's unparker thread, see VirtualThreads), p50 0.4 -> 15 ms.
+     */
+    private static void preemptOrphan(M m) {
+        G g = m.curg();
+        if (g != null) {
+            g.requestPreempt();
+        }
+    }
+
+    /** Asks the G running on pp to yield at its next yield point (Go's preemptone). */
+    private boolean preemptone(P pp) {
+        M m = pp.m;
+        if (m == null) {
+            return false;
+        }
+        G g = m.curg();
+        if (g != null) {
+            return g.requestPreempt();
+        }
+        // A direct task (a JDK virtual thread) in user code: only the agent's yield points
+        // can honour this, by Thread.yield() (see agentYieldPoint).
+        return m.where() == M.IN_USER && m.requestTaskPreempt();
+    }
+
+    /**
+     * Sysmon is about to hand off m's P: count m as blocked first, so that the M started for
+     * the P is within the carrier bound, and so that m, which can only see the loss after
+     * sysmon's status CAS, finds the flag set. Undone by {@link #handoffAborted} if the CAS
+     * fails.
+     */
+    private void handingOff(M m) {
+        if (m != null && m.setHandedOff()) {
+            sched.mblocked.incrementAndGet();
+        }
+    }
+
+    private void handoffAborted(M m) {
+        sched.backFromHandoff(m);
     }
 
     // ---- the native-block probe's view of a thread (sysmon calls these for suspects only) ----
