@@ -1,6 +1,7 @@
 package io.goloom.scheduler;
 
 import io.goloom.core.G;
+import io.goloom.netpoll.Netpoll;
 import io.goloom.timers.TimerQueue;
 import java.util.List;
 import java.util.Set;
@@ -85,7 +86,7 @@ final class Deadlock {
 
     private boolean quiet() {
         if (sched.npidle() != sched.gomaxprocs || sched.globalQueueSize() != 0
-                || sched.earliestTimerHint() != TimerQueue.NONE || sched.otherWakeSources()) {
+                || sched.sleepers.earliestTimer() != TimerQueue.NONE || otherWakeSources()) {
             return false;
         }
         for (M m : sched.allm()) {
@@ -94,5 +95,19 @@ final class Deadlock {
             }
         }
         return true;
+    }
+
+    /**
+     * Wake-up sources the deadlock check cannot see through Ps, Ms and timers: goroutines
+     * waiting on the network poller, virtual threads on our carriers. Extended as they land.
+     */
+    private boolean otherWakeSources() {
+        // A goroutine parked on the poller can be woken by the network (process-wide
+        // count: another runtime's or a thread's waiter makes this a conservative "maybe").
+        if (Netpoll.anyWaiters()) {
+            return true;
+        }
+        GoRuntime rt = sched.runtime;
+        return rt != null && rt.virtualThreadCount() != 0; // -1 (untracked) counts as "maybe"
     }
 }

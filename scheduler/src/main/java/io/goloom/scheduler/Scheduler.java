@@ -149,8 +149,8 @@ final class Scheduler implements Sched {
     final AtomicInteger nmspinning = new AtomicInteger();
     /** Set once by close; read by every M loop and by submission. */
     volatile boolean stopping;
-    /** This runtime's side of the process-wide netpoller. Immutable. */
-    final Netpoller netpoller = new Netpoller(this); // netpoll: the bridge used by the edits marked "netpoll:"
+    /** The idle path: the timer sleeper, the poll token and every call into the netpoller. Immutable. */
+    final Sleepers sleepers = new Sleepers(this);
     private final AtomicLong goidgen = new AtomicLong(1);
     /** The goroutine-id batch a P takes at once (Go's _GoidCacheBatch). */
     private static final int GOID_BATCH = 16;
@@ -168,7 +168,7 @@ final class Scheduler implements Sched {
         this.panicHandler = panicHandler;
         this.allp = new P[procs];
         for (int i = 0; i < procs; i++) {
-            allp[i] = new P(i, runqCapacity, new TimerQueue(new TimerWheel(System.nanoTime()), this::timerWaker));
+            allp[i] = new P(i, runqCapacity, new TimerQueue(new TimerWheel(System.nanoTime()), sleepers::timerWaker));
         }
         List<Integer> cp = new ArrayList<>();
         for (int i = 1; i <= procs; i++) {
@@ -502,6 +502,23 @@ final class Scheduler implements Sched {
         return pp != null ? pp : pidleget();
     }
 
+    /**
+     * An M without a P (the timer sleeper or the poll-token holder, back from its sleep) takes
+     * one to run Gs: a P waiting for an M first (it has work), else an idle one. Returns whether
+     * m now holds a P. The one way {@link Sleepers} reaches the idle lists. Takes sched.lock.
+     */
+    boolean acquireIdleP(M m) {
+        P pp;
+        synchronized (lock) {
+            pp = pget();
+        }
+        if (pp == null) {
+            return false;
+        }
+        acquirep(m, pp);
+        return true;
+    }
+
     /** Makes pp, which the caller took off the idle list (or was handed), m's P. */
     private void acquirep(M m, P pp) {
         long s = pp.status();
@@ -646,7 +663,7 @@ final class Scheduler implements Sched {
             }
         }
         if (spare) {
-            wakeMWithoutP();
+            sleepers.wakeMWithoutP();
             return;
         }
         if (nm == null) {
@@ -676,7 +693,7 @@ final class Scheduler implements Sched {
      * No lock held; any thread (a goroutine's, sysmon, a plain thread calling go()).
      */
     private void threadLimit() {
-        if (wakeMWithoutP()) {
+        if (sleepers.wakeMWithoutP()) {
             return;
         }
         threadLimitHits.incrementAndGet();
@@ -693,33 +710,13 @@ final class Scheduler implements Sched {
     }
 
     /**
-     * Wakes the M sleeping for timers and the M blocked in the poller, which hold no P and are
-     * not idle-listed, so they come for work that startm found no M for (pget/stopm). True if
-     * there was one.
-     */
-    private boolean wakeMWithoutP() {
-        M ts = timerSleeper;
-        boolean woke = false;
-        if (ts != null) {
-            if (!netpoller.wakeSleeper(ts)) {
-                ts.notewakeup();
-            }
-            woke = true;
-        }
-        if (io.goloom.netpoll.Netpoll.pollOwner() instanceof M pm && pm.sched == this) {
-            io.goloom.netpoll.Netpoll.wakeup(); // an M blocked in the poller until readiness
-            woke = true;
-        }
-        return woke;
-    }
-
-    /**
      * Is there work that startm found no M for (the carrier bound, the thread limit)? Read by an
      * M after it published itself as the timer sleeper or the poll-token holder and before it
      * sleeps: startm writes the work under sched.lock and then reads those roles
-     * (wakeMWithoutP), so either it wakes this M or this M sees the work here.
+     * (wakeMWithoutP), so either it wakes this M or this M sees the work here (pair 3 of
+     * {@link Sleepers}).
      */
-    private boolean workForMWithoutP() {
+    boolean workForMWithoutP() {
         synchronized (lock) {
             return !stopping && (pneedm != null || needspinning && npidle > 0);
         }
@@ -1221,9 +1218,9 @@ final class Scheduler implements Sched {
                 }
             }
 
-            // netpoll: Go's non-blocking netpoll before stealing, when Gs wait on the poller and
-            // no thread is blocked in it (one M at a time); what it readies lands in our P.
-            if (netpoller.pollNow(m)) {
+            // Go's non-blocking netpoll before stealing, when Gs wait on the poller and no
+            // thread is blocked in it (one M at a time); what it readies lands in our P.
+            if (sleepers.pollNow(m)) {
                 continue;
             }
 
@@ -1293,7 +1290,7 @@ final class Scheduler implements Sched {
                 }
             }
 
-            if (sleepForTimers(m)) {
+            if (sleepers.sleepForTimers(m)) {
                 continue; // woke with a P and ran the expired timers
             }
             stopm(m);
@@ -1305,9 +1302,6 @@ final class Scheduler implements Sched {
 
     // =====================================================================================
     // Timers in the scheduler (no timer thread)
-
-    /** The M sleeping until the earliest timer of any P, or null (Go's netpoll-blocked M role). */
-    private volatile M timerSleeper;
 
     /**
      * Runs pp's expired timers if any are due and nobody else is running them. Returns true if
@@ -1336,136 +1330,11 @@ final class Scheduler implements Sched {
         return true;
     }
 
-    /** The earliest hint over all Ps, TimerQueue.NONE if no timer is pending anywhere. */
-    private long earliestTimer() {
-        long min = TimerQueue.NONE;
-        for (P p : allp) {
-            long h = p.timers.earliestHint();
-            if (h != TimerQueue.NONE && (min == TimerQueue.NONE || h - min < 0)) {
-                min = h;
-            }
-        }
-        return min;
-    }
-
-    /**
-     * Called by an M with no P and no work, before it parks. If a timer is pending anywhere and
-     * no other M sleeps for timers, this M does: it parks until the earliest deadline (or until
-     * a new earlier timer wakes it), then takes an idle P and runs every P's expired timers.
-     * Returns true if it woke holding a P (the caller restarts findRunnable).
-     *
-     * <p>netpoll: if goroutines wait on the network poller and no thread is blocked in it, this M
-     * takes the poll token and sleeps in the poller instead (until the earliest timer if it is
-     * also the timer sleeper, else until readiness); what the poll finds is readied once it has
-     * a P. See {@link Netpoller} for the two roles and how timerWaker tells them apart.
-     *
-     * <p>No lost wake-up: this M publishes itself as timerSleeper (volatile) and then reads the
-     * hints (volatile); an arming thread lowers a hint (volatile CAS) and then reads
-     * timerSleeper in {@link #timerWaker}. One of the two sees the other.
-     */
-    private boolean sleepForTimers(M m) {
-        // netpoll: with Gs waiting on the poller and no thread blocked in it, this M blocks in the
-        // poller (Go: sched.lastpoll.Swap(0)); until the earliest timer if it also becomes the
-        // timer sleeper, else until readiness or a break. See Netpoller for the two roles.
-        boolean poll = netpoller.tryBlock(m);
-        if (!poll && (timerSleeper != null || earliestTimer() == TimerQueue.NONE)) {
-            return false;
-        }
-        // netpoll: a waker that reads us as timerSleeper before the store of the real deadline
-        // below must wake us, not compare against our previous sleep's (stale) deadline.
-        m.sleepUntil = System.nanoTime() + Long.MAX_VALUE / 2;
-        boolean timers = timerSleeper == null && earliestTimer() != TimerQueue.NONE
-                && TIMER_SLEEPER.compareAndSet(this, null, m);
-        if (!timers && !poll) {
-            return false;
-        }
-        if (SchedChaos.ON && timers) SchedChaos.at(SchedChaos.TIMER_SLEEPER_SET, m); // test hook; see SchedChaos
-        G ready = null;
-        try {
-            long until = timers ? earliestTimer() : TimerQueue.NONE; // re-read after publishing ourselves
-            if (workForMWithoutP()) {
-                // startm left work for an M without a P (the carrier bound) before it could see
-                // us as the sleeper or the poller: take it now (pget below) instead of sleeping.
-            } else if (poll) {
-                m.sleepUntil = until;
-                if (SchedChaos.ON) SchedChaos.at(SchedChaos.POLL_BLOCKING, m); // test hook; see SchedChaos
-                ready = netpoller.block(until); // netpoll: the poll replaces notesleepUntil
-            } else {
-                if (until == TimerQueue.NONE) {
-                    return false;
-                }
-                m.sleepUntil = until;
-                m.notesleepUntil(until);
-            }
-        } finally {
-            if (timers) {
-                timerSleeper = null;
-            }
-            if (poll) {
-                netpoller.unblock(stopping); // netpoll: give the token back; a leaving M wakes a successor
-            }
-        }
-        if (stopping) {
-            Netpoller.ready(ready); // netpoll: Gs of other runtimes must not be lost
-            return false;
-        }
-        P pp;
-        synchronized (lock) {
-            pp = pget(); // a P waiting for an M (thread limit) first: it has work
-        }
-        if (pp == null) {
-            // Every P is busy. Run the expired timers anyway, without a P: what they ready goes
-            // to the global queue (with wakep), and sysmon preempts a G that keeps its P while
-            // timers are overdue, so the busy Ms get to it. Then park normally.
-            Netpoller.ready(ready); // netpoll: to the global queue, with wakep (Go's injectglist)
-            for (P p : allp) {
-                checkTimers(p);
-            }
-            return false;
-        }
-        acquirep(m, pp);
-        Netpoller.ready(ready); // netpoll: into our P's run queue (Go: acquirep, then injectglist)
-        for (P p : allp) {
-            checkTimers(p);
-        }
-        return true;
-    }
-
-    /**
-     * TimerQueue's waker: an arming lowered some P's earliest deadline to {@code deadline}. Wake
-     * the timer sleeper if it sleeps past it; if nobody sleeps for timers, start an M (it becomes
-     * the sleeper, or finds the timer due). Any thread; no lock held.
-     */
-    private void timerWaker(long deadline) {
-        M s = timerSleeper;
-        if (s != null) {
-            if (deadline - s.sleepUntil < 0 && !netpoller.wakeSleeper(s)) { // netpoll: a poll-sleeper gets a break
-                s.notewakeup();
-            }
-            return;
-        }
-        wakep();
-    }
-
-    /** Is m the timer sleeper now? Tests. */
-    boolean timerSleeperIs(M m) {
-        return timerSleeper == m;
-    }
-
     /** The queue a new timer armed by the caller goes to: its own P's, else P0's. */
     TimerQueue timerQueueForCaller() {
         M m = currentM();
         P pp = m != null ? m.p : null;
         return (pp != null ? pp : allp[0]).timers;
-    }
-
-    private static final java.lang.invoke.VarHandle TIMER_SLEEPER;
-    static {
-        try {
-            TIMER_SLEEPER = java.lang.invoke.MethodHandles.lookup().findVarHandle(Scheduler.class, "timerSleeper", M.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 
     private G globrunqgetLocked(P pp, int max) {
@@ -1538,11 +1407,7 @@ final class Scheduler implements Sched {
             ms = new ArrayList<>(allm);
         }
         sysmon.wake();
-        netpoller.shutdown(); // netpoll: break a poll one of our Ms is blocked in
-        M ts = timerSleeper;
-        if (ts != null) {
-            ts.notewakeup();
-        }
+        sleepers.shutdown(); // break a poll one of our Ms is blocked in, wake the timer sleeper
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
         Thread self = Thread.currentThread();
         for (M m : ms) {
@@ -1605,24 +1470,6 @@ final class Scheduler implements Sched {
     /** Whether deadlock detection is on for this runtime (GoRuntime.Builder). Immutable after build. */
     boolean deadlockDetection = true;
     final Deadlock deadlock = new Deadlock(this);
-
-    long earliestTimerHint() {
-        return earliestTimer();
-    }
-
-    /**
-     * Wake-up sources the deadlock check cannot see through Ps, Ms and timers: goroutines
-     * waiting on the network poller, virtual threads on our carriers. Extended as they land.
-     */
-    boolean otherWakeSources() {
-        // netpoll: a goroutine parked on the poller can be woken by the network (process-wide
-        // count: another runtime's or a thread's waiter makes this a conservative "maybe").
-        if (io.goloom.netpoll.Netpoll.anyWaiters()) {
-            return true;
-        }
-        GoRuntime rt = runtime;
-        return rt != null && rt.virtualThreadCount() != 0; // -1 (untracked) counts as "maybe"
-    }
 
     int nmidle() {
         synchronized (lock) {
@@ -1747,6 +1594,7 @@ final class Scheduler implements Sched {
                 }
             }
             if (stopped) {
+                M timerSleeper = sleepers.timerSleeper();
                 if (nmidle != 0 || nmspinning.get() != 0 || timerSleeper != null) {
                     bad.add("stopped runtime with nmidle=" + nmidle + " nmspinning=" + nmspinning.get()
                             + " timerSleeper=" + (timerSleeper == null ? "nil" : "m" + timerSleeper.id));

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
  *       that ignored its preemption request while its thread used no CPU, see
  *       {@link #blockedInNative}) while work waits ({@link #retake});</li>
  *   <li>acts on timers overdue by more than {@link #TIMER_OVERDUE_NS} on a busy P;</li>
- *   <li>polls the network if nobody has for 10 ms ({@code Netpoller.sysmonPoll});</li>
+ *   <li>polls the network if nobody has for 10 ms ({@link Sleepers#sysmonPoll});</li>
  *   <li>refreshes the runtime's coarse clock, and runs the deadlock check when every P is
  *       idle ({@link Deadlock}).</li>
  * </ul>
@@ -147,8 +147,8 @@ final class Sysmon extends Thread {
     private int retake(long now) {
         int n = 0;
         boolean anyPending = false;
-        // netpoll: Go's sysmon polls if nobody has for 10 ms; what it finds goes to the global queue.
-        if (sched.netpoller.sysmonPoll(now)) {
+        // Go's sysmon polls the network if nobody has for 10 ms; what it finds goes to the global queue.
+        if (sched.sleepers.sysmonPoll(now)) {
             n++;
         }
         for (P pp : sched.allp) {

@@ -248,7 +248,7 @@ class DekkerPairTest {
 
     /**
      * Pair 4: the poll token vs. a wake-up. An idle M that takes the poll token records itself
-     * as the token's holder (Netpoller's blocker) before it publishes itself as timerSleeper,
+     * as the token's holder (Sleepers' blocker) before it publishes itself as timerSleeper,
      * then stores its deadline and blocks in the poller; an arming thread lowers a hint, then
      * reads timerSleeper and, if that M holds the token, breaks its poll (Netpoll.wakeup, which
      * also makes a poll that has not started yet return at once), else signals its note. One M
@@ -256,7 +256,7 @@ class DekkerPairTest {
      * is stopped after it stored its deadline, just before it enters the poller (POLL_BLOCKING),
      * and a timer due in 50 ms is armed meanwhile. The poll must end and the timer fire.
      *
-     * <p>Planted defect (the waker does not look at the token: Netpoller.wakeSleeper returns
+     * <p>Planted defect (the waker does not look at the token: Sleepers.wakeSleeper returns
      * false, so timerWaker signals the note of an M that sleeps in the poller): the M polls
      * for an hour. Failure seen: "timed out waiting for: the 50 ms timer armed while the
      * token holder was entering the poller to fire (a lost wake-up)".
@@ -267,7 +267,7 @@ class DekkerPairTest {
                 io.goloom.netpoll.Listener ln = io.goloom.netpoll.Net.listen("127.0.0.1", 0)) {
             Scheduler s = rt.sched;
             TimerNode far = TimerNode.of(() -> { });
-            Stop stop = new Stop(s, SchedChaos.POLL_BLOCKING, true, s::timerSleeperIs, null);
+            Stop stop = new Stop(s, SchedChaos.POLL_BLOCKING, true, s.sleepers::timerSleeperIs, null);
             AtomicReference<Throwable> acceptResult = new AtomicReference<>();
             try {
                 rt.go(() -> {
