@@ -37,7 +37,7 @@ import java.util.concurrent.locks.AbstractQueuedSynchronizer;
  *
  * <h2>Rules for holders</h2>
  * Never park, yield, call user code or take a lock of lower rank while holding it (the lock
- * order is in core/README.md). Release it on every path, Errors included: a
+ * order is in ARCHITECTURE.md, "Lock order"). Release it on every path, Errors included: a
  * StackOverflowError or OutOfMemoryError can be thrown by any call or allocation inside the
  * critical section, so every section is a {@code try/finally} (a blocking operation leaves
  * its {@code try} with the lock still held only once its Waiter is queued, and the park

@@ -80,7 +80,7 @@ import java.lang.invoke.VarHandle;
  * {@code synchronized (this)} is Go's {@code pd.lock}: it guards the sequence numbers and the
  * timers, and orders setDeadline, close and deadline fires among themselves. The semaphores are
  * lock-free. Under it we may arm a timer (TimerQueue takes no lock; its waker may take
- * sched.lock), so the order is {@code pollDesc < sched.lock}. No G is readied and no thread is
+ * sched.lock): pollDesc < sched.lock in goloom's lock order (ARCHITECTURE.md). No G is readied and no thread is
  * unparked while it is held (Go's "do not ready a G under a lock"): the waiter taken out of a
  * semaphore is woken after the monitor is released.
  */

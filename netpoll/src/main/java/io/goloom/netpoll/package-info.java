@@ -97,13 +97,12 @@
  *       polls, so every poll would walk every idle connection.</li>
  * </ul>
  *
- * <h2>Lock order</h2>
- * {@code NetFd} read/write mutexes (goroutine mutexes, held across parks like Go's fdMutex)
- * &lt; a {@code PollDesc}'s monitor (Go's pd.lock) &lt; the scheduler's {@code sched.lock}
- * (reached through a timer arming's waker). {@code Netpoll}'s INIT and HELPERS monitors and
- * the socket monitors of {@code EpollSocket} are leaves. No G is readied and no thread is
- * unparked under a pollDesc monitor. The backends' system calls never block while a lock of
- * ours is held, except the poll itself, which holds none.
+ * <h2>Locks</h2>
+ * The NetFd read/write mutexes, the PollDesc monitors, Netpoll's INIT and HELPERS monitors
+ * and the backends' socket and table monitors; their place in goloom's one lock order is in
+ * ARCHITECTURE.md, "Lock order". No G is readied and no thread is unparked under a pollDesc
+ * monitor. The backends' system calls never block while a lock of ours is held, except the
+ * poll itself, which holds none.
  *
  * <h2>Failures</h2>
  * A broken internal invariant throws {@code IllegalStateException} starting with

@@ -60,10 +60,10 @@ import java.util.function.BiConsumer;
  * is the P's owner and is running, so even a missed wake-up loses no G: the owner itself runs
  * it when its current G yields; only parallelism is delayed, never progress.
  *
- * <h2>Lock order</h2>
- * {@code sched.lock} is a leaf: nothing else is acquired while holding it, no G is readied,
- * no user code runs, and an M never parks with it held. {@link AllGs} stripe monitors are
- * also leaves, never nested with sched.lock.
+ * <h2>Locks</h2>
+ * One lock of its own, {@link #lock} (sched.lock): no G is readied and no user code runs under
+ * it, and an M never parks with it held. Where it sits among goloom's locks: ARCHITECTURE.md,
+ * "Lock order" (the one place that states the order).
  *
  * <h2>Ownership checks</h2>
  * Every owner-side run-queue operation goes through the M's own {@code m.p}; acquirep and
@@ -90,7 +90,8 @@ final class Scheduler implements Sched {
     private final BiConsumer<G, Throwable> panicHandler;
 
     /**
-     * sched.lock: protects the global run queue, the idle lists and mcount. A leaf lock.
+     * sched.lock: protects the global run queue, the idle lists and mcount (lock order:
+     * ARCHITECTURE.md).
      * A monitor, not a ReentrantLock, on purpose: it is taken from goroutine frames (ready,
      * newproc), and j.u.c locks record their owner with Thread.currentThread(), which a compiled
      * goroutine frame may have read before it migrated to another carrier (see Carrier);

@@ -28,7 +28,8 @@ import java.lang.invoke.VarHandle;
  * without (sleepForTimers) or with (pollNow) a P; {@link #sysmonPoll} on sysmon;
  * {@link #timerWaker} and {@link #wakeMWithoutP} on any thread, with no lock held (an arming
  * goroutine, a plain thread, sysmon). No lock of its own except the monitor of this object,
- * around the idle hook's registration only (a leaf; see ARCHITECTURE.md, "Lock order").
+ * around the idle hook's registration only (it takes Netpoll's INIT inside: ARCHITECTURE.md,
+ * "Lock order").
  *
  * <h2>The two roles</h2>
  * <pre>

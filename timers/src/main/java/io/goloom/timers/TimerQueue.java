@@ -87,8 +87,7 @@ import java.util.function.Consumer;
  *
  * <h2>Locks</h2>
  * This module takes no lock. {@link TimerNode#fire()} and the {@link Waker} are called with no
- * lock held, so they may take any scheduler lock; timers therefore adds nothing to goloom's
- * lock order.
+ * lock held (goloom's lock order: ARCHITECTURE.md, "Lock order").
  *
  * <h2>Who may call what</h2>
  * Any thread: {@link #schedule}, {@link #reset}, {@link #cancel}, {@link #earliestHint()}.
