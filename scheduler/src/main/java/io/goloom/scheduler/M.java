@@ -26,7 +26,7 @@ final class M extends Machine {
         }
     }
 
-    // ---- where this M's thread is; see Scheduler "Taking a P from a blocked M" ----
+    // ---- where this M's thread is; see Sysmon, "Taking a P from a blocked M (retake)" ----
     /** In the scheduler loop (its own stack), or without a G. */
     static final int IN_SCHED = 0;
     /** Running goroutine user code: the only state in which sysmon may take the P away. */
@@ -63,10 +63,10 @@ final class M extends Machine {
     private volatile int where;
     /**
      * True while this M runs a direct task (a JDK virtual thread), false while it runs a
-     * goroutine. Written by this M before its release store of {@code where = IN_USER}; read by
-     * sysmon after its acquire read of {@code where}, so a sysmon that sees IN_USER sees the
-     * value of that entry. After the work returns and before {@code where} leaves IN_USER it
-     * keeps the value of the work that just ran.
+     * goroutine. Written by this M before its release store of {@code where = IN_USER}; read
+     * racily by close's report of the carriers still running (GoRuntime), for a message only
+     * ({@link #where()} is an opaque read, which orders nothing). After the work returns and
+     * before {@code where} leaves IN_USER it keeps the value of the work that just ran.
      */
     boolean runningTask;
     /**
@@ -189,6 +189,11 @@ final class M extends Machine {
         return false;
     }
 
+    /**
+     * Opaque read (no ordering of its own): sysmon reads it after its CAS of p.status, whose
+     * volatile read half keeps this read from moving above it (the Dekker pair of
+     * {@link #setWhereVolatile}); the M's own reads need none.
+     */
     int where() {
         return (int) WHERE.getOpaque(this);
     }

@@ -918,6 +918,9 @@ final class Scheduler implements Sched {
         }
     }
 
+    // =====================================================================================
+    // Direct tasks (JDK virtual threads on our carriers)
+
     /** Runs a direct task on the M's own stack (no G continuation is mounted; curg stays null). */
     private int runDirect(M m, G g) {
         m.task = g;
@@ -986,6 +989,9 @@ final class Scheduler implements Sched {
         globrunqput(g);
         wakep();
     }
+
+    // =====================================================================================
+    // Lost Ps, hand-offs and blocking calls (Go's exitsyscall0, handoffp, entersyscall/exitsyscall)
 
     /** m noticed that sysmon handed its P off: it no longer counts as blocked (mblocked). Once per hand-off. */
     void backFromHandoff(M m) {
@@ -1121,7 +1127,7 @@ final class Scheduler implements Sched {
     }
 
     // =====================================================================================
-    // Preemption of direct tasks (JDK virtual threads) at the agent's yield points
+    // The agent's yield points (preemption at loop back-edges)
 
     /**
      * What instrumented code runs while preemption requests are pending (the agent's
@@ -1155,7 +1161,7 @@ final class Scheduler implements Sched {
     private static void yieldTaskIfAsked(M m) {
         if (m.taskPreempt && m.clearTaskPreempt()) {
             // A JDK virtual thread on our carrier: yield it. Its re-submission goes to the
-            // global queue (submitTask checks yieldingTask), like a preempted goroutine.
+            // global queue (submitDirect checks yieldingTask), like a preempted goroutine.
             m.yieldingTask = true;
             Thread.yield();
         }
@@ -1301,43 +1307,6 @@ final class Scheduler implements Sched {
         }
     }
 
-    // =====================================================================================
-    // Timers in the scheduler (no timer thread)
-
-    /**
-     * Runs pp's expired timers if any are due and nobody else is running them. Returns true if
-     * any fired. Any M may call it for any P: the P's timerLock is the queues' owner role.
-     * Timers ready their goroutines into the calling M's P (runnext), so they run next.
-     */
-    boolean checkTimers(P pp) {
-        TimerQueue q = pp.timers;
-        long hint = q.earliestHint(); // one volatile read when no timer is pending
-        if (hint == TimerQueue.NONE) {
-            return false;
-        }
-        long now = System.nanoTime();
-        // Run when something is due, or to drain requests from other threads (stopped timers
-        // would otherwise wait in the inbox until the earliest of them came due).
-        if ((now - hint < 0 && !q.hasRequests()) || !pp.tryLockTimers()) {
-            return false;
-        }
-        try {
-            return pp.timers.runExpired(now) > 0;
-        } catch (Throwable t) {
-            System.err.println("goloom: a timer callback threw: " + t); // ours never do; report, keep going
-        } finally {
-            pp.unlockTimers();
-        }
-        return true;
-    }
-
-    /** The queue a new timer armed by the caller goes to: its own P's, else P0's. */
-    TimerQueue timerQueueForCaller() {
-        M m = currentM();
-        P pp = m != null ? m.p : null;
-        return (pp != null ? pp : allp[0]).timers;
-    }
-
     private G globrunqgetLocked(P pp, int max) {
         synchronized (lock) {
             return globrunqget(pp, max);
@@ -1387,6 +1356,43 @@ final class Scheduler implements Sched {
             }
         }
         return null;
+    }
+
+    // =====================================================================================
+    // Timers in the scheduler (no timer thread)
+
+    /**
+     * Runs pp's expired timers if any are due and nobody else is running them. Returns true if
+     * any fired. Any M may call it for any P: the P's timerLock is the queues' owner role.
+     * Timers ready their goroutines into the calling M's P (runnext), so they run next.
+     */
+    boolean checkTimers(P pp) {
+        TimerQueue q = pp.timers;
+        long hint = q.earliestHint(); // one volatile read when no timer is pending
+        if (hint == TimerQueue.NONE) {
+            return false;
+        }
+        long now = System.nanoTime();
+        // Run when something is due, or to drain requests from other threads (stopped timers
+        // would otherwise wait in the inbox until the earliest of them came due).
+        if ((now - hint < 0 && !q.hasRequests()) || !pp.tryLockTimers()) {
+            return false;
+        }
+        try {
+            return pp.timers.runExpired(now) > 0;
+        } catch (Throwable t) {
+            System.err.println("goloom: a timer callback threw: " + t); // ours never do; report, keep going
+        } finally {
+            pp.unlockTimers();
+        }
+        return true;
+    }
+
+    /** The queue a new timer armed by the caller goes to: its own P's, else P0's. */
+    TimerQueue timerQueueForCaller() {
+        M m = currentM();
+        P pp = m != null ? m.p : null;
+        return (pp != null ? pp : allp[0]).timers;
     }
 
     // =====================================================================================
@@ -1445,7 +1451,6 @@ final class Scheduler implements Sched {
         return out;
     }
 
-    /** Racy view of the Ms, for tests and dumps. */
     /** Ms whose P was handed off while they were blocked, not back yet. */
     int blockedCarriers() {
         return mblocked.get();
@@ -1458,6 +1463,7 @@ final class Scheduler implements Sched {
         }
     }
 
+    /** Racy view of the Ms, for tests and dumps. */
     List<M> allm() {
         synchronized (lock) {
             return new ArrayList<>(allm);

@@ -158,8 +158,8 @@ final class Sysmon extends Thread {
                 pp.sysmonBlockedTicks = 0;
                 continue;
             }
-            // Timer-aware preemption (beyond Go): this P's timers are overdue by over 1 ms while
-            // its M is busy. Wake an idle M to run them (a thief runs victims' timers), or, with
+            // Timer-aware preemption (beyond Go): this P's timers are overdue by more than
+            // TIMER_OVERDUE_NS (0.5 ms) while its M is busy. Wake an idle M to run them (a thief runs victims' timers), or, with
             // no idle P, ask the running G to yield so its own M gets to them.
             long hint = pp.timers.earliestHint();
             anyPending |= hint != TimerQueue.NONE;
