@@ -1,5 +1,8 @@
 package io.goloom.net;
 
+import static io.goloom.testkit.Await.awaitCondition;
+import static io.goloom.testkit.Await.awaitParkedFromGoroutine;
+import static io.goloom.testkit.Await.awaitParkedFromThread;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,6 +22,7 @@ import io.goloom.netpoll.Netpoll;
 import io.goloom.scheduler.Go;
 import io.goloom.scheduler.GoRuntime;
 import io.goloom.scheduler.GoroutineInfo;
+import io.goloom.testkit.Stress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -37,7 +41,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -162,7 +165,7 @@ abstract class NetSuite {
                     }
                 });
                 // Do not read until the writer is parked on the full socket buffers.
-                awaitParkedFromGoroutine(writer, WaitReason.IO_WAIT);
+                awaitParkedFromGoroutine(writer, WaitReason.IO_WAIT, HANG);
                 writerParked.set(true);
                 byte[] buf = new byte[64 * 1024];
                 long got = 0;
@@ -246,13 +249,13 @@ abstract class NetSuite {
                     result.set(t);
                 }
             });
-            awaitParked(reader, WaitReason.IO_WAIT);
+            awaitParkedFromThread(reader, WaitReason.IO_WAIT, HANG);
             p.client.setReadDeadline(Duration.ofSeconds(30));
             // Past the first deadline (its timer fires, stale), then send.
             Thread.sleep(Math.max(0, 300 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)));
             assertEquals(null, result.get(), "the first deadline fired although it was moved");
             p.server.write(new byte[] {5});
-            awaitCondition("reader result", () -> result.get() != null);
+            awaitCondition("reader result", HANG, () -> result.get() != null);
             assertEquals((byte) 5, result.get());
         }
     }
@@ -271,9 +274,9 @@ abstract class NetSuite {
                     result.set(t);
                 }
             });
-            awaitParked(reader, WaitReason.IO_WAIT);
+            awaitParkedFromThread(reader, WaitReason.IO_WAIT, HANG);
             p.client.setReadDeadline(Instant.now().minusSeconds(1));
-            awaitCondition("reader woken", () -> result.get() != null);
+            awaitCondition("reader woken", HANG, () -> result.get() != null);
             assertTrue(result.get() instanceof DeadlineExceededException, String.valueOf(result.get()));
         }
     }
@@ -334,11 +337,11 @@ abstract class NetSuite {
                 acceptResult.set(t);
             }
         });
-        awaitParked(reader, WaitReason.IO_WAIT);
-        awaitParked(acceptor, WaitReason.IO_WAIT);
+        awaitParkedFromThread(reader, WaitReason.IO_WAIT, HANG);
+        awaitParkedFromThread(acceptor, WaitReason.IO_WAIT, HANG);
         p.client.close();
         ln.close();
-        awaitCondition("reader and acceptor woken", () -> readResult.get() != null && acceptResult.get() != null);
+        awaitCondition("reader and acceptor woken", HANG, () -> readResult.get() != null && acceptResult.get() != null);
         assertTrue(readResult.get() instanceof NetClosedException, String.valueOf(readResult.get()));
         assertTrue(acceptResult.get() instanceof NetClosedException, String.valueOf(acceptResult.get()));
         p.close();
@@ -357,7 +360,7 @@ abstract class NetSuite {
                     result.set(e);
                 }
             });
-            awaitCondition("thread waiting in the poller", () -> Netpoll.waiters() > 0);
+            awaitCondition("thread waiting in the poller", HANG, () -> Netpoll.waiters() > 0);
             rt.run(p.client::close); // closed from a goroutine
             t.join(HANG.toMillis());
             assertTrue(result.get() instanceof NetClosedException, String.valueOf(result.get()));
@@ -379,10 +382,10 @@ abstract class NetSuite {
                     result.set(t);
                 }
             });
-            awaitParked(reader, WaitReason.IO_WAIT);
+            awaitParkedFromThread(reader, WaitReason.IO_WAIT, HANG);
             peer.setSoLinger(true, 0);
             peer.close(); // RST
-            awaitCondition("reader woken", () -> result.get() != null);
+            awaitCondition("reader woken", HANG, () -> result.get() != null);
             assertTrue(result.get() instanceof ConnectionResetException, String.valueOf(result.get()));
             // Writing to the reset connection fails too.
             rt.run(() -> assertThrows(ConnectionResetException.class, () -> {
@@ -419,7 +422,7 @@ abstract class NetSuite {
                         c.close();
                     }
                 });
-                awaitParked(reader, WaitReason.IO_WAIT);
+                awaitParkedFromThread(reader, WaitReason.IO_WAIT, HANG);
                 peer.getOutputStream().write(new byte[10]);
                 if (reset) {
                     peer.setSoLinger(true, 0);
@@ -427,7 +430,7 @@ abstract class NetSuite {
                 } else {
                     peer.shutdownOutput();
                 }
-                awaitCondition("the reader saw the " + (reset ? "reset" : "FIN"), () -> result.get() != null);
+                awaitCondition("the reader saw the " + (reset ? "reset" : "FIN"), HANG, () -> result.get() != null);
                 if (reset) {
                     assertTrue(result.get() instanceof ConnectionResetException, String.valueOf(result.get()));
                 } else {
@@ -508,7 +511,7 @@ abstract class NetSuite {
                             done.done();
                         }
                     });
-                    awaitParkedFromGoroutine(reader, WaitReason.IO_WAIT);
+                    awaitParkedFromGoroutine(reader, WaitReason.IO_WAIT, HANG);
                     during.close(); // no recv is running: the close succeeds
                     p.client.write(new byte[] {4});
                     done.await();
@@ -634,7 +637,7 @@ abstract class NetSuite {
                     for (int i = 0; i < 200; i++) {
                         Pair p = pair(ln);
                         G r = Go.go(() -> assertThrows(NetClosedException.class, () -> p.client.read(new byte[1])));
-                        awaitParkedFromGoroutine(r, WaitReason.IO_WAIT);
+                        awaitParkedFromGoroutine(r, WaitReason.IO_WAIT, HANG);
                         p.close();
                         assertThrows(NetClosedException.class, () -> p.client.write(new byte[1]));
                     }
@@ -657,7 +660,7 @@ abstract class NetSuite {
     @Test
     @Timeout(120)
     void connsAndListenersDroppedWithoutCloseAreClosedByTheirCleaner() throws Exception {
-        int pairs = 200 * Integer.getInteger("goloom.stress", 1);
+        int pairs = 200 * Stress.FACTOR;
         try (Listener warm = Net.listen(LOOPBACK, 0)) {
             rt.run(() -> cycleConnections(warm, warm.address().getPort(), 20, 2)); // lazy structures, all closed
         }
@@ -858,8 +861,8 @@ abstract class NetSuite {
                 }
             });
             G longSleeper = one.go(() -> Go.sleep(Duration.ofSeconds(60)));
-            awaitParked(acceptor, WaitReason.IO_WAIT);
-            awaitParked(longSleeper, WaitReason.SLEEP);
+            awaitParkedFromThread(acceptor, WaitReason.IO_WAIT, HANG);
+            awaitParkedFromThread(longSleeper, WaitReason.SLEEP, HANG);
             CountDownLatch woke = new CountDownLatch(1);
             long t0 = System.nanoTime();
             one.go(() -> {
@@ -869,7 +872,7 @@ abstract class NetSuite {
             assertTrue(woke.await(HANG.toMillis(), TimeUnit.MILLISECONDS), "the 20 ms sleeper overslept");
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20), "woken only by something else");
             ln.close();
-            awaitCondition("acceptor woken", () -> acceptResult.get() != null);
+            awaitCondition("acceptor woken", HANG, () -> acceptResult.get() != null);
             assertTrue(acceptResult.get() instanceof NetClosedException);
             List<GoroutineInfo> left = one.shutdown();
             assertEquals(1, left.size(), "only the 60 s sleeper is left: " + left);
@@ -905,7 +908,7 @@ abstract class NetSuite {
                 }
                 readerDone.set(true);
             });
-            awaitParked(reader, WaitReason.IO_WAIT);
+            awaitParkedFromThread(reader, WaitReason.IO_WAIT, HANG);
             assertEquals(null, Netpoll.pollOwner(), "premise: nobody is blocked in the poller");
             p.server.write(new byte[] {1});
             assertTrue(spinnerDone.await(HANG.toMillis(), TimeUnit.MILLISECONDS));
@@ -966,32 +969,6 @@ abstract class NetSuite {
         public void close() {
             client.close();
             server.close();
-        }
-    }
-
-    /** From a plain thread: until {@code g} is parked with {@code reason}. */
-    static void awaitParked(G g, WaitReason reason) {
-        awaitCondition(g + " parked with " + reason, () -> g.status() == G.WAITING && g.waitReason() == reason);
-    }
-
-    /** From a goroutine: yields until {@code g} is parked with {@code reason}. */
-    static void awaitParkedFromGoroutine(G g, WaitReason reason) {
-        long deadline = System.nanoTime() + HANG.toNanos();
-        while (!(g.status() == G.WAITING && g.waitReason() == reason)) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + g + " to park with " + reason);
-            }
-            Go.yield();
-        }
-    }
-
-    static void awaitCondition(String what, BooleanSupplier cond) {
-        long deadline = System.nanoTime() + HANG.toNanos();
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.yield();
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.Chan;
 import io.goloom.core.WaitGroup;
+import io.goloom.testkit.Await;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -71,9 +72,9 @@ class DeadlockTest {
             Chan<Integer> c = new Chan<>();
             Thread feeder = new Thread(() -> {
                 // waits until main is parked on the channel, and well past sysmon's idle check
-                SchedulerTest.awaitCondition("main parked", 30_000, () -> rt.goroutines().stream()
+                Await.awaitCondition("main parked", 30_000, () -> rt.goroutines().stream()
                         .anyMatch(gi -> gi.waitReason().equals("chan receive")));
-                SchedulerTest.awaitCondition("sysmon asleep", 30_000, () -> rt.sched.sysmon.sleeping);
+                Await.awaitCondition("sysmon asleep", 30_000, () -> rt.sched.sysmon.sleeping);
                 c.send(7);
             });
             feeder.start();

@@ -1,5 +1,6 @@
 package io.goloom.scheduler;
 
+import static io.goloom.testkit.Await.awaitCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -9,7 +10,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -49,17 +49,6 @@ class DekkerPairTest {
     static void await(CountDownLatch l, String what) throws InterruptedException {
         if (!l.await(WAIT_MS, TimeUnit.MILLISECONDS)) {
             fail("timed out waiting for: " + what);
-        }
-    }
-
-    static void awaitCondition(String what, BooleanSupplier cond) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out waiting for: " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
         }
     }
 
@@ -189,7 +178,7 @@ class DekkerPairTest {
                 long owned = m.pEpoch << 3 | P.PRUNNING;
                 assertEquals(owned, pp.status(), "P0 held by the stopped M before sysmon looks");
                 long t0 = s.sysmon.ticks;
-                awaitCondition("sysmon to run 5 passes over the Ps", () -> s.sysmon.ticks - t0 >= 5 || pp.status() != owned);
+                awaitCondition("sysmon to run 5 passes over the Ps", WAIT_MS, () -> s.sysmon.ticks - t0 >= 5 || pp.status() != owned);
                 assertTrue(pp.status() == owned && pp.m == m, "sysmon took P0 from the M stopped inside the runtime: " + pp);
             } finally {
                 stop.release();
@@ -287,7 +276,7 @@ class DekkerPairTest {
                 s.allp[0].timers.cancel(far);
                 ln.close();
             }
-            awaitCondition("the acceptor to be woken by the close", () -> acceptResult.get() != null);
+            awaitCondition("the acceptor to be woken by the close", WAIT_MS, () -> acceptResult.get() != null);
         }
     }
 }

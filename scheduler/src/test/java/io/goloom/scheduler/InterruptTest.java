@@ -3,6 +3,7 @@ package io.goloom.scheduler;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.Chan;
+import io.goloom.testkit.Await;
 import io.goloom.testkit.ChildJvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -89,7 +90,7 @@ class InterruptTest {
             m.interrupt(); // from outside, while it sleeps in notesleep
             assertParkedQuietly(m);
             Sysmon sm = rt.sched.sysmon;
-            SchedulerTest.awaitCondition("sysmon in deep sleep", 30_000, () -> sm.sleeping);
+            Await.awaitCondition("sysmon in deep sleep", 30_000, () -> sm.sleeping);
             sm.interrupt();
             assertParkedQuietly(sm);
             // and the runtime still works
@@ -108,7 +109,7 @@ class InterruptTest {
             CountDownLatch fired = new CountDownLatch(1);
             rt.run(() -> Go.afterFunc(Duration.ofHours(1), fired::countDown));
             M[] sleeper = new M[1];
-            SchedulerTest.awaitCondition("an M asleep until the timer", 30_000, () -> {
+            Await.awaitCondition("an M asleep until the timer", 30_000, () -> {
                 for (M m : rt.sched.allm()) {
                     if (m.getState() == Thread.State.TIMED_WAITING) {
                         sleeper[0] = m;
@@ -175,9 +176,9 @@ class InterruptTest {
                 Thread.interrupted();
                 done.countDown();
             });
-            SchedulerTest.awaitCondition("the goroutine to start", 30_000, () -> carrier.get() != null);
+            Await.awaitCondition("the goroutine to start", 30_000, () -> carrier.get() != null);
             M m = carrier.get();
-            SchedulerTest.awaitCondition("the pinned park to wait with the carrier's flag clear", 30_000,
+            Await.awaitCondition("the pinned park to wait with the carrier's flag clear", 30_000,
                     () -> PINNED_PARK_DONE.get() && m.getState() == Thread.State.WAITING && !m.isInterrupted());
             rt.go(() -> pinnedChan.send(1));
             assertTrue(done.await(30, TimeUnit.SECONDS));
@@ -213,9 +214,9 @@ class InterruptTest {
                     }
                 });
                 M m = rt.sched.allm().get(0);
-                SchedulerTest.awaitCondition("the idle M in the selector", 30_000, () -> inSelectorPoll(m));
+                Await.awaitCondition("the idle M in the selector", 30_000, () -> inSelectorPoll(m));
                 m.interrupt();
-                SchedulerTest.awaitCondition("the M back in the selector with its interrupt status clear", 30_000,
+                Await.awaitCondition("the M back in the selector with its interrupt status clear", 30_000,
                         () -> !m.isInterrupted() && inSelectorPoll(m));
                 ThreadMXBean mx = ManagementFactory.getThreadMXBean();
                 long c0 = mx.getThreadCpuTime(m.threadId());
@@ -246,7 +247,7 @@ class InterruptTest {
      * flag stays set while park returns at once), and uses next to no CPU over a short window.
      */
     static void assertParkedQuietly(Thread t) throws InterruptedException {
-        SchedulerTest.awaitCondition(t.getName() + " parked with its interrupt status clear", 30_000, () -> {
+        Await.awaitCondition(t.getName() + " parked with its interrupt status clear", 30_000, () -> {
             Thread.State s = t.getState();
             return !t.isInterrupted() && (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING);
         });

@@ -1,10 +1,11 @@
 package io.goloom.scheduler;
 
-import static io.goloom.scheduler.SchedulerTest.awaitCondition;
+import static io.goloom.testkit.Await.awaitCondition;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.Chan;
 import io.goloom.core.G;
+import io.goloom.testkit.Stress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MaxThreadsTest {
 
-    private static final int STRESS = Integer.getInteger("goloom.stress", 1);
+    private static final int STRESS = Stress.FACTOR;
 
     /**
      * Issue #18 defect 2, one P: sysmon hands off the P of an M blocked in a JDK call while

@@ -3,6 +3,7 @@ package io.goloom.scheduler;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.G;
+import io.goloom.testkit.Stress;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class OverflowStealStressTest {
 
-    static final int STRESS = Integer.getInteger("goloom.stress", 1);
+    static final int STRESS = Stress.FACTOR;
     static final int PROCS = 4;
     static final int PER_ROUND = 20_000;
     /** One child in this many goes through the global queue twice. */

@@ -23,6 +23,7 @@ import com.sun.jdi.request.ModificationWatchpointRequest;
 import io.goloom.core.Carrier;
 import io.goloom.core.Chan;
 import io.goloom.core.G;
+import io.goloom.testkit.Stress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -44,7 +45,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PinnedReadyRaceTest {
 
-    static final int STRESS = Integer.getInteger("goloom.stress", 1);
+    static final int STRESS = Stress.FACTOR;
 
     /**
      * Forces the interleaving under a debugger (a child JVM running {@link PinnedReadyTarget}):

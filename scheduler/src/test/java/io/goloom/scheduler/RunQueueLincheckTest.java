@@ -1,6 +1,7 @@
 package io.goloom.scheduler;
 
 import io.goloom.core.G;
+import io.goloom.testkit.Stress;
 import java.util.ArrayList;
 import java.util.List;
 import org.jetbrains.kotlinx.lincheck.Actor;
@@ -101,7 +102,7 @@ public class RunQueueLincheckTest {
     @Test
     void modelChecking() {
         new ModelCheckingOptions()
-                .iterations(12 * Integer.getInteger("goloom.stress", 1))
+                .iterations(12 * Stress.FACTOR)
                 .invocationsPerIteration(250)
                 .threads(3)
                 .actorsPerThread(3)
@@ -122,7 +123,7 @@ public class RunQueueLincheckTest {
         Actor get = new Actor(RunQueueLincheckTest.class.getMethod("get"), List.of());
         new ModelCheckingOptions()
                 .iterations(0)
-                .invocationsPerIteration(2_000 * Integer.getInteger("goloom.stress", 1))
+                .invocationsPerIteration(2_000 * Stress.FACTOR)
                 .addCustomScenario(new ExecutionScenario(
                         List.of(put, put, put, put),
                         List.of(List.of(put, get), List.of(steal)),
@@ -134,7 +135,7 @@ public class RunQueueLincheckTest {
     @Test
     void stress() {
         new StressOptions()
-                .iterations(12 * Integer.getInteger("goloom.stress", 1))
+                .iterations(12 * Stress.FACTOR)
                 .invocationsPerIteration(400)
                 .threads(3)
                 .actorsPerThread(3)

@@ -3,6 +3,7 @@ package io.goloom.scheduler;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.G;
+import io.goloom.testkit.Stress;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RunQueueOverflowStealTest {
 
-    static final int STRESS = Integer.getInteger("goloom.stress", 1);
+    static final int STRESS = Stress.FACTOR;
     static final int CAP = RunQueue.DEFAULT_CAPACITY;
 
     /** Set by the thief when it saw the ring full and is about to grab; cleared by the owner. */

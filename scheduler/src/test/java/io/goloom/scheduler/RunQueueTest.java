@@ -3,6 +3,7 @@ package io.goloom.scheduler;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.G;
+import io.goloom.testkit.Stress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -125,7 +126,7 @@ class RunQueueTest {
      */
     @Test
     void concurrentPutGetStealSeesEveryGExactlyOnce() throws Exception {
-        int rounds = 200 * Integer.getInteger("goloom.stress", 1);
+        int rounds = 200 * Stress.FACTOR;
         int perRound = 1000;
         int thieves = 2;
         for (int round = 0; round < rounds; round++) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.goloom.core.G;
+import io.goloom.testkit.Await;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class SchedInvariantsTest {
             rt.go(done::countDown);
         }
         assertTrue(done.await(30, TimeUnit.SECONDS));
-        SchedulerTest.awaitCondition("every P idle", 30_000, () -> rt.sched.npidle() == procs);
+        Await.awaitCondition("every P idle", 30_000, () -> rt.sched.npidle() == procs);
         rt.close(); // runs the check once (goloom.test), which must pass
         return rt;
     }

@@ -1,6 +1,6 @@
 package io.goloom.scheduler;
 
-import static io.goloom.scheduler.SchedulerTest.awaitCondition;
+import static io.goloom.testkit.Await.awaitCondition;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.G;

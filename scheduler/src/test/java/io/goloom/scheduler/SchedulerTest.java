@@ -1,8 +1,10 @@
 package io.goloom.scheduler;
 
+import static io.goloom.testkit.Await.awaitCondition;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.G;
+import io.goloom.testkit.Stress;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,19 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SchedulerTest {
 
-    static final int STRESS = Integer.getInteger("goloom.stress", 1);
-
-    /** Waits for a condition on the thing itself (no sleeping to synchronize), failing after a timeout. */
-    static void awaitCondition(String what, long timeoutMs, BooleanSupplier cond) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for: " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
-    }
+    static final int STRESS = Stress.FACTOR;
 
     @ParameterizedTest(name = "procs={0}")
     @ValueSource(ints = {1, 2, 4})

@@ -2,16 +2,18 @@ package io.goloom.scheduler;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.goloom.testkit.Await;
+import io.goloom.testkit.Stress;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -92,7 +94,7 @@ class SysmonTest {
             }
             for (int h = 0; h < hogs; h++) {
                 int me = h;
-                SchedulerTest.awaitCondition("hog " + h + " to progress", 30_000, () -> progress.get(me) > before[me]);
+                Await.awaitCondition("hog " + h + " to progress", 30_000, () -> progress.get(me) > before[me]);
             }
             stop.set(true);
             assertTrue(hogsDone.await(30, TimeUnit.SECONDS));
@@ -313,7 +315,7 @@ class SysmonTest {
     void anIdleRuntimesSysmonIsAsleepAndWakesWhenWorkArrives() throws Exception {
         try (GoRuntime rt = GoRuntime.create(2)) {
             Sysmon sm = rt.sched.sysmon;
-            SchedulerTest.awaitCondition("sysmon in deep sleep", 30_000,
+            Await.awaitCondition("sysmon in deep sleep", 30_000,
                     () -> sm.sleeping && sm.getState() == Thread.State.WAITING);
             long ticks = sm.ticks;
             AtomicBoolean stop = new AtomicBoolean();
@@ -324,10 +326,10 @@ class SysmonTest {
                 }
                 done.countDown();
             });
-            SchedulerTest.awaitCondition("sysmon ticking again", 30_000, () -> sm.ticks > ticks + 3);
+            Await.awaitCondition("sysmon ticking again", 30_000, () -> sm.ticks > ticks + 3);
             stop.set(true);
             assertTrue(done.await(30, TimeUnit.SECONDS));
-            SchedulerTest.awaitCondition("sysmon asleep again", 30_000,
+            Await.awaitCondition("sysmon asleep again", 30_000,
                     () -> sm.sleeping && sm.getState() == Thread.State.WAITING);
         }
     }
@@ -367,7 +369,7 @@ class SysmonTest {
     @Test
     void aGoroutineBlockedInAnFfmCallDoesNotStopTheGoroutinesQueuedOnItsP() throws Throwable {
         try (Arena arena = Arena.ofShared(); GoRuntime rt = GoRuntime.create(1)) {
-            for (int round = 0; round < Integer.getInteger("goloom.stress", 1); round++) {
+            for (int round = 0; round < Stress.FACTOR; round++) {
                 blockInAPipeReadWhileAQueuedGoroutineRuns(rt, arena);
             }
         }

@@ -17,6 +17,7 @@ import com.sun.jdi.request.EventRequest;
 import com.sun.jdi.request.EventRequestManager;
 import com.sun.jdi.request.StepRequest;
 import io.goloom.core.Chan;
+import io.goloom.testkit.Stress;
 import io.goloom.timers.TimerNode;
 import io.goloom.timers.TimerQueue;
 import java.lang.reflect.Field;
@@ -48,7 +49,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TickerStopRaceTest {
 
-    static final int STRESS = Integer.getInteger("goloom.stress", 1);
+    static final int STRESS = Stress.FACTOR;
 
     private static final Field NODE;
     static {

@@ -3,6 +3,7 @@ package io.goloom.scheduler;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.Chan;
+import io.goloom.testkit.Await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
@@ -182,7 +183,7 @@ class TimersTest {
             CountDownLatch warm = new CountDownLatch(1);
             rt.go(warm::countDown);
             assertTrue(warm.await(10, TimeUnit.SECONDS));
-            SchedulerTest.awaitCondition("idle", 10_000, () -> rt.sched.npidle() == 2);
+            Await.awaitCondition("idle", 10_000, () -> rt.sched.npidle() == 2);
             Chan<Instant> c = new Chan<>(1);
             rt.go(() -> Go.afterFunc(Duration.ofMillis(5), () -> c.trySend(Instant.now())));
             assertNotNull(c.receive()); // a plain thread blocks on the channel

@@ -15,6 +15,7 @@ import io.goloom.core.WaitGroup;
 import io.goloom.core.WaitReason;
 import io.goloom.scheduler.Go;
 import io.goloom.scheduler.GoRuntime;
+import io.goloom.testkit.Await;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,7 +66,7 @@ class ChanIntegrationTest {
                 }));
             }
             for (G g : receivers) {
-                Rt.awaitParked(g, WaitReason.CHAN_RECEIVE);
+                Await.awaitParkedFromGoroutine(g, WaitReason.CHAN_RECEIVE, Rt.TIMEOUT);
             }
             c.close();
             wg.await();
@@ -96,7 +97,7 @@ class ChanIntegrationTest {
                 }));
             }
             for (G g : senders) {
-                Rt.awaitParked(g, WaitReason.CHAN_SEND);
+                Await.awaitParkedFromGoroutine(g, WaitReason.CHAN_SEND, Rt.TIMEOUT);
             }
             c.close();
             wg.await();
@@ -258,7 +259,7 @@ class ChanIntegrationTest {
             for (int i = 0; i < 100; i++) {
                 assertEquals(i * 10, got.get(i));
             }
-            Rt.awaitCondition("goroutines to exit", () -> rt.numGoroutine() == 0);
+            Await.awaitCondition("goroutines to exit", Rt.TIMEOUT, () -> rt.numGoroutine() == 0);
         }
     }
 

@@ -3,13 +3,11 @@ package io.goloom.sync;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.goloom.core.G;
-import io.goloom.core.WaitReason;
-import io.goloom.scheduler.Go;
 import io.goloom.scheduler.GoRuntime;
 import io.goloom.scheduler.GoroutineInfo;
+import io.goloom.testkit.Await;
+import io.goloom.testkit.Stress;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 
 /** Helpers for the sync integration tests: real runtimes, public API only. */
 final class Rt {
@@ -17,7 +15,7 @@ final class Rt {
     }
 
     /** The one knob for every stress test (-Dgoloom.stress=N). */
-    static final int STRESS = Integer.getInteger("goloom.stress", 1);
+    static final int STRESS = Stress.FACTOR;
     /** Generous: a hang is a failure, never a slow pass. Not a performance bound. */
     static final Duration TIMEOUT = Duration.ofSeconds(90);
 
@@ -28,7 +26,7 @@ final class Rt {
     static void run(int procs, Runnable main) {
         try (GoRuntime rt = GoRuntime.create(procs)) {
             assertTimeoutPreemptively(TIMEOUT, () -> rt.run(main), () -> "deadlock or hang; goroutines: " + dump(rt));
-            awaitCondition("goroutines to exit", () -> rt.numGoroutine() == 0);
+            Await.awaitCondition("goroutines to exit", TIMEOUT, () -> rt.numGoroutine() == 0);
         }
     }
 
@@ -38,28 +36,6 @@ final class Rt {
             sb.append('\n').append(gi);
         }
         return sb.toString();
-    }
-
-    /** From a goroutine: yields until {@code g} is parked with {@code reason} (no sleeping). */
-    static void awaitParked(G g, WaitReason reason) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!(g.status() == G.WAITING && g.waitReason() == reason)) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + g + " to park with " + reason);
-            }
-            Go.yield();
-        }
-    }
-
-    /** From a plain thread: spins (with Thread.yield) until the condition holds or fails. */
-    static void awaitCondition(String what, BooleanSupplier cond) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.yield();
-        }
     }
 
     static void assertAllOnce(java.util.concurrent.atomic.AtomicIntegerArray seen) {

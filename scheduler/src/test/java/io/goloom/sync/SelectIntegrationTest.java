@@ -12,6 +12,7 @@ import io.goloom.core.WaitReason;
 import io.goloom.scheduler.Go;
 import io.goloom.scheduler.GoRuntime;
 import io.goloom.scheduler.GoroutineInfo;
+import io.goloom.testkit.Await;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,8 +87,8 @@ class SelectIntegrationTest {
             }
             Select sel = Select.of().withSeed(7L * procs).recv(a).recv(b);
             for (int r = 0; r < rounds; r++) {
-                Rt.awaitParked(producers[0], WaitReason.SELECT);
-                Rt.awaitParked(producers[1], WaitReason.SELECT);
+                Await.awaitParkedFromGoroutine(producers[0], WaitReason.SELECT, Rt.TIMEOUT);
+                Await.awaitParkedFromGoroutine(producers[1], WaitReason.SELECT, Rt.TIMEOUT);
                 counts[sel.run()]++;
             }
             quit.close();
@@ -145,8 +146,8 @@ class SelectIntegrationTest {
             rt.run(() -> {
                 g[0] = Go.go(() -> Select.of().run());
                 g[1] = Go.go(() -> Select.of().recv(null).run());
-                Rt.awaitParked(g[0], WaitReason.SELECT_NO_CASES);
-                Rt.awaitParked(g[1], WaitReason.SELECT);
+                Await.awaitParkedFromGoroutine(g[0], WaitReason.SELECT_NO_CASES, Rt.TIMEOUT);
+                Await.awaitParkedFromGoroutine(g[1], WaitReason.SELECT, Rt.TIMEOUT);
             });
             List<GoroutineInfo> alive = rt.shutdown();
             assertEquals(2, alive.size(), alive.toString());
@@ -228,7 +229,7 @@ class SelectIntegrationTest {
                 assertEquals(i % 2, sel.run());
                 assertEquals("v" + i, sel.received());
             }
-            Rt.awaitCondition("goroutines to exit", () -> rt.numGoroutine() == 0);
+            Await.awaitCondition("goroutines to exit", Rt.TIMEOUT, () -> rt.numGoroutine() == 0);
         }
     }
 
