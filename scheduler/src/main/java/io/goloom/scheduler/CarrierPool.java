@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>{@link #execute(Runnable)}: one mount of a virtual thread, whose Runnable is the
  *       thread's {@link Mount} (made once per thread by the bridge's constructor hook). Its G is
- *       queued as is through {@link Scheduler#submitMount}: the same run queues, runnext and
+ *       queued as is through {@link DirectTasks#submitMount}: the same run queues, runnext and
  *       stealing as goroutines, no allocation per dispatch.</li>
  *   <li>{@link #schedule(Runnable, long, TimeUnit)}: the timeout of a timed park (sleep,
  *       parkNanos, timed Object.wait and joins), armed on the calling carrier's P's timer
@@ -82,9 +82,9 @@ final class CarrierPool extends ForkJoinPool {
     @Override
     public void execute(Runnable task) {
         if (task instanceof Mount mount && mount.pool == this) {
-            sched.submitMount(mount.g);
+            sched.directTasks.submitMount(mount.g);
         } else {
-            sched.submitTask(task);
+            sched.directTasks.submitTask(task);
         }
     }
 

@@ -31,7 +31,7 @@ public final class GoRuntime implements AutoCloseable {
 
     private static final AtomicInteger RUNTIME_SEQ = new AtomicInteger();
     static {
-        io.goloom.core.AgentHook.registerHandler(Scheduler::agentYieldPoint, Scheduler::agentVirtualYieldPoint);
+        io.goloom.core.AgentHook.registerHandler(DirectTasks::agentYieldPoint, DirectTasks::agentVirtualYieldPoint);
     }
     private static volatile GoRuntime defaultRuntime;
 
@@ -166,7 +166,7 @@ public final class GoRuntime implements AutoCloseable {
      * @throws java.util.concurrent.RejectedExecutionException from execute once the runtime is closed
      */
     public java.util.concurrent.Executor carrierExecutor() {
-        return sched::submitTask;
+        return sched.directTasks::submitTask;
     }
 
     /** GOMAXPROCS: the number of Ps. */

@@ -71,7 +71,7 @@ final class M extends Machine {
     boolean runningTask;
     /**
      * The direct task this M is running, null otherwise. Owner-only: read by the task's own
-     * re-submission (Scheduler.submitMount) to tell a virtual thread's Thread.yield from a
+     * re-submission (DirectTasks.submitMount) to tell a virtual thread's Thread.yield from a
      * wake-up by another thread.
      */
     G task;

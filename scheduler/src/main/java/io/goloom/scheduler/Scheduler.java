@@ -152,6 +152,8 @@ final class Scheduler implements Sched {
     volatile boolean stopping;
     /** The idle path: the timer sleeper, the poll token and every call into the netpoller. Immutable. */
     final Sleepers sleepers = new Sleepers(this);
+    /** Runnables run on an M's own stack: the mounts of JDK virtual threads. Immutable. */
+    final DirectTasks directTasks = new DirectTasks(this);
     private final AtomicLong goidgen = new AtomicLong(1);
     /** The goroutine-id batch a P takes at once (Go's _GoidCacheBatch). */
     private static final int GOID_BATCH = 16;
@@ -338,7 +340,7 @@ final class Scheduler implements Sched {
      * was blocked in a JDK call; use the global queue). Pair every call with
      * {@link #exitRuntime}. Called on m's own thread.
      */
-    private static P enterRuntime(M m) {
+    static P enterRuntime(M m) {
         if (m.where() == M.IN_USER) {
             m.setWhereVolatile(M.IN_RUNTIME); // StoreLoad: pairs with retake's CAS-then-read
             if (SchedChaos.ON) SchedChaos.at(SchedChaos.WHERE_SET, m); // test hook; see SchedChaos
@@ -347,7 +349,7 @@ final class Scheduler implements Sched {
         return pp != null && ownsP(m, pp) ? pp : null;
     }
 
-    private static void exitRuntime(M m) {
+    static void exitRuntime(M m) {
         // Only enterRuntime moves IN_USER to IN_RUNTIME (callers in the scheduler stay
         // IN_SCHED), so IN_RUNTIME here means we set it: give back IN_USER, for goroutines and
         // for direct tasks (virtual threads) alike.
@@ -360,7 +362,7 @@ final class Scheduler implements Sched {
     // Run queues
 
     /** runqput on our own P, spilling an overflow batch to the global queue. Owner only. */
-    private void runqputLocal(P pp, G g, boolean next) {
+    void runqputLocal(P pp, G g, boolean next) {
         G batch = pp.runqput(g, next);
         if (batch != null) {
             globrunqputbatch(batch, pp.lastOverflowSize);
@@ -868,7 +870,7 @@ final class Scheduler implements Sched {
         }
         m.runningTask = g.directTask != null;
         m.setWhereRelease(M.IN_USER);
-        int how = g.directTask == null ? m.runG(g) : runDirect(m, g);
+        int how = g.directTask == null ? m.runG(g) : directTasks.run(m, g);
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
         // A native goroutine's Thread.currentThread() is this carrier: an interrupt it set (the
         // catch-and-reassert idiom) or one aimed at the carrier while it ran ends with its run,
@@ -916,78 +918,6 @@ final class Scheduler implements Sched {
                     "goloom: execute: " + g + " left a blocking call without a P, but m" + m.id + " owns " + cur);
             default -> throw new IllegalStateException("goloom: execute: unknown yield kind " + how + " from " + g);
         }
-    }
-
-    // =====================================================================================
-    // Direct tasks (JDK virtual threads on our carriers)
-
-    /** Runs a direct task on the M's own stack (no G continuation is mounted; curg stays null). */
-    private int runDirect(M m, G g) {
-        m.task = g;
-        try {
-            g.directTask.run();
-        } catch (Throwable t) {
-            try {
-                panicHandler.accept(g, t);
-            } catch (Throwable ignored) {
-                // the M survives a broken handler
-            }
-        } finally {
-            m.task = null;
-        }
-        return G.EXEC_DEAD;
-    }
-
-    /**
-     * Queues a Runnable to run directly on one of this runtime's carriers, through the same run
-     * queues as goroutines: into the caller's runnext when the caller runs on one of our Ps
-     * (a virtual thread woken by a goroutine or another virtual thread runs next on that P),
-     * else the global queue, then wakep.
-     */
-    void submitTask(Runnable task) {
-        G g = G.directTask(0, task, this);
-        g.markRunnable();
-        submitDirect(g, false);
-    }
-
-    /**
-     * Queues one mount of a virtual thread whose mount task {@code g} is reused for its whole
-     * life (CarrierPool.Mount; its status stays RUNNABLE). A virtual thread that re-submits
-     * itself from its own carrier (Thread.yield, or a park that was unparked while parking)
-     * goes to the tail of the local ring, like a goroutine's yield; a wake-up by anyone else
-     * goes to runnext, like ready().
-     */
-    void submitMount(G g) {
-        submitDirect(g, true);
-    }
-
-    private void submitDirect(G g, boolean mount) {
-        if (stopping) {
-            throw new RejectedExecutionException("goloom: runtime " + name + " is closed; task not accepted");
-        }
-        M m = currentM();
-        if (m != null && m.yieldingTask) {
-            m.yieldingTask = false; // a preempted virtual thread: to the back of the global queue
-            globrunqput(g);
-            wakep();
-            return;
-        }
-        if (m != null) {
-            P pp = enterRuntime(m);
-            if (pp != null) {
-                boolean next = !(mount && m.task == g);
-                runqputLocal(pp, g, next);
-                boolean kicked = next && pp.lastPutKicked; // while m owns pp, as in ready(); a yield wakes nobody
-                exitRuntime(m);
-                if (kicked || SchedChaos.ON && SchedChaos.wakeEagerly()) { // a hand-off, as in ready()
-                    wakep();
-                }
-                return;
-            }
-            exitRuntime(m);
-        }
-        globrunqput(g);
-        wakep();
     }
 
     // =====================================================================================
@@ -1124,47 +1054,6 @@ final class Scheduler implements Sched {
         m.setWhereRelease(M.IN_USER);
         // No P: park this G on the global queue; execute() sees m.p == null and runs lostP.
         g.yieldAs(EXEC_SYSCALL_EXIT);
-    }
-
-    // =====================================================================================
-    // The agent's yield points (preemption at loop back-edges)
-
-    /**
-     * What instrumented code runs while preemption requests are pending (the agent's
-     * YieldPoint handler). Must return at once on threads with nothing to do.
-     */
-    static void agentYieldPoint() {
-        if (!(Carrier.current() instanceof M m)) {
-            return; // not one of our carriers
-        }
-        if (m.curg() != null) {
-            G.checkpoint(); // a native goroutine
-            return;
-        }
-        yieldTaskIfAsked(m);
-    }
-
-    /**
-     * The agent's yield point in code that may hold thread-owned state (YieldPoint.checkVirtual):
-     * yields a JDK virtual thread that is asked to, never a native goroutine. A goroutine's
-     * thread is its carrier: a ReentrantLock, monitor or ThreadLocal taken in that code belongs
-     * to the carrier, and switching the goroutine there would hand it to the next goroutine on
-     * the carrier or strand it (unlock on another carrier: IllegalMonitorStateException). A
-     * virtual thread keeps its own identity across Thread.yield().
-     */
-    static void agentVirtualYieldPoint() {
-        if (Carrier.current() instanceof M m && m.curg() == null) {
-            yieldTaskIfAsked(m);
-        }
-    }
-
-    private static void yieldTaskIfAsked(M m) {
-        if (m.taskPreempt && m.clearTaskPreempt()) {
-            // A JDK virtual thread on our carrier: yield it. Its re-submission goes to the
-            // global queue (submitDirect checks yieldingTask), like a preempted goroutine.
-            m.yieldingTask = true;
-            Thread.yield();
-        }
     }
 
     // =====================================================================================

@@ -27,7 +27,7 @@ import java.util.concurrent.RejectedExecutionException;
  * ("invoked by tests"): the threads of such a builder hand every mount of their continuation
  * ({@code VirtualThread::runContinuation}) to that Executor. We pass one whose
  * {@link #execute} queues the Runnable as a direct task in the runtime's run queues
- * ({@code Scheduler.submitTask}): into the caller's runnext when the wake-up comes from a
+ * ({@code DirectTasks.submitTask}): into the caller's runnext when the wake-up comes from a
  * goroutine or virtual thread running on one of our Ps, else into the global queue with a
  * wakep. A virtual thread therefore competes with native Gs for the same Ps, is stolen like
  * them, and a carrier blocked by a pinned virtual thread gets its P handed off by sysmon.
@@ -49,7 +49,7 @@ import java.util.concurrent.RejectedExecutionException;
  * <pre>
  *  execute(r):   t = THREAD_OF(r); g = live.get(t)          (lock-free for every mount but the first)
  *                if absent: g = a direct-task G over Mount(r, t), live.putIfAbsent(t, g)
- *                queue g (Scheduler.submitMount: the same G at every mount, no allocation)
+ *                queue g (DirectTasks.submitMount: the same G at every mount, no allocation)
  *                then, on the carrier, after r.run():
  *                  if t.getState() == TERMINATED: live.remove(t)
  * </pre>
@@ -258,7 +258,7 @@ final class VirtualThreads implements Executor {
         }
         Thread vt = threadOf(runContinuation);
         if (vt == null) {
-            rt.sched.submitTask(runContinuation);
+            rt.sched.directTasks.submitTask(runContinuation);
             return;
         }
         // get() first: a lock-free read for the common case (a resume, not a start), where
@@ -273,7 +273,7 @@ final class VirtualThreads implements Executor {
             g = added ? fresh : prev;
         }
         try {
-            rt.sched.submitMount(g);
+            rt.sched.directTasks.submitMount(g);
         } catch (RejectedExecutionException e) {
             if (added) {
                 live.remove(vt, g);
