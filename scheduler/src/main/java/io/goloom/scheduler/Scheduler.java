@@ -98,23 +98,23 @@ final class Scheduler implements Sched {
      * monitor ownership follows the real carrier.
      */
     final Object lock = new Object();
-    // ---- guarded by lock ----
-    private G runqHead, runqTail;
+    // ---- guarded by lock (package-private for SchedInvariants.check, which reads them under it) ----
+    G runqHead, runqTail;
     /** Written under lock; read racily (a cheap emptiness peek) by findRunnable. */
-    private volatile int runqsize;
-    private P pidle;
+    volatile int runqsize;
+    P pidle;
     /** Written under lock; read racily by wakep and the spinning bound. */
-    private volatile int npidle;
-    private M midle;
-    private int nmidle;
+    volatile int npidle;
+    M midle;
+    int nmidle;
     /**
      * Ps with runnable Gs for which startm found no M because the thread limit was reached
      * (Go's newm would throw "thread exhaustion" there). Linked through P.link, PIDLE, never
      * counted in npidle. The next M to become free takes one ({@link #stopm}, {@link #pget});
      * thieves steal from them meanwhile ({@link #stealWork}). Non-empty only at the limit.
      */
-    private P pneedm;
-    private int mcount;
+    P pneedm;
+    int mcount;
     /**
      * Ms whose P sysmon handed off while they were blocked (in user code or Go.blocking) and
      * that have not come back yet (M.handedOff set). startm makes a new M only while
@@ -130,7 +130,7 @@ final class Scheduler implements Sched {
     private boolean needspinning;
     /** The id of the next M (ids are never reused: Ms retire, see lostP). Guarded by lock. */
     private int mnext;
-    private final List<M> allm = new ArrayList<>();
+    final List<M> allm = new ArrayList<>();
 
     /** Coarse monotonic clock, updated by sysmon each tick and by acquirep. */
     volatile long coarseNanos = System.nanoTime();
@@ -1390,163 +1390,6 @@ final class Scheduler implements Sched {
             return stealWork(m, pp);
         }
         return null;
-    }
-
-    /**
-     * The scheduler's internal invariants (Go's throw discipline), checked under sched.lock; tests
-     * call it through {@link SchedInvariants}. Throws an AssertionError with a dump of the state.
-     * Holds whatever the Ms are doing:
-     * <ul>
-     *   <li>the global queue is a list of exactly {@code runqsize} runnable Gs, ending at runqTail;</li>
-     *   <li>the idle P list has {@code npidle} distinct Ps, each PIDLE, without an M, with an empty
-     *       run queue;</li>
-     *   <li>the idle M list has {@code nmidle} distinct Ms, each in allm, without a P;
-     *       {@code mcount == allm.size() <= maxMCount}; {@code nmspinning >= 0};</li>
-     *   <li>a P seen PRUNNING (the same status word before and after reading its M) has an M,
-     *       which is in allm.</li>
-     * </ul>
-     * With {@code stopped} (every M and sysmon have exited, so nothing moves), also: no G is on
-     * two queues (global, every ring, every runnext), each queued G is runnable and registered
-     * in allgs (goroutines; direct tasks are not registered), every P is either idle (and then
-     * on the idle list) or dead, no M is idle or spinning and no M sleeps for timers.
-     */
-    void checkInvariants(boolean stopped) {
-        List<String> bad = new ArrayList<>();
-        java.util.Set<G> queued = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        java.util.Set<P> idleP = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        StringBuilder dump = new StringBuilder();
-        synchronized (lock) {
-            int n = 0;
-            G last = null;
-            for (G g = runqHead; g != null && n <= runqsize; g = g.schedlink, n++) {
-                if (!queued.add(g)) {
-                    bad.add("G" + g.id + " twice on the global queue");
-                    break;
-                }
-                if (g.status() != G.RUNNABLE) {
-                    bad.add("G" + g.id + " on the global queue with status " + G.statusName(g.status()));
-                }
-                last = g;
-            }
-            if (n != runqsize) {
-                bad.add("runqsize is " + runqsize + " but the global list has " + (n > runqsize ? "more than " : "") + n + " Gs");
-            }
-            if (last != runqTail) {
-                bad.add("runqTail is " + (runqTail == null ? "nil" : "G" + runqTail.id) + " but the global list ends at "
-                        + (last == null ? "nil" : "G" + last.id));
-            }
-            int np = 0;
-            for (P p = pidle; p != null && np <= gomaxprocs; p = p.link, np++) {
-                if (!idleP.add(p)) {
-                    bad.add(p + " twice on the idle P list");
-                    break;
-                }
-                if (p.state() != P.PIDLE || p.m != null || !p.runqempty()) {
-                    bad.add(p + " on the idle P list with m=" + (p.m == null ? "nil" : "m" + p.m.id)
-                            + (p.runqempty() ? "" : " and a non-empty run queue"));
-                }
-            }
-            if (np != npidle) {
-                bad.add("npidle is " + npidle + " but the idle P list has " + np + " Ps");
-            }
-            java.util.Set<P> needP = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-            for (P p = pneedm; p != null && needP.size() <= gomaxprocs; p = p.link) {
-                if (!needP.add(p) || idleP.contains(p)) {
-                    bad.add(p + (idleP.contains(p) ? " on both the idle and the wants-an-M P lists" : " twice on the wants-an-M list"));
-                    break;
-                }
-                if (p.state() != P.PIDLE || p.m != null) {
-                    bad.add(p + " on the wants-an-M list with m=" + (p.m == null ? "nil" : "m" + p.m.id));
-                }
-            }
-            java.util.Set<M> idleM = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-            int nm = 0;
-            for (M x = midle; x != null && nm <= allm.size(); x = x.link, nm++) {
-                if (!idleM.add(x)) {
-                    bad.add("m" + x.id + " twice on the idle M list");
-                    break;
-                }
-                if (!allm.contains(x) || x.p != null) {
-                    bad.add("idle m" + x.id + (allm.contains(x) ? "" : " not in allm") + (x.p == null ? "" : " holds " + x.p));
-                }
-            }
-            if (nm != nmidle) {
-                bad.add("nmidle is " + nmidle + " but the idle M list has " + nm + " Ms");
-            }
-            if (mcount != allm.size() || mcount > maxMCount) {
-                bad.add("mcount is " + mcount + ", allm has " + allm.size() + ", maxMCount " + maxMCount);
-            }
-            if (nmspinning.get() < 0) {
-                bad.add("nmspinning is " + nmspinning.get());
-            }
-            for (P p : allp) {
-                long s1 = p.status();
-                M owner = p.m;
-                if (P.state(s1) == P.PRUNNING && p.status() == s1 && (owner == null || !allm.contains(owner))) {
-                    bad.add(p + " running without an M of allm (m=" + (owner == null ? "nil" : "m" + owner.id) + ")");
-                }
-                if (P.state(s1) > P.PDEAD) {
-                    bad.add(p + " has an unknown state");
-                }
-            }
-            if (stopped) {
-                M timerSleeper = sleepers.timerSleeper();
-                if (nmidle != 0 || nmspinning.get() != 0 || timerSleeper != null) {
-                    bad.add("stopped runtime with nmidle=" + nmidle + " nmspinning=" + nmspinning.get()
-                            + " timerSleeper=" + (timerSleeper == null ? "nil" : "m" + timerSleeper.id));
-                }
-                java.util.Set<G> live = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-                live.addAll(allgs.snapshot());
-                for (G g : queued) {
-                    if (g.directTask == null && !live.contains(g)) {
-                        bad.add("G" + g.id + " on the global queue but not in allgs");
-                    }
-                }
-                for (P p : allp) {
-                    int st = p.state();
-                    if (st == P.PIDLE ? !idleP.contains(p) && !needP.contains(p) : st != P.PDEAD) {
-                        bad.add(p + " is neither on the idle list (or the wants-an-M list) nor dead in a stopped runtime");
-                    }
-                    int size = p.ringSize();
-                    if (size < 0 || size > p.capacity()) {
-                        bad.add(p + " has ring size " + size);
-                        continue;
-                    }
-                    for (G g : p.snapshot()) {
-                        if (!queued.add(g)) {
-                            bad.add("G" + g.id + " on two queues (the second: " + p + ")");
-                        } else if (g.status() != G.RUNNABLE) {
-                            bad.add("G" + g.id + " on " + p + " with status " + G.statusName(g.status()));
-                        } else if (g.directTask == null && !live.contains(g)) {
-                            bad.add("G" + g.id + " on " + p + " but not in allgs");
-                        }
-                    }
-                }
-                for (M x : allm) {
-                    if (x.isAlive()) {
-                        bad.add("m" + x.id + " still alive in a stopped runtime");
-                    }
-                }
-            }
-            if (!bad.isEmpty()) {
-                dump.append("runqsize=").append(runqsize).append(" npidle=").append(npidle).append(" nmidle=").append(nmidle)
-                        .append(" mcount=").append(mcount).append(" nmspinning=").append(nmspinning.get())
-                        .append(" stopping=").append(stopping);
-                for (P p : allp) {
-                    dump.append("\n  ").append(p).append(" m=").append(p.m == null ? "nil" : "m" + p.m.id)
-                            .append(idleP.contains(p) ? " (idle list)" : "");
-                }
-                for (M x : allm) {
-                    dump.append("\n  m").append(x.id).append(" p=").append(x.p == null ? "nil" : "P" + x.p.id)
-                            .append(" spinning=").append(x.spinning).append(" where=").append(x.where())
-                            .append(" thread=").append(x.getState());
-                }
-            }
-        }
-        if (!bad.isEmpty()) {
-            throw new AssertionError("goloom: scheduler invariant broken in runtime " + name + ": " + String.join("; ", bad)
-                    + "\n" + dump);
-        }
     }
 
     long[] schedLatencyCounts() {

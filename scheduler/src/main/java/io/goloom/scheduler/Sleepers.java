@@ -300,7 +300,7 @@ final class Sleepers {
         return false;
     }
 
-    /** The timer sleeper now, or null. Racy; for checkInvariants on a stopped runtime. */
+    /** The timer sleeper now, or null. Racy; for SchedInvariants.check on a stopped runtime. */
     M timerSleeper() {
         return timerSleeper;
     }

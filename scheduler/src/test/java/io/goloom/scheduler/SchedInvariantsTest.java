@@ -42,15 +42,15 @@ class SchedInvariantsTest {
     }
 
     private static void assertBroken(GoRuntime rt, String what) {
-        AssertionError e = assertThrows(AssertionError.class, () -> rt.sched.checkInvariants(true));
+        AssertionError e = assertThrows(AssertionError.class, () -> SchedInvariants.check(rt.sched, true));
         assertTrue(e.getMessage().contains(what), () -> "expected \"" + what + "\" in: " + e.getMessage());
     }
 
     @Test
     void aHealthyStoppedRuntimePasses() throws Exception {
         GoRuntime rt = stoppedRuntime(4);
-        assertDoesNotThrow(() -> rt.sched.checkInvariants(true));
-        assertDoesNotThrow(() -> rt.sched.checkInvariants(false));
+        assertDoesNotThrow(() -> SchedInvariants.check(rt.sched, true));
+        assertDoesNotThrow(() -> SchedInvariants.check(rt.sched, false));
     }
 
     @Test
