@@ -27,6 +27,24 @@ import java.util.function.BiConsumer;
  *       {@link #lock} (Go's sched.lock).</li>
  * </ul>
  *
+ * <h2>What this class owns, and the rooms beside it</h2>
+ * This class is proc.go's loop: newproc, ready, the run queues (global and local), the idle
+ * P and M lists, wakep/startm/stopm and spinning, findRunnable and stealing, execute,
+ * checkTimers, blocking calls and hand-offs (entersyscall/exitsyscall, handoffp, lostP) and
+ * shutdown. The rest lives in rooms that call back into it through package-private methods:
+ * <ul>
+ *   <li>{@link Sysmon}: sysmon's thread and its policy (retake, preemption requests, the
+ *       native-block probe); it calls {@link #wakep}, {@link #handoffp}, {@link #mblocked}.</li>
+ *   <li>{@link Sleepers}: the idle path (the timer sleeper, the poll token, waking them, every
+ *       call into the netpoller); it takes a P through {@link #acquireIdleP} only.</li>
+ *   <li>{@link DirectTasks}: Runnables on an M's stack (JDK virtual threads' mounts) and the
+ *       agent's yield points.</li>
+ *   <li>{@link Deadlock} (Go's checkdead), {@link SchedInvariants} (the test-time check of the
+ *       lists below, read under {@link #lock}), {@link AllGs} (the registry).</li>
+ * </ul>
+ * Threads: a method here runs on an M of this runtime unless its comment says "any thread"
+ * (ready, newproc, wakep, globrunqput, the Sched SPI) or "sysmon" (handoffp).
+ *
  * <h2>Worker parking and unparking (after the essay at the top of proc.go)</h2>
  * We must keep enough Ms running to use the available parallelism, and park the rest to save
  * CPU. This is hard for two reasons: scheduler state is distributed (per-P run queues), so no
