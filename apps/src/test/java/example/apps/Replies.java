@@ -1,0 +1,91 @@
+package example.apps;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * What both server apps answer, so that one client checks both. Plain application code: it
+ * knows nothing of goloom beyond the carrier threads' names.
+ *
+ * <ul>
+ *   <li>{@code GET /?i=N}: {@link #SIZE} bytes of JSON,
+ *       {@code {"app":"jetty","req":"N","thread":"VirtualThread[#31]/runnable@goloom-m2","pad":"   "}}:
+ *       the request it answers and the handler's {@code Thread.currentThread()}.</li>
+ *   <li>{@code GET /threads}: waits until {@code main} has returned, then a text report, first
+ *       line {@code main=returned carriers=C blocked=B}, then one line per carrier thread
+ *       ({@code goloom-m<N>}) with its state and top frames.</li>
+ *   <li>{@code GET /stop}: answers {@code stopping}, then {@code System.exit(0)}.</li>
+ * </ul>
+ */
+public final class Replies {
+
+    /** The size of every {@code GET /} reply body, in bytes. */
+    public static final int SIZE = 256;
+
+    /** The name of goloom's carrier threads (Ms) of the default runtime. */
+    public static final Pattern CARRIER = Pattern.compile("goloom-m\\d+");
+
+    private static volatile Thread main;
+
+    private Replies() {
+    }
+
+    /** Called first thing by an app's {@code main}, on the main thread. */
+    public static void mainStarted() {
+        main = Thread.currentThread();
+    }
+
+    /** Called last thing by an app's {@code main}; the test waits for this line. */
+    public static void mainReturning(int port) {
+        System.out.println("port " + port);
+        System.out.println("main returned");
+        System.out.flush();
+    }
+
+    /** The body of {@code GET /?<query>}: exactly {@link #SIZE} bytes. */
+    public static byte[] hello(String app, String query) {
+        String req = query != null && query.startsWith("i=") ? query.substring(2) : "";
+        String head = "{\"app\":\"" + app + "\",\"req\":\"" + req + "\",\"thread\":\""
+                + Thread.currentThread().toString().replace('"', '\'') + "\",\"pad\":\"";
+        int pad = SIZE - head.length() - 2;
+        if (pad < 0) {
+            throw new IllegalStateException("reply longer than " + SIZE + " bytes: " + head);
+        }
+        return (head + " ".repeat(pad) + "\"}").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The body of {@code GET /threads}, once {@code main} has returned. */
+    public static byte[] threads() throws InterruptedException {
+        Thread m = main;
+        if (m == null) {
+            throw new IllegalStateException("the app's main did not call Replies.mainStarted()");
+        }
+        m.join(); // the report also proves that main has returned: this handler runs after that
+        List<Map.Entry<Thread, StackTraceElement[]>> carriers = Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> CARRIER.matcher(e.getKey().getName()).matches())
+                .sorted(Comparator.comparing(e -> e.getKey().getName()))
+                .toList();
+        // Truly blocked carriers: the scheduler does not expose the count yet, so 0 is assumed
+        // and every carrier's state and frames are listed below for the reader.
+        int blocked = 0;
+        StringBuilder sb = new StringBuilder();
+        sb.append("main=returned carriers=").append(carriers.size()).append(" blocked=").append(blocked).append('\n');
+        for (Map.Entry<Thread, StackTraceElement[]> e : carriers) {
+            sb.append(e.getKey().getName()).append(' ').append(e.getKey().getState()).append(' ')
+                    .append(Arrays.stream(e.getValue()).limit(8).map(f -> f.getClassName() + "." + f.getMethodName())
+                            .collect(Collectors.joining(" <- ")))
+                    .append('\n');
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Exits the JVM from a new thread, so that the handler that asked for it completes first. */
+    public static void exitSoon() {
+        Thread.ofPlatform().start(() -> System.exit(0));
+    }
+}
