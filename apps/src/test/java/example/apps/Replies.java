@@ -1,10 +1,12 @@
 package example.apps;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -17,8 +19,8 @@ import java.util.stream.Collectors;
  *       {@code {"app":"jetty","req":"N","thread":"VirtualThread[#31]/runnable@goloom-m2","pad":"   "}}:
  *       the request it answers and the handler's {@code Thread.currentThread()}.</li>
  *   <li>{@code GET /threads}: waits until {@code main} has returned, then a text report, first
- *       line {@code main=returned carriers=C blocked=B}, then one line per carrier thread
- *       ({@code goloom-m<N>}) with its state and top frames.</li>
+ *       line {@code main=returned carriers=C blocked=B}, then the carrier threads
+ *       ({@code goloom-m<N>}) grouped by state and top frames.</li>
  *   <li>{@code GET /stop}: answers {@code stopping}, then {@code System.exit(0)}.</li>
  * </ul>
  */
@@ -66,21 +68,32 @@ public final class Replies {
             throw new IllegalStateException("the app's main did not call Replies.mainStarted()");
         }
         m.join(); // the report also proves that main has returned: this handler runs after that
-        List<Map.Entry<Thread, StackTraceElement[]>> carriers = Thread.getAllStackTraces().entrySet().stream()
-                .filter(e -> CARRIER.matcher(e.getKey().getName()).matches())
-                .sorted(Comparator.comparing(e -> e.getKey().getName()))
-                .toList();
+        // Carriers grouped by what they do (state and top frames, park frames left out), in
+        // the order of their numbers: "18 WAITING M.notesleep <- Scheduler.stopm <- ...: goloom-m2 ...".
+        Map<String, List<String>> groups = new TreeMap<>();
+        int carriers = 0;
+        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            Thread t = e.getKey();
+            if (CARRIER.matcher(t.getName()).matches()) {
+                carriers++;
+                String what = t.getState() + " " + Arrays.stream(e.getValue())
+                        .dropWhile(f -> f.getClassName().equals("jdk.internal.misc.Unsafe")
+                                || f.getClassName().equals("java.util.concurrent.locks.LockSupport"))
+                        .limit(5)
+                        .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName())
+                        .collect(Collectors.joining(" <- "));
+                groups.computeIfAbsent(what, k -> new ArrayList<>()).add(t.getName());
+            }
+        }
         // Truly blocked carriers: the scheduler does not expose the count yet, so 0 is assumed
-        // and every carrier's state and frames are listed below for the reader.
+        // and the carriers' states and frames are listed for the reader.
         int blocked = 0;
         StringBuilder sb = new StringBuilder();
-        sb.append("main=returned carriers=").append(carriers.size()).append(" blocked=").append(blocked).append('\n');
-        for (Map.Entry<Thread, StackTraceElement[]> e : carriers) {
-            sb.append(e.getKey().getName()).append(' ').append(e.getKey().getState()).append(' ')
-                    .append(Arrays.stream(e.getValue()).limit(8).map(f -> f.getClassName() + "." + f.getMethodName())
-                            .collect(Collectors.joining(" <- ")))
-                    .append('\n');
-        }
+        sb.append("main=returned carriers=").append(carriers).append(" blocked=").append(blocked).append('\n');
+        groups.forEach((what, names) -> {
+            names.sort(Comparator.comparingInt(n -> Integer.parseInt(n.substring(n.lastIndexOf('m') + 1))));
+            sb.append(names.size()).append(' ').append(what).append(": ").append(String.join(" ", names)).append('\n');
+        });
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
