@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  *       {@code {"app":"jetty","req":"N","thread":"VirtualThread[#31]/runnable@goloom-m2","pad":"   "}}:
  *       the request it answers and the handler's {@code Thread.currentThread()}.</li>
  *   <li>{@code GET /threads}: waits until {@code main} has returned, then a text report, first
- *       line {@code main=returned carriers=C blocked=B}, then the carrier threads
+ *       line {@code main=returned scheduler=S carriers=C blocked=B} (S: the system property
+ *       {@code goloom.virtualThreadScheduler} that goloom's agent sets), then the carrier threads
  *       ({@code goloom-m<N>}) grouped by state and top frames.</li>
  *   <li>{@code GET /stop}: answers {@code stopping}, then {@code System.exit(0)}.</li>
  * </ul>
@@ -89,7 +90,8 @@ public final class Replies {
         // and the carriers' states and frames are listed for the reader.
         int blocked = 0;
         StringBuilder sb = new StringBuilder();
-        sb.append("main=returned carriers=").append(carriers).append(" blocked=").append(blocked).append('\n');
+        sb.append("main=returned scheduler=").append(System.getProperty("goloom.virtualThreadScheduler"))
+                .append(" carriers=").append(carriers).append(" blocked=").append(blocked).append('\n');
         groups.forEach((what, names) -> {
             names.sort(Comparator.comparingInt(n -> Integer.parseInt(n.substring(n.lastIndexOf('m') + 1))));
             sb.append(names.size()).append(' ').append(what).append(": ").append(String.join(" ", names)).append('\n');

@@ -30,7 +30,7 @@ class CarrierCountIT {
 
     static final int PROCS = 2;
     static final int CONNECTIONS = 50;
-    private static final Pattern COUNTS = Pattern.compile("main=returned carriers=(\\d+) blocked=(\\d+)");
+    private static final Pattern COUNTS = Pattern.compile("main=returned scheduler=goloom carriers=(\\d+) blocked=(\\d+)");
 
     /** One {@code /threads} sample: when (s after the load started), the counts and the report. */
     record Sample(double at, int carriers, int blocked, String report) {

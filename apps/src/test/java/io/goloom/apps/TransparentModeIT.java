@@ -59,7 +59,7 @@ class TransparentModeIT {
     @MethodSource("appsAndLaunches")
     void servesOnGoloomAfterMainReturned(ServerApp app, Launch launch) throws Exception {
         try (AppProcess p = new AppProcess(List.of(AppProcess.agent(PROCS)), launch.args(app, tmp))) {
-            serveAndStop(app, p, ServerApp.ON_GOLOOM);
+            serveAndStop(app, p, ServerApp.ON_GOLOOM, "goloom");
             assertGoloomLine(p);
         }
     }
@@ -69,7 +69,7 @@ class TransparentModeIT {
     @MethodSource("appsAndLaunches")
     void withoutTheAgentHandlersRunOnForkJoinPool(ServerApp app, Launch launch) throws Exception {
         try (AppProcess p = new AppProcess(List.of(), launch.args(app, tmp))) {
-            serveAndStop(app, p, ServerApp.ON_FORK_JOIN_POOL);
+            serveAndStop(app, p, ServerApp.ON_FORK_JOIN_POOL, null);
             assertFalse(p.stderr().contains("goloom:"), p.output());
         }
     }
@@ -77,9 +77,10 @@ class TransparentModeIT {
     /**
      * Waits for {@code main returned}, then sends {@link #CONNECTIONS} x {@link #REQUESTS_PER_CONNECTION}
      * requests over keep-alive connections in parallel, checks every reply, asks {@code /threads}
-     * (answered only once main has returned) and stops the app with {@code /stop}.
+     * (answered only once main has returned; it names the {@code goloom.virtualThreadScheduler}
+     * property, {@code scheduler}) and stops the app with {@code /stop}.
      */
-    static void serveAndStop(ServerApp app, AppProcess p, Pattern carrier) throws Exception {
+    static void serveAndStop(ServerApp app, AppProcess p, Pattern carrier, String scheduler) throws Exception {
         int port = p.awaitStarted();
         Set<String> threads = new TreeSet<>();
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -106,7 +107,7 @@ class TransparentModeIT {
         try (HttpConn http = new HttpConn(port)) {
             HttpConn.Reply report = http.get("/threads");
             assertEquals(200, report.status(), report::toString);
-            assertTrue(report.body().startsWith("main=returned "), report::body);
+            assertTrue(report.body().startsWith("main=returned scheduler=" + scheduler + " "), report::body);
             assertTrue(p.isAlive(), "the app exited after main returned\n" + p.output());
             HttpConn.Reply stop = http.get("/stop");
             assertEquals("stopping", stop.body(), stop::toString);
