@@ -13,13 +13,14 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class M extends Machine {
 
-    private static final VarHandle NOTE, WHERE, TASK_PREEMPT;
+    private static final VarHandle NOTE, WHERE, TASK_PREEMPT, HANDED_OFF;
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             NOTE = l.findVarHandle(M.class, "note", int.class);
             WHERE = l.findVarHandle(M.class, "where", int.class);
             TASK_PREEMPT = l.findVarHandle(M.class, "taskPreempt", boolean.class);
+            HANDED_OFF = l.findVarHandle(M.class, "handedOff", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -84,12 +85,31 @@ final class M extends Machine {
     volatile boolean taskPreempt;
     /** The running virtual thread is yielding for a preemption request. Owner-only. */
     boolean yieldingTask;
+    /**
+     * This M came back from user code after sysmon had handed its P off, found no idle P, and
+     * left allm: its thread ends (Scheduler.lostP). Owner-only.
+     */
+    boolean retired;
+    /**
+     * Sysmon handed (or is handing) this M's P off while the M was blocked; counted in
+     * Scheduler.mblocked until the M notices. Set by sysmon, cleared by this M or by sysmon
+     * when its hand-off fails; CAS both ways so each setting is undone exactly once.
+     */
+    private volatile boolean handedOff;
+
+    boolean setHandedOff() {
+        return HANDED_OFF.compareAndSet(this, false, true);
+    }
+
+    boolean clearHandedOff() {
+        return HANDED_OFF.compareAndSet(this, true, false);
+    }
 
     // ---- sysmon-only: the native-block probe (Scheduler.blockedInNative) ----
     /** The kernel thread id of this M (Linux procfs), 0 if unknown. Set by this thread at start. */
     volatile int tid;
-    /** Id of the goroutine whose CPU time was sampled, or 0 for no sample. */
-    long sysmonNativeG;
+    /** The goroutine or direct task whose CPU time was sampled, or null for no sample. */
+    G sysmonNativeWork;
     /** The P's schedtick at the sample. */
     int sysmonNativeTick;
     /** This thread's CPU time at the sample (ns). */
