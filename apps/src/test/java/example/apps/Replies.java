@@ -12,16 +12,18 @@ import java.util.stream.Collectors;
 
 /**
  * What both server apps answer, so that one client checks both. Plain application code: it
- * knows nothing of goloom beyond the carrier threads' names.
+ * knows nothing of goloom beyond its carrier threads' names and two counts read by reflection.
  *
  * <ul>
  *   <li>{@code GET /?i=N}: {@link #SIZE} bytes of JSON,
  *       {@code {"app":"jetty","req":"N","thread":"VirtualThread[#31]/runnable@goloom-m2","pad":"   "}}:
  *       the request it answers and the handler's {@code Thread.currentThread()}.</li>
  *   <li>{@code GET /threads}: waits until {@code main} has returned, then a text report, first
- *       line {@code main=returned scheduler=S carriers=C blocked=B} (S: the system property
- *       {@code goloom.virtualThreadScheduler} that goloom's agent sets), then the carrier threads
- *       ({@code goloom-m<N>}) grouped by state and top frames.</li>
+ *       line {@code main=returned scheduler=S carriers=C blocked=B goloomCarrierCount=G} (S: the
+ *       system property {@code goloom.virtualThreadScheduler} that goloom's agent sets; C: the
+ *       threads named {@code goloom-m<N>}; B and G: goloom's {@code GoRuntime.getDefault()}
+ *       {@code blockedCarriers()} and {@code carrierCount()}, {@code n/a} and -1 without
+ *       goloom), then the carrier threads grouped by state and top frames.</li>
  *   <li>{@code GET /stop}: answers {@code stopping}, then {@code System.exit(0)}.</li>
  * </ul>
  */
@@ -72,6 +74,7 @@ public final class Replies {
         // Carriers grouped by what they do (state and top frames, park frames left out), in
         // the order of their numbers: "18 WAITING M.notesleep <- Scheduler.stopm <- ...: goloom-m2 ...".
         Map<String, List<String>> groups = new TreeMap<>();
+        int blockedBefore = goloomCount("blockedCarriers");
         int carriers = 0;
         for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
             Thread t = e.getKey();
@@ -86,17 +89,33 @@ public final class Replies {
                 groups.computeIfAbsent(what, k -> new ArrayList<>()).add(t.getName());
             }
         }
-        // Truly blocked carriers: the scheduler does not expose the count yet, so 0 is assumed
-        // and the carriers' states and frames are listed for the reader.
-        int blocked = 0;
+        // A carrier counted above may have been blocked before the count or have become so
+        // during it (sysmon counts it blocked before it starts the carrier that replaces it):
+        // the larger of the two counts.
+        int blocked = Math.max(blockedBefore, goloomCount("blockedCarriers"));
         StringBuilder sb = new StringBuilder();
         sb.append("main=returned scheduler=").append(System.getProperty("goloom.virtualThreadScheduler"))
-                .append(" carriers=").append(carriers).append(" blocked=").append(blocked).append('\n');
+                .append(" carriers=").append(carriers)
+                .append(" blocked=").append(blocked < 0 ? "n/a" : String.valueOf(blocked))
+                .append(" goloomCarrierCount=").append(goloomCount("carrierCount")).append('\n');
         groups.forEach((what, names) -> {
             names.sort(Comparator.comparingInt(n -> Integer.parseInt(n.substring(n.lastIndexOf('m') + 1))));
             sb.append(names.size()).append(' ').append(what).append(": ").append(String.join(" ", names)).append('\n');
         });
         return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@code GoRuntime.getDefault().<method>()} when goloom's agent put goloom on the class path,
+     * else -1. Reflection keeps the app free of goloom: it compiles and runs without it.
+     */
+    private static int goloomCount(String method) {
+        try {
+            Class<?> rt = Class.forName("io.goloom.scheduler.GoRuntime");
+            return (int) rt.getMethod(method).invoke(rt.getMethod("getDefault").invoke(null));
+        } catch (ReflectiveOperationException e) {
+            return -1;
+        }
     }
 
     /** Exits the JVM from a new thread, so that the handler that asked for it completes first. */

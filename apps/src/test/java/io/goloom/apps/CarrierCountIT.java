@@ -21,8 +21,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Issue 13's carrier acceptance: with {@code procs=2} under a 50-connection closed-loop
  * keep-alive HTTP load for {@code goloom.apps.seconds} (default 20), at most 2 + (truly blocked
  * carriers) goloom carrier threads exist. The app counts its {@code goloom-m<N>} threads once a
- * second on its own connection ({@code /threads}); every sample must be within the bound, and
- * every reply is checked as in {@link TransparentModeIT}. Requests/s is printed, not asserted
+ * second on its own connection ({@code /threads}) next to goloom's own count of truly blocked
+ * carriers; every sample must be within the bound (a sample over it is taken again at once, for
+ * the carrier that is retiring right after its blocking call), and every reply is checked as in
+ * {@link TransparentModeIT}. Requests/s is printed, not asserted
  * (speed is measured by the benchmarks, alone on the machine).
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
@@ -34,7 +36,13 @@ class CarrierCountIT {
 
     /** One {@code /threads} sample: when (s after the load started), the counts and the report. */
     record Sample(double at, int carriers, int blocked, String report) {
+        boolean withinBound() {
+            return carriers <= PROCS + blocked;
+        }
     }
+
+    /** Samples over the bound that the next sample, taken at once, found within it. */
+    private final List<Sample> transients = new ArrayList<>();
 
     @ParameterizedTest
     @EnumSource(ServerApp.class)
@@ -73,7 +81,7 @@ class CarrierCountIT {
                     if (failed.await(Math.min(TimeUnit.SECONDS.toNanos(1), end - now), TimeUnit.NANOSECONDS)) {
                         break;
                     }
-                    samples.add(sample(sampler, (System.nanoTime() - start) / 1e9));
+                    samples.add(settledSample(sampler, start));
                 }
                 stop.set(true);
                 for (Future<Long> f : conns) {
@@ -82,25 +90,46 @@ class CarrierCountIT {
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
             try (HttpConn http = new HttpConn(port)) {
-                Sample after = sample(http, elapsed);
+                Sample after = settledSample(http, start);
                 System.out.printf("%s, procs=%d, %d connections, %.1f s: %d requests, %.0f req/s%n"
                                 + "carriers (goloom-m threads) per second under load: %s%n"
                                 + "blocked carriers per second: %s%n"
                                 + "last sample under load:%n%s"
-                                + "after the load: carriers=%d blocked=%d%n",
+                                + "after the load: carriers=%d blocked=%d%n"
+                                + "samples over the bound for a moment only (a carrier retiring): %d%s%n",
                         app.name, PROCS, CONNECTIONS, elapsed, requests, requests / elapsed,
                         samples.stream().map(Sample::carriers).toList(), samples.stream().map(Sample::blocked).toList(),
-                        samples.isEmpty() ? "(none)\n" : samples.getLast().report(), after.carriers(), after.blocked());
+                        samples.isEmpty() ? "(none)\n" : samples.getLast().report(), after.carriers(), after.blocked(),
+                        transients.size(), transients.isEmpty() ? "" : ", the first:\n" + transients.getFirst().report());
                 assertTrue(samples.size() >= Math.min(seconds, 2), "too few samples: " + samples.size());
                 for (Sample s : samples) {
-                    assertTrue(s.carriers() <= PROCS + s.blocked(), () -> String.format(
+                    assertTrue(s.withinBound(), () -> String.format(
                             "%.1f s into the load %d carrier threads exist for procs=%d with %d truly blocked:%n%s",
                             s.at(), s.carriers(), PROCS, s.blocked(), s.report()));
                 }
+                assertTrue(after.withinBound(), () -> "after the load: " + after.report());
                 assertEquals("stopping", http.get("/stop").body());
             }
             assertEquals(0, p.awaitExit(), p::output);
         }
+    }
+
+    /**
+     * A sample; when it is over the bound, a second one taken at once, which counts: a carrier
+     * whose blocking call has just ended uncounts itself as blocked and then ends, so for a
+     * moment it exists without being blocked ({@code GoRuntime.carrierCount()} says as much).
+     * Carriers that stay are seen by the second sample too.
+     */
+    private Sample settledSample(HttpConn http, long start) throws Exception {
+        Sample s = sample(http, (System.nanoTime() - start) / 1e9);
+        if (s.withinBound()) {
+            return s;
+        }
+        Sample again = sample(http, (System.nanoTime() - start) / 1e9);
+        if (again.withinBound()) {
+            transients.add(s);
+        }
+        return again;
     }
 
     private static Sample sample(HttpConn http, double at) throws Exception {
