@@ -713,6 +713,18 @@ final class Scheduler implements Sched {
         return woke;
     }
 
+    /**
+     * Is there work that startm found no M for (the carrier bound, the thread limit)? Read by an
+     * M after it published itself as the timer sleeper or the poll-token holder and before it
+     * sleeps: startm writes the work under sched.lock and then reads those roles
+     * (wakeMWithoutP), so either it wakes this M or this M sees the work here.
+     */
+    private boolean workForMWithoutP() {
+        synchronized (lock) {
+            return !stopping && (pneedm != null || needspinning && npidle > 0);
+        }
+    }
+
     /** The report of the first thread-limit hit, or null. */
     IllegalStateException threadLimitError() {
         return threadLimitError;
@@ -1629,7 +1641,10 @@ final class Scheduler implements Sched {
         G ready = null;
         try {
             long until = timers ? earliestTimer() : TimerQueue.NONE; // re-read after publishing ourselves
-            if (poll) {
+            if (workForMWithoutP()) {
+                // startm left work for an M without a P (the carrier bound) before it could see
+                // us as the sleeper or the poller: take it now (pget below) instead of sleeping.
+            } else if (poll) {
                 m.sleepUntil = until;
                 if (SchedChaos.ON) SchedChaos.at(SchedChaos.POLL_BLOCKING, m); // test hook; see SchedChaos
                 ready = netpoller.block(until); // netpoll: the poll replaces notesleepUntil
