@@ -32,10 +32,16 @@ class CarrierCountIT {
 
     static final int PROCS = 2;
     static final int CONNECTIONS = 50;
+    private static final Pattern CARRIER_NUMBER = Pattern.compile("goloom-m(\\d+)");
     private static final Pattern COUNTS = Pattern.compile("main=returned scheduler=goloom carriers=(\\d+) blocked=(\\d+)");
 
     /** One {@code /threads} sample: when (s after the load started), the counts and the report. */
     record Sample(double at, int carriers, int blocked, String report) {
+        /** Carriers started since the JVM started: M numbers are not reused. */
+        int started() {
+            return CARRIER_NUMBER.matcher(report).results().mapToInt(r -> Integer.parseInt(r.group(1)) + 1).max().orElse(0);
+        }
+
         boolean withinBound() {
             return carriers <= PROCS + blocked;
         }
@@ -95,11 +101,11 @@ class CarrierCountIT {
                                 + "carriers (goloom-m threads) per second under load: %s%n"
                                 + "blocked carriers per second: %s%n"
                                 + "last sample under load:%n%s"
-                                + "after the load: carriers=%d blocked=%d%n"
+                                + "after the load: carriers=%d blocked=%d; carriers started in all (highest goloom-m number + 1): %d%n"
                                 + "samples over the bound for a moment only (a carrier retiring): %d%s%n",
                         app.name, PROCS, CONNECTIONS, elapsed, requests, requests / elapsed,
                         samples.stream().map(Sample::carriers).toList(), samples.stream().map(Sample::blocked).toList(),
-                        samples.isEmpty() ? "(none)\n" : samples.getLast().report(), after.carriers(), after.blocked(),
+                        samples.isEmpty() ? "(none)\n" : samples.getLast().report(), after.carriers(), after.blocked(), after.started(),
                         transients.size(), transients.isEmpty() ? "" : ", the first:\n" + transients.getFirst().report());
                 assertTrue(samples.size() >= Math.min(seconds, 2), "too few samples: " + samples.size());
                 for (Sample s : samples) {
