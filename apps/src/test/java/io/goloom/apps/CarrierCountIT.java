@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -100,11 +101,13 @@ class CarrierCountIT {
                 System.out.printf("%s, procs=%d, %d connections, %.1f s: %d requests, %.0f req/s%n"
                                 + "carriers (goloom-m threads) per second under load: %s%n"
                                 + "blocked carriers per second: %s%n"
+                                + "the sample with the most carriers:%n%s"
                                 + "last sample under load:%n%s"
                                 + "after the load: carriers=%d blocked=%d; carriers started in all (highest goloom-m number + 1): %d%n"
                                 + "samples over the bound for a moment only (a carrier retiring): %d%s%n",
                         app.name, PROCS, CONNECTIONS, elapsed, requests, requests / elapsed,
                         samples.stream().map(Sample::carriers).toList(), samples.stream().map(Sample::blocked).toList(),
+                        samples.stream().max(Comparator.comparingInt(Sample::carriers)).map(Sample::report).orElse("(none)\n"),
                         samples.isEmpty() ? "(none)\n" : samples.getLast().report(), after.carriers(), after.blocked(), after.started(),
                         transients.size(), transients.isEmpty() ? "" : ", the first:\n" + transients.getFirst().report());
                 assertTrue(samples.size() >= Math.min(seconds, 2), "too few samples: " + samples.size());
