@@ -741,9 +741,11 @@ final class Scheduler implements Sched {
     }
 
     /**
-     * Parks m until startm hands it a P (or the runtime stops). At the thread limit, first takes
-     * work that startm could not find an M for (see startm): a P on the wants-an-M list, or an
-     * idle P when the global queue has Gs. Then m returns holding that P.
+     * Parks m until startm hands it a P (or the runtime stops). First takes work that startm
+     * could not find an M for (the carrier bound or the thread limit, see startm): a P on the
+     * wants-an-M list, an idle P when the global queue has Gs, or an idle P to spin on. Then m
+     * returns holding that P. An M beyond GOMAXPROCS + blocked Ms retires instead of parking
+     * (returns without a P, {@code m.retired} set).
      */
     private void stopm(M m) {
         if (m.p != null) {
@@ -767,6 +769,14 @@ final class Scheduler implements Sched {
                 spin = true;
             }
             if (work == null) {
+                if (mcount > gomaxprocs + mblocked.get()) {
+                    // One M too many for the carrier bound: it stood in for a blocked M that has
+                    // come back and kept a P. Retire rather than idle beside GOMAXPROCS others.
+                    allm.remove(m);
+                    mcount--;
+                    m.retired = true;
+                    return;
+                }
                 mput(m);
             }
         }
@@ -1556,7 +1566,7 @@ final class Scheduler implements Sched {
             }
             stopm(m);
             if (m.p == null) {
-                return null; // woken without a P: the runtime is stopping
+                return null; // no P: the runtime is stopping, or this M retired (stopm)
             }
         }
     }
