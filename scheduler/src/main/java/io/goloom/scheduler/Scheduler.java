@@ -906,10 +906,32 @@ final class Scheduler implements Sched {
         if (m.taskPreempt) {
             m.clearTaskPreempt();
         }
+        // A virtual thread that re-submitted itself during the task (Thread.yield): filed now,
+        // like a goroutine's EXEC_YIELD, under the ownership check below (no runtime entry of
+        // its own). After a preemption yield (yieldingTask), globally.
+        G again = m.resubmit;
+        boolean preempted = false;
+        if (again != null) {
+            m.resubmit = null;
+            preempted = m.yieldingTask;
+            m.yieldingTask = false;
+        }
         P cur = m.p;
         if (cur == null || !ownsP(m, cur)) {
+            if (again != null) {
+                globrunqput(again);
+                wakep();
+            }
             lostP(m, g, how);
             return;
+        }
+        if (again != null) {
+            if (preempted) {
+                globrunqput(again);
+                wakep();
+            } else {
+                runqputLocal(cur, again, false);
+            }
         }
         switch (how) {
             case G.EXEC_DEAD -> {
@@ -957,6 +979,11 @@ final class Scheduler implements Sched {
         G g = G.directTask(0, task, this);
         g.markRunnable();
         submitDirect(g, false);
+    }
+
+    /** Is the runtime stopping (closed)? */
+    boolean isStopping() {
+        return stopping;
     }
 
     /**
