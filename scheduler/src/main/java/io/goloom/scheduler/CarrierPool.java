@@ -108,6 +108,13 @@ final class CarrierPool extends ForkJoinPool {
         boolean self = m != null && m.task != null && m.task.directTask instanceof Slot running && running.running == mount;
         Slot s = acquire(m);
         s.mount = mount;
+        if (self && m.resubmit == null && !sched.isStopping()) {
+            // The thread re-submits itself from its own carrier, its continuation already
+            // yielded (Thread.yield, or a park unparked while parking): m files it once this
+            // mount has returned (Scheduler.execute), at the tail of its ring.
+            m.resubmit = s.g;
+            return;
+        }
         try {
             sched.directTasks.submitMount(s.g, self);
         } catch (RuntimeException | Error e) {

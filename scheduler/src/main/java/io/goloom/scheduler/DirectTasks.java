@@ -132,7 +132,8 @@ final class DirectTasks {
     private static void yieldTaskIfAsked(M m) {
         if (m.taskPreempt && m.clearTaskPreempt()) {
             // A JDK virtual thread on our carrier: yield it. Its re-submission goes to the
-            // global queue (submitDirect checks yieldingTask), like a preempted goroutine.
+            // global queue (Scheduler.execute or submitDirect checks yieldingTask), like a
+            // preempted goroutine.
             m.yieldingTask = true;
             Thread.yield();
         }

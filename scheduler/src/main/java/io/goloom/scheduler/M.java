@@ -75,6 +75,11 @@ final class M extends Machine {
      * Thread.yield from a wake-up by another thread.
      */
     G task;
+    /**
+     * The mount a virtual thread submitted for itself while this M ran its previous mount
+     * (Thread.yield): Scheduler.execute files it once the task has returned. Owner-only.
+     */
+    G resubmit;
     /** Recycled mount slots of transparent mode (CarrierPool.Slot), linked; owner-only. */
     CarrierPool.Slot slots;
     int slotCount;

@@ -924,10 +924,32 @@ final class Scheduler implements Sched {
         if (m.taskPreempt) {
             m.clearTaskPreempt();
         }
+        // A virtual thread that re-submitted itself during the task (Thread.yield): filed now,
+        // like a goroutine's EXEC_YIELD, under the ownership check below (no runtime entry of
+        // its own). After a preemption yield (yieldingTask), globally.
+        G again = m.resubmit;
+        boolean preempted = false;
+        if (again != null) {
+            m.resubmit = null;
+            preempted = m.yieldingTask;
+            m.yieldingTask = false;
+        }
         P cur = m.p;
         if (cur == null || !ownsP(m, cur)) {
+            if (again != null) {
+                globrunqput(again);
+                wakep();
+            }
             lostP(m, g, how);
             return;
+        }
+        if (again != null) {
+            if (preempted) {
+                globrunqput(again);
+                wakep();
+            } else {
+                runqputLocal(cur, again, false);
+            }
         }
         switch (how) {
             case G.EXEC_DEAD -> {
@@ -1366,6 +1388,11 @@ final class Scheduler implements Sched {
             }
         }
         return out;
+    }
+
+    /** Is the runtime stopping (closed)? Any thread. */
+    boolean isStopping() {
+        return stopping;
     }
 
     /** Ms whose P was handed off while they were blocked, not back yet. */
