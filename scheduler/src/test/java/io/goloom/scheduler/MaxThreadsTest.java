@@ -49,6 +49,9 @@ class MaxThreadsTest {
             assertTrue(blocked.await(30, TimeUnit.SECONDS));
             P p0 = rt.sched.allp[0];
             awaitCondition("sysmon takes P0 from the blocked M", 30_000, () -> p0.state() == P.PIDLE);
+            // sysmon sets PIDLE before handoffp: wait until its startm met the limit too, or a
+            // carrier freed meanwhile takes the P from the idle M list and the limit is never hit
+            awaitCondition("sysmon's hand-off to reach the thread limit", 30_000, () -> rt.threadLimitHits() >= 1);
             gate.countDown(); // the blocked goroutine ends; its M finds it lost its P
             assertTrue(children.await(30, TimeUnit.SECONDS),
                     "goroutines queued on the handed-off P never ran: " + (10 - children.getCount()) + "/10 ran, " + p0);
@@ -91,6 +94,7 @@ class MaxThreadsTest {
                 assertTrue(blocked.await(30, TimeUnit.SECONDS));
                 P pb = rt.sched.allp[blockerP.get()];
                 awaitCondition("sysmon takes the blocked goroutine's P", 30_000, () -> pb.state() == P.PIDLE);
+                awaitCondition("sysmon's hand-off to reach the thread limit", 30_000, () -> rt.threadLimitHits() >= 1);
                 assertEquals(2, rt.sched.allm().size(), "both carriers exist: the limit");
                 stopHog.set(true); // the hog's M is free now; the blocked M is still blocked
                 assertTrue(children.await(30, TimeUnit.SECONDS),
