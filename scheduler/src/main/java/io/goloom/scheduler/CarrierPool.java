@@ -35,9 +35,30 @@ final class CarrierPool extends ForkJoinPool {
     private final GoRuntime runtime;
     private final Scheduler sched;
 
-    /** Slots beyond the carriers' caches, shared; guarded by its own monitor. Linked through Slot.next. */
+    /**
+     * Slots beyond the carriers' caches, shared, linked through Slot.next; guarded by
+     * {@link #spareLock}, a try-lock: a carrier never waits for it (a carrier blocked on a
+     * monitor is what sysmon hands off), it allocates or drops a batch instead.
+     */
     private Slot spare;
     private int spareCount;
+    private volatile int spareLock;
+    private static final java.lang.invoke.VarHandle SPARE_LOCK;
+    static {
+        try {
+            SPARE_LOCK = java.lang.invoke.MethodHandles.lookup().findVarHandle(CarrierPool.class, "spareLock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private boolean tryLockSpare() {
+        return spareLock == 0 && SPARE_LOCK.compareAndSet(this, 0, 1);
+    }
+
+    private void unlockSpare() {
+        SPARE_LOCK.setRelease(this, 0);
+    }
 
     /** Slots a carrier keeps for itself (M.slots), and the batch moved to or from {@link #spare}. */
     static final int CACHE = 64;
@@ -141,9 +162,12 @@ final class CarrierPool extends ForkJoinPool {
         return new Slot(this);
     }
 
-    /** Moves up to BATCH spare slots into m's cache. */
+    /** Moves up to BATCH spare slots into m's cache, unless another carrier holds the spare list. */
     private void refill(M m) {
-        synchronized (this) {
+        if (spare == null || !tryLockSpare()) {
+            return;
+        }
+        try {
             for (int i = 0; i < BATCH && spare != null; i++) {
                 Slot s = spare;
                 spare = s.next;
@@ -152,6 +176,8 @@ final class CarrierPool extends ForkJoinPool {
                 m.slots = s;
                 m.slotCount++;
             }
+        } finally {
+            unlockSpare();
         }
     }
 
@@ -170,13 +196,16 @@ final class CarrierPool extends ForkJoinPool {
             }
             m.slots = last.next;
             m.slotCount -= BATCH;
-            synchronized (this) {
-                if (spareCount < SPARE_MAX) {
-                    last.next = spare;
-                    spare = first;
-                    spareCount += BATCH;
-                } else {
-                    last.next = null; // to the GC
+            last.next = null; // the batch goes to the GC unless the spare list takes it
+            if (tryLockSpare()) {
+                try {
+                    if (spareCount < SPARE_MAX) {
+                        last.next = spare;
+                        spare = first;
+                        spareCount += BATCH;
+                    }
+                } finally {
+                    unlockSpare();
                 }
             }
         }
