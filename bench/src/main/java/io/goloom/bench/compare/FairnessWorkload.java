@@ -101,7 +101,7 @@ final class FairnessWorkload implements Workload {
                 + "lateness; the histogram holds every wake-up. goloom runs the hogs' package under the "
                 + "preemption agent (`-javaagent:goloom-agent.jar=" + AGENT_ARGS + "`), so their loop "
                 + "back-edges carry yield points that sysmon's requests (10 ms without progress, or a "
-                + "timer overdue by 0.5 ms) trigger; stock virtual threads run the same loops uninstrumented; goloom-vt runs them in JDK virtual threads on goloom's carriers under the same agent (the yield point calls Thread.yield() for them). "
+                + "timer overdue by 0.5 ms) trigger; stock virtual threads run the same loops uninstrumented; goloom-vt runs the stock virtual-thread code in a JVM whose virtual threads are all on goloom (transparent mode: the scheduler agent) and, in addition, under the same preemption agent (its yield point calls Thread.yield() for them). "
                 + "A goloom run fails if any hog made no progress. Platform threads: not run (the OS "
                 + "time-slices them; there is nothing to compare).";
     }
