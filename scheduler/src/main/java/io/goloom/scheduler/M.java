@@ -1,5 +1,7 @@
 package io.goloom.scheduler;
 
+import io.goloom.core.G;
+
 import io.goloom.core.Machine;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -66,6 +68,12 @@ final class M extends Machine {
      * keeps the value of the work that just ran.
      */
     boolean runningTask;
+    /**
+     * The direct task this M is running, null otherwise. Owner-only: read by the task's own
+     * re-submission (Scheduler.submitMount) to tell a virtual thread's Thread.yield from a
+     * wake-up by another thread.
+     */
+    G task;
     /** The epoch of m.p when this M acquired it (see P's status word). Owner-only. */
     long pEpoch;
     /**

@@ -804,7 +804,7 @@ final class Scheduler implements Sched {
         }
         m.runningTask = g.directTask != null;
         m.setWhereRelease(M.IN_USER);
-        int how = g.directTask == null ? m.runG(g) : runDirect(g);
+        int how = g.directTask == null ? m.runG(g) : runDirect(m, g);
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
         // A native goroutine's Thread.currentThread() is this carrier: an interrupt it set (the
         // catch-and-reassert idiom) or one aimed at the carrier while it ran ends with its run,
@@ -855,7 +855,8 @@ final class Scheduler implements Sched {
     }
 
     /** Runs a direct task on the M's own stack (no G continuation is mounted; curg stays null). */
-    private int runDirect(G g) {
+    private int runDirect(M m, G g) {
+        m.task = g;
         try {
             g.directTask.run();
         } catch (Throwable t) {
@@ -864,6 +865,8 @@ final class Scheduler implements Sched {
             } catch (Throwable ignored) {
                 // the M survives a broken handler
             }
+        } finally {
+            m.task = null;
         }
         return G.EXEC_DEAD;
     }
@@ -876,10 +879,25 @@ final class Scheduler implements Sched {
      */
     void submitTask(Runnable task) {
         G g = G.directTask(0, task, this);
+        g.markRunnable();
+        submitDirect(g, false);
+    }
+
+    /**
+     * Queues one mount of a virtual thread whose mount task {@code g} is reused for its whole
+     * life (CarrierPool.Mount; its status stays RUNNABLE). A virtual thread that re-submits
+     * itself from its own carrier (Thread.yield, or a park that was unparked while parking)
+     * goes to the tail of the local ring, like a goroutine's yield; a wake-up by anyone else
+     * goes to runnext, like ready().
+     */
+    void submitMount(G g) {
+        submitDirect(g, true);
+    }
+
+    private void submitDirect(G g, boolean mount) {
         if (stopping) {
             throw new RejectedExecutionException("goloom: runtime " + name + " is closed; task not accepted");
         }
-        g.markRunnable();
         M m = currentM();
         if (m != null && m.yieldingTask) {
             m.yieldingTask = false; // a preempted virtual thread: to the back of the global queue
@@ -890,8 +908,9 @@ final class Scheduler implements Sched {
         if (m != null) {
             P pp = enterRuntime(m);
             if (pp != null) {
-                runqputLocal(pp, g, true);
-                boolean kicked = pp.lastPutKicked; // while m owns pp, as in ready()
+                boolean next = !(mount && m.task == g);
+                runqputLocal(pp, g, next);
+                boolean kicked = next && pp.lastPutKicked; // while m owns pp, as in ready(); a yield wakes nobody
                 exitRuntime(m);
                 if (kicked || SchedChaos.ON && SchedChaos.wakeEagerly()) { // a hand-off, as in ready()
                     wakep();
@@ -1707,6 +1726,13 @@ final class Scheduler implements Sched {
     }
 
     /** Racy view of the Ms, for tests and dumps. */
+    /** Ms (carrier threads) started so far and not exited. */
+    int threadCount() {
+        synchronized (lock) {
+            return mcount;
+        }
+    }
+
     List<M> allm() {
         synchronized (lock) {
             return new ArrayList<>(allm);

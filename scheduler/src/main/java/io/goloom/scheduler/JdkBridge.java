@@ -1,0 +1,370 @@
+package io.goloom.scheduler;
+
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.ClassTransform;
+import java.lang.classfile.CodeElement;
+import java.lang.classfile.CodeModel;
+import java.lang.classfile.CodeTransform;
+import java.lang.classfile.Label;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.MethodTransform;
+import java.lang.classfile.Opcode;
+import java.lang.classfile.instruction.FieldInstruction;
+import java.lang.classfile.instruction.TypeCheckInstruction;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.AccessFlag;
+import java.security.ProtectionDomain;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
+import jdk.internal.access.SharedSecrets;
+
+/**
+ * The one JDK-version-specific class of transparent mode: it makes every virtual thread of the
+ * JVM use a scheduler of goloom's, by rewriting three method bodies of {@code java.base} at
+ * premain time. Nothing else in goloom knows how the JDK's virtual threads are built; when the
+ * JDK grows its custom-scheduler API (the Loom project's {@code Thread.VirtualThreadScheduler},
+ * {@code -Djdk.virtualThreadScheduler.implClass}), this class is what it replaces.
+ *
+ * <h2>What is rewritten (JDK 25)</h2>
+ * <ol>
+ *   <li>{@code VirtualThread.createDefaultScheduler()} returns goloom's {@link CarrierPool}
+ *       (a {@code ForkJoinPool}, the type of {@code DEFAULT_SCHEDULER}). A virtual thread
+ *       created without an explicit scheduler by a platform thread gets the default scheduler;
+ *       one created by a virtual thread inherits its creator's: so every virtual thread of the
+ *       process. {@code VirtualThread} is loaded from the CDS archive at startup but initialised
+ *       lazily (after premain), so the rewritten method is the one its static initialiser
+ *       calls; if it was initialised already, install refuses.</li>
+ *   <li>{@code VirtualThread.<init>}: the value stored in the {@code runContinuation} field (the
+ *       Runnable the JDK hands to {@code scheduler.execute} at every mount) first passes through
+ *       a hook, which for goloom's pool returns a {@link CarrierPool.Mount} wrapping it: a task
+ *       made once per virtual thread and queued as is at every dispatch (no allocation per
+ *       dispatch, no lookup).</li>
+ *   <li>{@code ForkJoinWorkerThread.hasKnownQueuedWork()} (asked by {@code LinkedTransferQueue}
+ *       and {@code SynchronousQueue} before spinning) also answers true on a goloom carrier
+ *       whose P has runnable work, so a virtual thread does not spin away its partner's turn.</li>
+ * </ol>
+ * Timed parks need no rewrite: {@code VirtualThread.schedule} already calls
+ * {@code pool.schedule(...)} when the scheduler is a {@code ForkJoinPool}, and CarrierPool arms
+ * goloom's per-P timer wheels there.
+ *
+ * <h2>The hooks class</h2>
+ * The rewritten JDK methods call static methods of a small class that goloom defines in
+ * {@code java.lang} with the boot loader ({@link #HOOKS_CLASS}, generated here), whose static
+ * fields hold goloom's objects under JDK types (ForkJoinPool, BiFunction, BooleanSupplier).
+ * The fields are set before any class is rewritten, and never change; a second install in the
+ * same JVM is refused.
+ *
+ * <h2>Failure</h2>
+ * {@link #install} returns null on success, else one sentence saying why nothing was changed
+ * (another JDK version, the class already initialised, the JDK's code not shaped as expected).
+ * Every check runs before the first rewrite, and the rewrites are ordered so that a failure of
+ * the last one leaves only a hook that answers as the JDK did (hasKnownQueuedWork, whose goloom
+ * answer is false off goloom's carriers).
+ */
+final class JdkBridge {
+    private JdkBridge() {
+    }
+
+    /** The JDK feature release whose code this class knows. */
+    static final int JDK_FEATURE = 25;
+
+    /** Binary name of the boot class; versioned so an incompatible older definition is never reused. */
+    static final String HOOKS_CLASS = "java.lang.GoloomVirtualThreadHooks$1";
+
+    private static final ClassDesc HOOKS = ClassDesc.of(HOOKS_CLASS);
+    private static final ClassDesc CD_FJP = ClassDesc.of("java.util.concurrent.ForkJoinPool");
+    private static final ClassDesc CD_EXECUTOR = ClassDesc.of("java.util.concurrent.Executor");
+    private static final ClassDesc CD_RUNNABLE = ClassDesc.of("java.lang.Runnable");
+    private static final ClassDesc CD_BIFUNCTION = ClassDesc.of("java.util.function.BiFunction");
+    private static final ClassDesc CD_BOOLEAN_SUPPLIER = ClassDesc.of("java.util.function.BooleanSupplier");
+    private static final ClassDesc CD_VIRTUAL_THREAD = ClassDesc.of("java.lang.VirtualThread");
+
+    private static final String VIRTUAL_THREAD = "java/lang/VirtualThread";
+    private static final String WORKER_THREAD = "java/util/concurrent/ForkJoinWorkerThread";
+
+    private static volatile boolean installed;
+
+    /**
+     * Makes {@code scheduler} the default scheduler of every virtual thread created from now on.
+     *
+     * @param pools makes the pool, once every check has passed (so a refusal starts no runtime)
+     * @return null when installed; else why not (nothing was changed that matters)
+     */
+    static synchronized String install(Instrumentation inst, java.util.function.Supplier<CarrierPool> pools) {
+        if (installed) {
+            return "goloom's scheduler is already installed in this JVM";
+        }
+        int feature = Runtime.version().feature();
+        if (feature != JDK_FEATURE) {
+            return "transparent mode knows the virtual threads of JDK " + JDK_FEATURE + " only, and this is JDK " + Runtime.version();
+        }
+        Class<?> vt;
+        Class<?> worker;
+        try {
+            vt = Class.forName("java.lang.VirtualThread", false, null);
+            worker = Class.forName("java.util.concurrent.ForkJoinWorkerThread", false, null);
+        } catch (ClassNotFoundException e) {
+            return "this JDK has no " + e.getMessage();
+        }
+        if (!inst.isRetransformClassesSupported() || !inst.isModifiableClass(vt) || !inst.isModifiableClass(worker)) {
+            return "this JVM cannot retransform java.lang.VirtualThread (the agent jar's manifest needs Can-Retransform-Classes: true)";
+        }
+        openJavaBase(inst);
+        if (!notYetInitialized(vt)) {
+            return "virtual threads were already in use before the agent ran (java.lang.VirtualThread is initialised),"
+                    + " so their scheduler can no longer change: load goloom with -javaagent, not by late attach";
+        }
+        Class<?> hooks;
+        try {
+            hooks = defineHooks();
+            CarrierPool pool = pools.get();
+            BiFunction<Runnable, Executor, Runnable> tasks = pool::mountFor;
+            BooleanSupplier queuedWork = CarrierPool::carrierHasQueuedWork;
+            hooks.getField("SCHEDULER").set(null, pool);
+            hooks.getField("TASKS").set(null, tasks);
+            hooks.getField("QUEUED_WORK").set(null, queuedWork);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return "defining " + HOOKS_CLASS + " failed: " + e;
+        }
+        Rewriter rewriter = new Rewriter();
+        inst.addTransformer(rewriter, true); // stays: a later retransform by another agent must keep our bodies
+        try {
+            inst.retransformClasses(worker);
+            if (rewriter.failure != null || !rewriter.workerDone) {
+                inst.removeTransformer(rewriter);
+                inst.retransformClasses(worker);
+                return "rewriting ForkJoinWorkerThread failed: " + (rewriter.failure != null ? rewriter.failure : "hasKnownQueuedWork() not found");
+            }
+            inst.retransformClasses(vt);
+        } catch (Throwable t) {
+            rewriter.failure = String.valueOf(t);
+        }
+        if (rewriter.failure != null || !rewriter.virtualThreadDone) {
+            inst.removeTransformer(rewriter);
+            try {
+                inst.retransformClasses(worker, vt);
+            } catch (Throwable ignored) {
+                // the bodies left are the JDK's or ours, both safe (see the class comment)
+            }
+            return "rewriting java.lang.VirtualThread failed: " + (rewriter.failure != null ? rewriter.failure : "its code is not shaped as in JDK 25");
+        }
+        installed = true;
+        return null;
+    }
+
+    /** Has {@code c}'s static initialiser not run yet? (jdk.internal.misc.Unsafe, opened above.) */
+    private static boolean notYetInitialized(Class<?> c) {
+        try {
+            Class<?> unsafe = Class.forName("jdk.internal.misc.Unsafe");
+            Object u = unsafe.getMethod("getUnsafe").invoke(null);
+            return (Boolean) unsafe.getMethod("shouldBeInitialized", Class.class).invoke(u, c);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("goloom: cannot tell whether " + c.getName() + " is initialised", e);
+        }
+    }
+
+    /** Is transparent mode installed in this JVM? */
+    static boolean installed() {
+        return installed;
+    }
+
+    /**
+     * Opens what goloom reads in java.base to goloom's module, whatever the command line said
+     * (an agent jar's manifest Add-Exports/Add-Opens do the same; this also covers goloom
+     * classes loaded from another jar than the agent's).
+     */
+    static void openJavaBase(Instrumentation inst) {
+        Module base = Object.class.getModule();
+        Module me = JdkBridge.class.getModule();
+        Set<Module> us = Set.of(me);
+        inst.redefineModule(base, Set.of(),
+                Map.of("jdk.internal.vm", us, "jdk.internal.access", us, "jdk.internal.misc", us),
+                Map.of("java.lang", us),
+                Set.of(), Map.of());
+    }
+
+    /**
+     * <pre>
+     * public final class java.lang.GoloomVirtualThreadHooks$1 {
+     *     public static ForkJoinPool SCHEDULER;
+     *     public static BiFunction TASKS;
+     *     public static BooleanSupplier QUEUED_WORK;
+     *     public static ForkJoinPool scheduler()                { return SCHEDULER; }
+     *     public static Runnable task(Runnable r, Executor s)   { return (Runnable) TASKS.apply(r, s); }
+     *     public static boolean queuedWork()                    { return QUEUED_WORK.getAsBoolean(); }
+     * }
+     * </pre>
+     */
+    private static Class<?> defineHooks() {
+        try {
+            return Class.forName(HOOKS_CLASS, false, null);
+        } catch (ClassNotFoundException notYet) {
+            // define below
+        }
+        int field = ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC;
+        byte[] bytes = ClassFile.of().build(HOOKS, cb -> cb
+                .withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC)
+                .withSuperclass(ConstantDescs.CD_Object)
+                .withField("SCHEDULER", CD_FJP, field)
+                .withField("TASKS", CD_BIFUNCTION, field)
+                .withField("QUEUED_WORK", CD_BOOLEAN_SUPPLIER, field)
+                .withMethodBody("scheduler", MethodTypeDesc.of(CD_FJP), field, code -> code
+                        .getstatic(HOOKS, "SCHEDULER", CD_FJP)
+                        .areturn())
+                .withMethodBody("task", MethodTypeDesc.of(CD_RUNNABLE, CD_RUNNABLE, CD_EXECUTOR), field, code -> code
+                        .getstatic(HOOKS, "TASKS", CD_BIFUNCTION)
+                        .aload(0)
+                        .aload(1)
+                        .invokeinterface(CD_BIFUNCTION, "apply", MethodTypeDesc.of(ConstantDescs.CD_Object, ConstantDescs.CD_Object, ConstantDescs.CD_Object))
+                        .checkcast(CD_RUNNABLE)
+                        .areturn())
+                .withMethodBody("queuedWork", MethodTypeDesc.of(ConstantDescs.CD_boolean), field, code -> code
+                        .getstatic(HOOKS, "QUEUED_WORK", CD_BOOLEAN_SUPPLIER)
+                        .invokeinterface(CD_BOOLEAN_SUPPLIER, "getAsBoolean", MethodTypeDesc.of(ConstantDescs.CD_boolean))
+                        .ireturn()));
+        try {
+            return SharedSecrets.getJavaLangAccess().defineClass(null, HOOKS_CLASS, bytes, null, "goloom");
+        } catch (LinkageError e) {
+            try {
+                return Class.forName(HOOKS_CLASS, false, null); // lost a definition race
+            } catch (ClassNotFoundException stillMissing) {
+                throw e;
+            }
+        }
+    }
+
+    /** Rewrites the two JDK classes; records what it did, since the JVM swallows a transformer's exceptions. */
+    private static final class Rewriter implements ClassFileTransformer {
+        volatile boolean workerDone;
+        volatile boolean virtualThreadDone;
+        volatile String failure;
+
+        @Override
+        public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined,
+                                ProtectionDomain pd, byte[] bytes) {
+            if (loader != null || className == null) {
+                return null;
+            }
+            try {
+                if (className.equals(WORKER_THREAD)) {
+                    byte[] out = rewriteWorker(bytes);
+                    workerDone = out != null;
+                    return out;
+                }
+                if (className.equals(VIRTUAL_THREAD)) {
+                    byte[] out = rewriteVirtualThread(bytes);
+                    virtualThreadDone = out != null;
+                    return out;
+                }
+            } catch (Throwable t) {
+                failure = String.valueOf(t);
+            }
+            return null;
+        }
+    }
+
+    /** hasKnownQueuedWork(): {@code if (hooks.queuedWork()) return true;} then the JDK's body. */
+    static byte[] rewriteWorker(byte[] bytes) {
+        ClassFile cf = ClassFile.of();
+        ClassModel cm = cf.parse(bytes);
+        if (find(cm, "hasKnownQueuedWork", "()Z") == null) {
+            return null;
+        }
+        ClassTransform rewrite = (cb, ce) -> {
+            if (ce instanceof MethodModel m && is(m, "hasKnownQueuedWork", "()Z")) {
+                CodeModel jdk = m.code().orElseThrow();
+                cb.withMethodBody(m.methodName(), m.methodType(), m.flags().flagsMask(), code -> {
+                    Label rest = code.newLabel();
+                    code.invokestatic(HOOKS, "queuedWork", MethodTypeDesc.of(ConstantDescs.CD_boolean))
+                            .ifeq(rest)
+                            .iconst_1()
+                            .ireturn()
+                            .labelBinding(rest);
+                    jdk.forEach(code::with);
+                });
+            } else {
+                cb.with(ce);
+            }
+        };
+        return cf.transformClass(cm, rewrite);
+    }
+
+    /**
+     * createDefaultScheduler(): {@code return hooks.scheduler();}. The constructor: the value
+     * stored in runContinuation goes through {@code hooks.task(value, this.scheduler)}. Checks
+     * first that the JDK's code has the shape this relies on: exactly one store of
+     * runContinuation in the one constructor, and schedule() testing {@code instanceof ForkJoinPool}.
+     */
+    static byte[] rewriteVirtualThread(byte[] bytes) {
+        ClassFile cf = ClassFile.of();
+        ClassModel cm = cf.parse(bytes);
+        MethodModel create = find(cm, "createDefaultScheduler", "()Ljava/util/concurrent/ForkJoinPool;");
+        MethodModel init = find(cm, "<init>", "(Ljava/util/concurrent/Executor;Ljava/lang/String;ILjava/lang/Runnable;)V");
+        MethodModel schedule = find(cm, "schedule", "(Ljava/lang/Runnable;JLjava/util/concurrent/TimeUnit;)Ljava/util/concurrent/Future;");
+        if (create == null || init == null || schedule == null || !create.flags().has(AccessFlag.STATIC)
+                || count(init, JdkBridge::storesRunContinuation) != 1
+                || count(schedule, e -> e instanceof TypeCheckInstruction t && t.opcode() == Opcode.INSTANCEOF
+                        && t.type().asInternalName().equals("java/util/concurrent/ForkJoinPool")) != 1
+                || cm.fields().stream().noneMatch(f -> f.fieldName().equalsString("scheduler")
+                        && f.fieldType().equalsString("Ljava/util/concurrent/Executor;"))) {
+            return null;
+        }
+        CodeTransform wrapTask = (b, e) -> {
+            if (storesRunContinuation(e)) {
+                // stack: this, runContinuation -> this, hooks.task(runContinuation, this.scheduler)
+                b.aload(0)
+                        .getfield(CD_VIRTUAL_THREAD, "scheduler", CD_EXECUTOR)
+                        .invokestatic(HOOKS, "task", MethodTypeDesc.of(CD_RUNNABLE, CD_RUNNABLE, CD_EXECUTOR));
+            }
+            b.with(e);
+        };
+        ClassTransform rewrite = (cb, ce) -> {
+            if (ce instanceof MethodModel m && is(m, "createDefaultScheduler", "()Ljava/util/concurrent/ForkJoinPool;")) {
+                // the JDK's body is replaced (its debug attributes go with it)
+                cb.withMethodBody(m.methodName(), m.methodType(), m.flags().flagsMask(), code -> code
+                        .invokestatic(HOOKS, "scheduler", MethodTypeDesc.of(CD_FJP))
+                        .areturn());
+            } else if (ce instanceof MethodModel m && is(m, "<init>", "(Ljava/util/concurrent/Executor;Ljava/lang/String;ILjava/lang/Runnable;)V")) {
+                cb.transformMethod(m, MethodTransform.transformingCode(wrapTask));
+            } else {
+                cb.with(ce);
+            }
+        };
+        return cf.transformClass(cm, rewrite);
+    }
+
+    private static boolean storesRunContinuation(CodeElement e) {
+        return e instanceof FieldInstruction f && f.opcode() == Opcode.PUTFIELD
+                && f.owner().asInternalName().equals(VIRTUAL_THREAD)
+                && f.name().equalsString("runContinuation");
+    }
+
+    private static MethodModel find(ClassModel cm, String name, String desc) {
+        MethodModel found = null;
+        for (MethodModel m : cm.methods()) {
+            if (is(m, name, desc)) {
+                if (found != null) {
+                    return null;
+                }
+                found = m;
+            }
+        }
+        return found;
+    }
+
+    private static boolean is(MethodModel m, String name, String desc) {
+        return m.methodName().equalsString(name) && m.methodType().equalsString(desc);
+    }
+
+    private static int count(MethodModel m, java.util.function.Predicate<CodeElement> p) {
+        return m.code().map(code -> (int) code.elementStream().filter(p).count()).orElse(0);
+    }
+}

@@ -1,0 +1,122 @@
+package io.goloom.scheduler;
+
+import java.lang.instrument.Instrumentation;
+
+/**
+ * Transparent mode's entry point: {@code java -javaagent:goloom.jar=scheduler[,procs=N][,verbose] ...}
+ * makes every virtual thread of the JVM run on goloom's default runtime
+ * ({@link GoRuntime#getDefault()}, carriers named {@code goloom-m<N>}), whoever creates it. The
+ * application is not changed: {@code main} runs on the main thread, platform threads stay
+ * platform threads; only the virtual threads' scheduler differs.
+ *
+ * <p>Exactly one line goes to stderr: {@code goloom: virtual threads run on goloom (procs=N, JDK v)},
+ * or, when this JDK refuses (another version, virtual threads already in use),
+ * {@code goloom: virtual threads stay on the JDK's ForkJoinPool: <why> (JDK v)}, and the
+ * application runs on stock virtual threads. The system property
+ * {@value #PROPERTY} says which ({@code goloom} or {@code stock}). Bad arguments stop the JVM
+ * with status 1 and a message (an exception from premain would abort the JVM with a core dump).
+ *
+ * <p>Arguments: {@code scheduler} (required: this agent has one mode), {@code procs=N}
+ * (GOMAXPROCS; default the {@code goloom.procs} system property, else the number of CPUs),
+ * {@code verbose} (also print how it was installed), {@code quiet} (no line unless refused).
+ */
+public final class SchedulerAgent {
+    private SchedulerAgent() {
+    }
+
+    /** Set to {@code goloom} or {@code stock} once the agent has run. */
+    public static final String PROPERTY = "goloom.virtualThreadScheduler";
+
+    /** {@code -javaagent} entry point. */
+    public static void premain(String args, Instrumentation inst) {
+        start(args, inst);
+    }
+
+    /**
+     * Dynamic attach and Launcher-Agent-Class entry point. Virtual threads that exist already
+     * keep their scheduler, so a late attach is refused once any virtual thread was created.
+     */
+    public static void agentmain(String args, Instrumentation inst) {
+        start(args, inst);
+    }
+
+    /** Parsed arguments. */
+    record Options(int procs, boolean verbose, boolean quiet) {
+        static Options parse(String args) {
+            if (args == null || args.isBlank()) {
+                throw new IllegalArgumentException("goloom: the agent needs its mode: -javaagent:goloom.jar=scheduler[,procs=N]");
+            }
+            boolean scheduler = false;
+            boolean verbose = false;
+            boolean quiet = false;
+            int procs = 0;
+            for (String raw : args.split(",")) {
+                String a = raw.strip();
+                if (a.equals("scheduler")) {
+                    scheduler = true;
+                } else if (a.equals("verbose")) {
+                    verbose = true;
+                } else if (a.equals("quiet")) {
+                    quiet = true;
+                } else if (a.startsWith("procs=")) {
+                    try {
+                        procs = Integer.parseInt(a.substring("procs=".length()));
+                    } catch (NumberFormatException e) {
+                        procs = -1;
+                    }
+                    if (procs < 1) {
+                        throw new IllegalArgumentException("goloom: bad agent argument '" + a + "': procs must be a positive integer (procs=2)");
+                    }
+                } else {
+                    throw new IllegalArgumentException("goloom: unknown agent argument '" + a
+                            + "' (known: scheduler, procs=N, verbose, quiet; yield points are goloom-agent.jar's: -javaagent:goloom-agent.jar=include=...)");
+                }
+            }
+            if (!scheduler) {
+                throw new IllegalArgumentException("goloom: the agent needs its mode: -javaagent:goloom.jar=scheduler[,procs=N] (got '" + args + "')");
+            }
+            return new Options(procs, verbose, quiet);
+        }
+    }
+
+    /** Installs goloom as every virtual thread's scheduler; null on success, else why not. */
+    private static String install(Instrumentation inst, int procs) {
+        // First of all: java.base's internals for goloom's classes (G extends a jdk.internal.vm
+        // class), in case the manifest's Add-Exports did not apply to the jar they come from.
+        JdkBridge.openJavaBase(inst);
+        return JdkBridge.install(inst, () -> {
+            if (procs > 0) {
+                System.setProperty("goloom.procs", Integer.toString(procs));
+            }
+            return new CarrierPool(GoRuntime.getDefault());
+        });
+    }
+
+    private static void start(String args, Instrumentation inst) {
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+            return;
+        }
+        String why;
+        try {
+            why = install(inst, o.procs());
+        } catch (RuntimeException | LinkageError e) {
+            why = "installing failed: " + e;
+        }
+        String jdk = "JDK " + Runtime.version();
+        if (why == null) {
+            System.setProperty(PROPERTY, "goloom");
+            if (!o.quiet()) {
+                System.err.println("goloom: virtual threads run on goloom (procs=" + GoRuntime.getDefault().procs() + ", " + jdk + ")"
+                        + (o.verbose() ? " via " + JdkBridge.HOOKS_CLASS + " and a rewritten java.lang.VirtualThread" : ""));
+            }
+        } else {
+            System.setProperty(PROPERTY, "stock");
+            System.err.println("goloom: virtual threads stay on the JDK's ForkJoinPool: " + why + " (" + jdk + ")");
+        }
+    }
+}
