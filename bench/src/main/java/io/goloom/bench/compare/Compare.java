@@ -382,7 +382,7 @@ public final class Compare {
             if (Charts.ratios(outcomes, dir.resolve("ratios.png"))) {
                 charts.add("ratios.png");
             } else {
-                notes.add("No ratio chart: no workload ran on both goloom and vthreads.");
+                notes.add("No ratio chart: no workload ran on both goloom (or, for http, goloom-vt) and vthreads.");
             }
         } catch (RuntimeException | Error | IOException e) { // e.g. a headless JDK without fonts
             failed = true;

@@ -103,6 +103,15 @@ final class Report {
                 rows.add(l.toArray(String[]::new));
                 tails.add(null);
             }
+            for (String x : o.workload().extras()) { // e.g. http's server figures: medians
+                List<String> l = new ArrayList<>(List.of("  " + x, "", ""));
+                for (SystemKind s : systems) {
+                    Series ser = o.of(s);
+                    l.add(ser == null || !ser.ok() ? "-" : fmt(ser.extraMedian(x)));
+                }
+                rows.add(l.toArray(String[]::new));
+                tails.add(null);
+            }
         }
         int cols = header.size();
         int[] w = new int[cols];
