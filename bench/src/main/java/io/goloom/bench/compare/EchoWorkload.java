@@ -138,9 +138,8 @@ final class EchoWorkload implements Workload {
     /** Runs the client process against {@code port}; records its histogram; returns its requests/s. */
     private static double load(int port, int procs, int conns, double warmup, double seconds, LatencyRecorder recorder)
             throws Exception {
-        String java = ProcessHandle.current().info().command()
-                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Tasks.thisJava();
+        String cp = Tasks.thisClassPath();
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(Compare.JVM_EXPORTS);

@@ -225,8 +225,6 @@ public final class HttpLoadClient {
         long windowStart;
         long windowEnd;
         long responses;
-        /** Connections that have had their first response (priming). */
-        private int firstResponses;
         private boolean primedDone;
         volatile Throwable failure;
 
@@ -252,20 +250,9 @@ public final class HttpLoadClient {
                     send(conn);
                 }
                 // Priming: one response per connection, then wait for the clock.
-                while (firstResponses < conns.size()) {
-                    selector.select(50);
-                    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-                    while (it.hasNext()) {
-                        SelectionKey k = it.next();
-                        it.remove();
-                        Conn conn = (Conn) k.attachment();
-                        if (k.isWritable()) {
-                            send(conn);
-                        }
-                        if (k.isReadable() && receive(conn, false)) {
-                            firstResponses++;
-                        }
-                    }
+                int first = 0;
+                while (first < conns.size()) {
+                    first += pump(false);
                 }
                 primedDone = true;
                 primed.countDown();
@@ -274,19 +261,7 @@ public final class HttpLoadClient {
                     send(conn);
                 }
                 while (System.nanoTime() - windowEnd < 0) {
-                    selector.select(50);
-                    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-                    while (it.hasNext()) {
-                        SelectionKey k = it.next();
-                        it.remove();
-                        Conn conn = (Conn) k.attachment();
-                        if (k.isWritable()) {
-                            send(conn);
-                        }
-                        if (k.isReadable()) {
-                            receive(conn, true);
-                        }
-                    }
+                    pump(true);
                 }
             } catch (Throwable t) {
                 failure = t;
@@ -307,6 +282,29 @@ public final class HttpLoadClient {
                     // as above
                 }
             }
+        }
+
+        /**
+         * One select round (at most 50 ms): finishes pending writes, reads what arrived.
+         * Returns the number of responses completed; with {@code next}, each is followed by
+         * the connection's next request.
+         */
+        private int pump(boolean next) throws IOException {
+            selector.select(50);
+            int completed = 0;
+            Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+            while (it.hasNext()) {
+                SelectionKey k = it.next();
+                it.remove();
+                Conn conn = (Conn) k.attachment();
+                if (k.isWritable()) {
+                    send(conn);
+                }
+                if (k.isReadable() && receive(conn, next)) {
+                    completed++;
+                }
+            }
+            return completed;
         }
 
         /** Writes (the rest of) the request; waits for OP_WRITE if the socket buffer is full. */

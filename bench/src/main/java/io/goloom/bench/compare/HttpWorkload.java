@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -178,10 +177,7 @@ final class HttpWorkload implements Workload {
      */
     private static double load(int port, int conns, double warmup, double seconds, LatencyRecorder recorder)
             throws Exception {
-        String java = ProcessHandle.current().info().command()
-                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = clientCommand(java, cp, port, conns, warmup, seconds);
+        List<String> cmd = clientCommand(Tasks.thisJava(), Tasks.thisClassPath(), port, conns, warmup, seconds);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         StringBuilder text = new StringBuilder();

@@ -8,6 +8,17 @@ final class Tasks {
     private Tasks() {
     }
 
+    /** This JVM's java binary: load-client processes run with the same one. */
+    static String thisJava() {
+        return ProcessHandle.current().info().command()
+                .orElse(System.getProperty("java.home") + java.io.File.separator + "bin" + java.io.File.separator + "java");
+    }
+
+    /** This JVM's class path (under surefire: the test class path), for load-client processes. */
+    static String thisClassPath() {
+        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    }
+
     /** Runs {@code main} as the main goroutine of a fresh runtime with {@code procs} Ps, closes the runtime, returns main's result. */
     static <T> T goloomMain(int procs, Callable<T> main) throws Exception {
         try (GoRuntime rt = GoRuntime.create(procs)) {
