@@ -11,11 +11,9 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -165,8 +163,7 @@ final class EchoWorkload implements Workload {
             for (String line : text.split("\n")) {
                 if (line.startsWith("RESULT ")) {
                     String[] f = line.trim().split(" ");
-                    byte[] hist = Base64.getDecoder().decode(f[2]);
-                    Histogram h = Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(hist), 0);
+                    Histogram h = HistogramFiles.fromBase64(f[2]);
                     recorder.newWriter().add(h);
                     return Double.parseDouble(f[1]);
                 }

@@ -10,7 +10,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -79,7 +78,7 @@ public final class HttpLoadClient {
         try {
             Result r = run(c, System.out);
             System.out.println("RESULT " + String.format(Locale.ROOT, "%.3f", r.requestsPerSecond()) + " "
-                    + encode(r.latencyNanos()) + " " + r.responses());
+                    + HistogramFiles.toBase64(r.latencyNanos()) + " " + r.responses());
             System.out.flush();
             System.exit(0);
         } catch (Exception | Error e) {
@@ -185,15 +184,6 @@ public final class HttpLoadClient {
         for (long left; (left = deadline - System.nanoTime()) > 0; ) {
             LockSupport.parkNanos(left);
         }
-    }
-
-    static String encode(Histogram h) {
-        ByteBuffer buf = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
-        h.encodeIntoCompressedByteBuffer(buf);
-        buf.flip();
-        byte[] bytes = new byte[buf.remaining()];
-        buf.get(bytes);
-        return Base64.getEncoder().encodeToString(bytes);
     }
 
     /** One connection: its channel, its parser, the request being written and when it went out. */

@@ -10,10 +10,8 @@ import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -225,7 +223,7 @@ final class HttpWorkload implements Workload {
         }
         String[] f = result.trim().split(" ");
         double rps = Double.parseDouble(f[1]);
-        Histogram h = Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(f[2])), 0);
+        Histogram h = HistogramFiles.fromBase64(f[2]);
         long responses = Long.parseLong(f[3]);
         if (responses == 0) {
             throw new IllegalStateException("http client completed no request in the window:\n" + text);

@@ -140,6 +140,18 @@ class HttpResponseParserTest {
     }
 
     @Test
+    void theClientsHistogramLineRoundTrips() {
+        org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(3);
+        for (long v : new long[] {1_000, 250_000, 250_000, 90_000_000}) {
+            h.recordValue(v);
+        }
+        org.HdrHistogram.Histogram back = HistogramFiles.fromBase64(HistogramFiles.toBase64(h));
+        assertEquals(h, back);
+        assertEquals(4, back.getTotalCount());
+        assertThrows(IllegalArgumentException.class, () -> HistogramFiles.fromBase64("bm90IGEgaGlzdG9ncmFt"));
+    }
+
+    @Test
     void theReplyIsJsonOfTheFixedSize() {
         assertEquals(HttpWorkload.BODY_BYTES, HttpWorkload.BODY.length);
         Object parsed = Json.parse(new String(HttpWorkload.BODY, StandardCharsets.US_ASCII));
