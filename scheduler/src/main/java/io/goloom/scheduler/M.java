@@ -84,12 +84,17 @@ final class M extends Machine {
     volatile boolean taskPreempt;
     /** The running virtual thread is yielding for a preemption request. Owner-only. */
     boolean yieldingTask;
+    /**
+     * This M came back from user code after sysmon had handed its P off, found no idle P, and
+     * left allm: its thread ends (Scheduler.lostP). Owner-only.
+     */
+    boolean retired;
 
     // ---- sysmon-only: the native-block probe (Scheduler.blockedInNative) ----
     /** The kernel thread id of this M (Linux procfs), 0 if unknown. Set by this thread at start. */
     volatile int tid;
-    /** Id of the goroutine whose CPU time was sampled, or 0 for no sample. */
-    long sysmonNativeG;
+    /** The goroutine or direct task whose CPU time was sampled, or null for no sample. */
+    G sysmonNativeWork;
     /** The P's schedtick at the sample. */
     int sysmonNativeTick;
     /** This thread's CPU time at the sample (ns). */

@@ -114,6 +114,8 @@ final class Scheduler implements Sched {
      */
     private P pneedm;
     private int mcount;
+    /** The id of the next M (ids are never reused: Ms retire, see lostP). Guarded by lock. */
+    private int mnext;
     private final List<M> allm = new ArrayList<>();
 
     /** Coarse monotonic clock, updated by sysmon each tick and by acquirep. */
@@ -593,7 +595,7 @@ final class Scheduler implements Sched {
             nm = mget();
             if (nm == null) {
                 if (mcount < maxMCount) {
-                    nm = new M(this, mcount);
+                    nm = new M(this, mnext++);
                     nm.nextp = pp;
                     nm.spinning = spinning;
                     if (startThread(nm)) {
@@ -699,7 +701,7 @@ final class Scheduler implements Sched {
                 return;
             }
             // Below the limit a failed wakep cannot happen (startm makes an M), so this check,
-            // which Go does not need, only runs at the limit; mcount never decreases.
+            // which Go does not need, only runs at the limit (Ms retire only below it, lostP).
             if (mcount >= maxMCount) {
                 work = pneedmget();
                 if (work == null && runqsize != 0) {
@@ -782,6 +784,9 @@ final class Scheduler implements Sched {
                 resetspinning(m);
             }
             execute(m, g, m.inheritTime);
+            if (m.retired) {
+                return; // left allm in lostP: the thread ends
+            }
         }
     }
 
@@ -945,9 +950,19 @@ final class Scheduler implements Sched {
                 wakep();
             }
         }
+        // Every P has an M (or is wanted by one): this M was a stand-in while its G blocked, and
+        // would now only sit idle beside GOMAXPROCS others. It retires (Go keeps such Ms; the
+        // carrier count then stays GOMAXPROCS + the Ms truly blocked right now). At the thread
+        // limit, work waiting for an M comes first (stopm).
         P pp;
         synchronized (lock) {
             pp = stopping ? null : pget();
+            if (pp == null && !stopping && mcount < maxMCount) {
+                allm.remove(m);
+                mcount--;
+                m.retired = true;
+                return;
+            }
         }
         if (pp != null) {
             acquirep(m, pp);
@@ -1113,17 +1128,21 @@ final class Scheduler implements Sched {
                 continue;
             }
             // PRUNNING: is its M stuck in user code? Either blocked inside a JDK call (seen
-            // twice), or running one direct task (a virtual thread that cannot be preempted:
-            // pinned, in file I/O, or spinning) for 10 ms, or blocked in native code (an FFM
-            // call, a JDK native read: the thread is RUNNABLE, see blockedInNative). Either
-            // way, hand the P to another M while work waits for it.
+            // twice: a pinned park, a monitor, class initialisation), or blocked in native code
+            // (an FFM call, a JDK native read or select: the thread is RUNNABLE, see
+            // blockedInNative). Either way, hand the P to another M while work waits for it.
+            // Not for running long: a goroutine or virtual thread on CPU for a whole slice was
+            // asked to yield above (preemptone), and handing its P off would only add a thread
+            // beyond GOMAXPROCS (for a JDK virtual thread without the agent's yield points, as
+            // on the JDK's own scheduler, it runs until it parks or yields; idle Ps steal what
+            // waits behind it).
             M m = pp.m;
             if (m == null || m.where() != M.IN_USER) {
                 pp.sysmonBlockedTicks = 0;
                 continue;
             }
             boolean inNative = false;
-            if (!(blockedInJdk(m) || longTask(m, pp, now))) {
+            if (!blockedInJdk(m)) {
                 // CPU-time reads only for suspects, and only while work waits for the P
                 inNative = !progressed && workWaiting(pp) && blockedInNative(m, pp, now);
                 if (!inNative) {
@@ -1131,7 +1150,7 @@ final class Scheduler implements Sched {
                     continue;
                 }
             }
-            if ((++pp.sysmonBlockedTicks < 2 && !inNative && !longTask(m, pp, now)) || !workWaiting(pp)) {
+            if ((++pp.sysmonBlockedTicks < 2 && !inNative) || !workWaiting(pp)) {
                 continue; // blocked for under one full tick, or nothing is waiting for the P
             }
             // Dekker with the M: CAS first, then read where. The M writes where (volatile),
@@ -1141,7 +1160,7 @@ final class Scheduler implements Sched {
             if (!pp.casStatus(s, P.epoch(s) << 3 | P.PRETAKING)) {
                 continue;
             }
-            if (m.where() == M.IN_USER && pp.m == m && (inNative || blockedInJdk(m) || longTask(m, pp, now))) {
+            if (m.where() == M.IN_USER && pp.m == m && (inNative || blockedInJdk(m))) {
                 pp.m = null;
                 pp.setStatus(P.epoch(s) << 3 | P.PIDLE);
                 pp.sysmonBlockedTicks = 0;
@@ -1170,16 +1189,6 @@ final class Scheduler implements Sched {
      * thread only.
      */
     boolean sysmonTimersPending;
-
-    /**
-     * The M has run one direct task (no goroutine) without a new time slice for 10 ms. Not
-     * {@code curg() == null}: that is also true for the instant between a goroutine's return
-     * and the M's store of IN_SCHED, and an M descheduled there after a full 10 ms slice was
-     * seen as a long task and lost its P (measured in the fairness workload).
-     */
-    private static boolean longTask(M m, P pp, long now) {
-        return m.runningTask && now - pp.sysmonSchedwhen >= FORCE_PREEMPT_NS;
-    }
 
     private static boolean blockedInJdk(M m) {
         Thread.State ts = m.getState();
@@ -1216,12 +1225,19 @@ final class Scheduler implements Sched {
      */
     private static boolean blockedInNative(M m, P pp, long now) {
         G g = m.curg();
-        if (g == null || !g.preemptRequested() || now - pp.sysmonSchedwhen < NATIVE_BLOCK_NS) {
-            m.sysmonNativeG = 0;
+        boolean asked;
+        if (g != null) {
+            asked = g.preemptRequested();
+        } else {
+            g = m.task; // a JDK virtual thread (racy read: a stale value only restarts the sample)
+            asked = m.taskPreempt;
+        }
+        if (g == null || !asked || now - pp.sysmonSchedwhen < NATIVE_BLOCK_NS) {
+            m.sysmonNativeWork = null;
             return false;
         }
-        if (m.sysmonNativeG != g.id || m.sysmonNativeTick != pp.sysmonSchedtick) {
-            m.sysmonNativeG = g.id;
+        if (m.sysmonNativeWork != g || m.sysmonNativeTick != pp.sysmonSchedtick) {
+            m.sysmonNativeWork = g;
             m.sysmonNativeTick = pp.sysmonSchedtick;
             m.sysmonCpu = Sysmon.cpuNanos(m);
             m.sysmonCpuWhen = now;
