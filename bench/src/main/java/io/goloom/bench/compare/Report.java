@@ -20,6 +20,11 @@ final class Report {
         return String.format(Locale.ROOT, f, v);
     }
 
+    /** An extra figure: whole numbers (counts such as carriers) without decimals, others as {@link #fmt}. */
+    static String fmtExtra(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.format(Locale.ROOT, "%,.0f", v) : fmt(v);
+    }
+
     static String fmtRatio(double r) {
         return String.format(Locale.ROOT, r >= 10 ? "%.1f" : "%.2f", r);
     }
@@ -107,7 +112,7 @@ final class Report {
                 List<String> l = new ArrayList<>(List.of("  " + x, "", ""));
                 for (SystemKind s : systems) {
                     Series ser = o.of(s);
-                    l.add(ser == null || !ser.ok() ? "-" : fmt(ser.extraMedian(x)));
+                    l.add(ser == null || !ser.ok() ? "-" : fmtExtra(ser.extraMedian(x)));
                 }
                 rows.add(l.toArray(String[]::new));
                 tails.add(null);
@@ -232,8 +237,8 @@ final class Report {
                 sb.append("| ").append(s.system.id()).append(" |");
                 for (String n : names) {
                     double[] range = s.extraRange(n);
-                    sb.append(' ').append(fmt(s.extraMedian(n))).append(" (").append(fmt(range[0])).append("–")
-                            .append(fmt(range[1])).append(") |");
+                    sb.append(' ').append(fmtExtra(s.extraMedian(n))).append(" (").append(fmtExtra(range[0])).append("–")
+                            .append(fmtExtra(range[1])).append(") |");
                 }
                 sb.append('\n');
             }
