@@ -190,12 +190,15 @@ public final class Compare {
             x.skipReason = s == SystemKind.GOLOOM_VT ? TransparentMode.skipReason() : null;
             if (x.skipReason == null) {
                 toRun.add(x);
-            } else {
-                out.printf(Locale.ROOT, "[%7s]   %-15s %-9s skipped: %s%n", elapsed(), w.name(), s.id(), x.skipReason);
             }
         }
         out.printf(Locale.ROOT, "[%7s] %s (%s, procs %d): %d run(s) of %s%n", elapsed(), w.name(), w.metric(),
                 procs, args.runs(), String.join(", ", w.systems().stream().map(SystemKind::id).toList()));
+        for (Series x : series) {
+            if (x.skipReason != null) {
+                out.printf(Locale.ROOT, "[%7s]   %-15s %-9s skipped: %s%n", elapsed(), w.name(), x.system.id(), x.skipReason);
+            }
+        }
         for (int k = 1; k <= args.runs(); k++) {
             for (Series s : toRun) {
                 runChild(s, k);
