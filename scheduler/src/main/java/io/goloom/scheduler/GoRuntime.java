@@ -296,6 +296,23 @@ public final class GoRuntime implements AutoCloseable {
         return sched.threadLimitHits.get();
     }
 
+    /**
+     * Carrier threads (Ms) alive now: at most {@link #procs()} plus {@link #blockedCarriers()},
+     * plus, for a moment, one retiring after its blocking call ended.
+     */
+    public int carrierCount() {
+        return sched.threadCount();
+    }
+
+    /**
+     * Carriers that are truly blocked right now (pinned in a JDK call, in native code, in
+     * {@code Go.blocking}) and whose P was therefore handed to another carrier. Each one is a
+     * carrier beyond {@link #procs()}; it retires when its blocking call ends.
+     */
+    public int blockedCarriers() {
+        return sched.blockedCarriers();
+    }
+
     /** Metrics: the sampled ready -> running latency, as counts per log-linear bucket. */
     public SchedLatency schedLatency() {
         return new SchedLatency(sched.schedLatencyCounts());

@@ -13,13 +13,14 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class M extends Machine {
 
-    private static final VarHandle NOTE, WHERE, TASK_PREEMPT;
+    private static final VarHandle NOTE, WHERE, TASK_PREEMPT, HANDED_OFF;
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             NOTE = l.findVarHandle(M.class, "note", int.class);
             WHERE = l.findVarHandle(M.class, "where", int.class);
             TASK_PREEMPT = l.findVarHandle(M.class, "taskPreempt", boolean.class);
+            HANDED_OFF = l.findVarHandle(M.class, "handedOff", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -89,6 +90,20 @@ final class M extends Machine {
      * left allm: its thread ends (Scheduler.lostP). Owner-only.
      */
     boolean retired;
+    /**
+     * Sysmon handed (or is handing) this M's P off while the M was blocked; counted in
+     * Scheduler.mblocked until the M notices. Set by sysmon, cleared by this M or by sysmon
+     * when its hand-off fails; CAS both ways so each setting is undone exactly once.
+     */
+    private volatile boolean handedOff;
+
+    boolean setHandedOff() {
+        return HANDED_OFF.compareAndSet(this, false, true);
+    }
+
+    boolean clearHandedOff() {
+        return HANDED_OFF.compareAndSet(this, true, false);
+    }
 
     // ---- sysmon-only: the native-block probe (Scheduler.blockedInNative) ----
     /** The kernel thread id of this M (Linux procfs), 0 if unknown. Set by this thread at start. */

@@ -114,6 +114,19 @@ final class Scheduler implements Sched {
      */
     private P pneedm;
     private int mcount;
+    /**
+     * Ms whose P sysmon handed off while they were blocked (in user code or Go.blocking) and
+     * that have not come back yet (M.handedOff set). startm makes a new M only while
+     * {@code mcount < gomaxprocs + mblocked}: the carriers are GOMAXPROCS plus the truly
+     * blocked ones. Incremented by sysmon before the hand-off is visible, decremented once by
+     * the M when it notices (backFromHandoff).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger mblocked = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * startm wanted a spinning M but made none (the carrier bound above): the next M to go idle
+     * takes an idle P and spins instead (stopm). Guarded by lock.
+     */
+    private boolean needspinning;
     /** The id of the next M (ids are never reused: Ms retire, see lostP). Guarded by lock. */
     private int mnext;
     private final List<M> allm = new ArrayList<>();
@@ -591,9 +604,25 @@ final class Scheduler implements Sched {
      */
     private void startm(P pp, boolean spinning) {
         M nm;
+        boolean spare = false;
         synchronized (lock) {
             nm = mget();
-            if (nm == null) {
+            if (nm == null && mcount < maxMCount && mcount >= gomaxprocs + mblocked.get()) {
+                // The carrier bound: GOMAXPROCS Ms besides the blocked ones exist, and one of
+                // them has no P and is not idle-listed yet: on its way to stopm (the idle
+                // dance), back from a blocking call (pget), or sleeping for timers or in the
+                // poller (woken below). It takes pp there, as at the thread limit.
+                if (spinning) {
+                    nmspinning.decrementAndGet();
+                    needspinning = true;
+                }
+                if (pp.runqempty()) {
+                    pidleput(pp);
+                } else {
+                    pneedmput(pp);
+                }
+                spare = true;
+            } else if (nm == null) {
                 if (mcount < maxMCount) {
                     nm = new M(this, mnext++);
                     nm.nextp = pp;
@@ -615,6 +644,10 @@ final class Scheduler implements Sched {
                     pneedmput(pp);
                 }
             }
+        }
+        if (spare) {
+            wakeMWithoutP();
+            return;
         }
         if (nm == null) {
             threadLimit();
@@ -643,19 +676,7 @@ final class Scheduler implements Sched {
      * No lock held; any thread (a goroutine's, sysmon, a plain thread calling go()).
      */
     private void threadLimit() {
-        M ts = timerSleeper;
-        boolean woke = false;
-        if (ts != null) {
-            if (!netpoller.wakeSleeper(ts)) {
-                ts.notewakeup();
-            }
-            woke = true;
-        }
-        if (io.goloom.netpoll.Netpoll.pollOwner() instanceof M pm && pm.sched == this) {
-            io.goloom.netpoll.Netpoll.wakeup(); // an M blocked in the poller until readiness
-            woke = true;
-        }
-        if (woke) {
+        if (wakeMWithoutP()) {
             return;
         }
         threadLimitHits.incrementAndGet();
@@ -669,6 +690,27 @@ final class Scheduler implements Sched {
                 System.err.println(e.getMessage());
             }
         }
+    }
+
+    /**
+     * Wakes the M sleeping for timers and the M blocked in the poller, which hold no P and are
+     * not idle-listed, so they come for work that startm found no M for (pget/stopm). True if
+     * there was one.
+     */
+    private boolean wakeMWithoutP() {
+        M ts = timerSleeper;
+        boolean woke = false;
+        if (ts != null) {
+            if (!netpoller.wakeSleeper(ts)) {
+                ts.notewakeup();
+            }
+            woke = true;
+        }
+        if (io.goloom.netpoll.Netpoll.pollOwner() instanceof M pm && pm.sched == this) {
+            io.goloom.netpoll.Netpoll.wakeup(); // an M blocked in the poller until readiness
+            woke = true;
+        }
+        return woke;
     }
 
     /** The report of the first thread-limit hit, or null. */
@@ -696,17 +738,21 @@ final class Scheduler implements Sched {
             throw new IllegalStateException("goloom: stopm: m" + m.id + " holds " + m.p);
         }
         P work = null;
+        boolean spin = false;
         synchronized (lock) {
             if (stopping) {
                 return;
             }
-            // Below the limit a failed wakep cannot happen (startm makes an M), so this check,
-            // which Go does not need, only runs at the limit (Ms retire only below it, lostP).
-            if (mcount >= maxMCount) {
-                work = pneedmget();
-                if (work == null && runqsize != 0) {
-                    work = pidleget();
-                }
+            // Work startm found no M for (the carrier bound or the thread limit; Go, which
+            // makes an M whenever one is missing, does not need this): a P that wants an M, an
+            // idle P for global Gs, or an idle P to spin on in place of the spinner not made.
+            work = pneedmget();
+            if (work == null && runqsize != 0) {
+                work = pidleget();
+            }
+            if (work == null && needspinning && (work = pidleget()) != null) {
+                needspinning = false;
+                spin = true;
             }
             if (work == null) {
                 mput(m);
@@ -714,6 +760,9 @@ final class Scheduler implements Sched {
         }
         if (work != null) {
             acquirep(m, work);
+            if (spin) {
+                becomeSpinning(m);
+            }
             return;
         }
         // Only startm (with a P) or shutdown take us off the idle list and signal us. A signal
@@ -928,6 +977,29 @@ final class Scheduler implements Sched {
         wakep();
     }
 
+    /** m noticed that sysmon handed its P off: it no longer counts as blocked (mblocked). Once per hand-off. */
+    private void backFromHandoff(M m) {
+        if (m.clearHandedOff()) {
+            mblocked.decrementAndGet();
+        }
+    }
+
+    /**
+     * Sysmon is about to hand off m's P: count m as blocked first, so that the M started for
+     * the P is within the carrier bound, and so that m, which can only see the loss after
+     * sysmon's status CAS, finds the flag set. Undone by {@link #handoffAborted} if the CAS
+     * fails.
+     */
+    private void handingOff(M m) {
+        if (m != null && m.setHandedOff()) {
+            mblocked.incrementAndGet();
+        }
+    }
+
+    private void handoffAborted(M m) {
+        backFromHandoff(m);
+    }
+
     /**
      * The G just returned and m no longer owns a P: sysmon handed it off while the G was blocked
      * (in a JDK call or Go.blocking). m must not touch that P. File the G globally, then get an
@@ -935,6 +1007,7 @@ final class Scheduler implements Sched {
      */
     private void lostP(M m, G g, int how) {
         m.p = null;
+        backFromHandoff(m);
         switch (how) {
             case G.EXEC_DEAD -> {
                 if (g.directTask == null) {
@@ -1038,6 +1111,7 @@ final class Scheduler implements Sched {
         }
         // Slow path: the P was taken; m.p is stale.
         m.p = null;
+        backFromHandoff(m);
         P p2;
         synchronized (lock) {
             p2 = stopping ? null : pget();
@@ -1120,10 +1194,14 @@ final class Scheduler implements Sched {
                 if (!workWaiting(pp) && now - pp.sysmonSyscallwhen < SYSCALL_GRACE_NS) {
                     continue;
                 }
+                M sm = pp.m;
+                handingOff(sm);
                 if (pp.casStatus(s, P.epoch(s) << 3 | P.PIDLE)) {
                     pp.m = null;
                     n++;
                     handoffp(pp);
+                } else if (sm != null) {
+                    handoffAborted(sm);
                 }
                 continue;
             }
@@ -1157,7 +1235,9 @@ final class Scheduler implements Sched {
             // then reads status (ownsP). One of us sees the other. (inNative is not re-sampled:
             // a native call that returns just now leaves the G IN_USER, and losing the P then
             // is the same race as a JDK call returning right after blockedInJdk.)
+            handingOff(m);
             if (!pp.casStatus(s, P.epoch(s) << 3 | P.PRETAKING)) {
+                handoffAborted(m);
                 continue;
             }
             if (m.where() == M.IN_USER && pp.m == m && (inNative || blockedInJdk(m))) {
@@ -1176,6 +1256,7 @@ final class Scheduler implements Sched {
                 preemptOrphan(m);
             } else {
                 pp.setStatus(s); // the M moved on: back off
+                handoffAborted(m);
             }
         }
         sysmonTimersPending = timersPending;
@@ -1742,7 +1823,12 @@ final class Scheduler implements Sched {
     }
 
     /** Racy view of the Ms, for tests and dumps. */
-    /** Ms (carrier threads) started so far and not exited. */
+    /** Ms whose P was handed off while they were blocked, not back yet. */
+    int blockedCarriers() {
+        return mblocked.get();
+    }
+
+    /** Ms (carrier threads) started so far and not retired. */
     int threadCount() {
         synchronized (lock) {
             return mcount;

@@ -1,0 +1,263 @@
+package io.goloom.scheduler;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The application TransparentModeTest runs in a child JVM under {@code -javaagent:...=scheduler}.
+ * It is an ordinary program (nothing of goloom's API): it prints what it sees, one fact per
+ * line, and the test checks the lines.
+ */
+public final class TransparentTarget {
+    private TransparentTarget() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "carriers" -> carriers();
+            case "timers" -> timers();
+            case "spin" -> spin();
+            case "bounded" -> bounded(Integer.parseInt(args[1]));
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    /** Where virtual threads run, by who created them. */
+    static void carriers() throws Exception {
+        System.out.println("property " + System.getProperty("goloom.virtualThreadScheduler"));
+        System.out.println("main " + Thread.currentThread().isVirtual() + " " + Thread.currentThread().getName());
+        List<String> seen = new ArrayList<>();
+        Thread fromMain = Thread.ofVirtual().start(() -> add(seen, "from-main"));
+        fromMain.join();
+        Thread platform = Thread.ofPlatform().start(() -> {
+            try {
+                Thread v = Thread.startVirtualThread(() -> {
+                    add(seen, "from-platform");
+                    Thread child = Thread.ofVirtual().start(() -> add(seen, "from-virtual"));
+                    try {
+                        child.join();
+                    } catch (InterruptedException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                v.join();
+                try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                    ex.submit(() -> add(seen, "executor")).get();
+                }
+                Thread f = Thread.ofVirtual().factory().newThread(() -> add(seen, "factory"));
+                f.start();
+                f.join();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        platform.join();
+        synchronized (seen) {
+            seen.forEach(System.out::println);
+        }
+    }
+
+    private static void add(List<String> seen, String who) {
+        synchronized (seen) {
+            seen.add("vt " + who + " " + Thread.currentThread());
+        }
+    }
+
+    /** Timed parks of every kind, then which threads exist. */
+    static void timers() throws Exception {
+        int n = 200;
+        CountDownLatch never = new CountDownLatch(1);
+        Object monitor = new Object();
+        AtomicInteger ok = new AtomicInteger();
+        List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int k = i;
+            ts.add(Thread.ofVirtual().start(() -> {
+                try {
+                    long t0 = System.nanoTime();
+                    Thread.sleep(1 + k % 5);
+                    LockSupport.parkNanos(1_000_000);
+                    boolean opened = never.await(2, TimeUnit.MILLISECONDS);
+                    synchronized (monitor) {
+                        monitor.wait(2);
+                    }
+                    if (!opened && System.nanoTime() - t0 >= 5_000_000L) {
+                        ok.incrementAndGet();
+                    }
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            }));
+        }
+        for (Thread t : ts) {
+            t.join();
+        }
+        System.out.println("timed parks ok " + ok.get() + "/" + n);
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            System.out.println("thread " + t.getName());
+        }
+    }
+
+    /** ForkJoinWorkerThread.hasKnownQueuedWork() as LinkedTransferQueue asks it, on a goloom carrier. */
+    static void spin() throws Exception {
+        Method known = ForkJoinWorkerThread.class.getDeclaredMethod("hasKnownQueuedWork");
+        known.setAccessible(true);
+        Thread a = Thread.ofVirtual().start(() -> {
+            try {
+                CountDownLatch started = new CountDownLatch(1);
+                // with one P, b waits in this P's run queue until a parks
+                Thread b = Thread.ofVirtual().start(started::countDown);
+                System.out.println("queued " + known.invoke(null));
+                started.await();
+                b.join();
+                System.out.println("empty " + known.invoke(null));
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        a.join();
+        System.out.println("platform " + known.invoke(null));
+    }
+
+    /**
+     * Ordinary virtual-thread work for {@code millis}: socket echo through the JDK's own
+     * poller, parks and unparks, sleeps, short CPU bursts and one 50 ms CPU hog at a time;
+     * prints the most goloom carriers seen at once, sampled by a platform thread.
+     */
+    static void bounded(int millis) throws Exception {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        AtomicInteger maxCarriers = new AtomicInteger();
+        AtomicInteger maxBlocked = new AtomicInteger();
+        GoRuntime rt = GoRuntime.getDefault();
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+            int previous = 0;
+            while (!Thread.currentThread().isInterrupted()) {
+                int blocked = rt.blockedCarriers();
+                int c = 0;
+                for (Thread t : Thread.getAllStackTraces().keySet()) {
+                    if (t.getName().startsWith("goloom-m") && t.isAlive()) {
+                        c++;
+                    }
+                }
+                int unblocked = c - Math.max(blocked, rt.blockedCarriers());
+                // A carrier that just retired is still alive for a moment: an excess counts
+                // when two samples in a row see it.
+                maxCarriers.accumulateAndGet(Math.min(unblocked, previous), Math::max);
+                previous = unblocked;
+                maxBlocked.accumulateAndGet(blocked, Math::max);
+                LockSupport.parkNanos(1_000_000);
+            }
+        });
+        List<Thread> ts = new ArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, 100, InetAddress.getLoopbackAddress())) {
+            ts.add(Thread.ofVirtual().start(() -> {
+                while (System.nanoTime() < end) {
+                    try {
+                        Socket s = server.accept();
+                        Thread.ofVirtual().start(() -> echo(s));
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            }));
+            for (int i = 0; i < 20; i++) {
+                ts.add(Thread.ofVirtual().start(() -> client(server.getLocalPort(), end)));
+            }
+            for (int i = 0; i < 20; i++) {
+                int k = i;
+                ts.add(Thread.ofVirtual().start(() -> {
+                    long x = 0;
+                    while (System.nanoTime() < end) {
+                        try {
+                            Thread.sleep(1);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        for (int j = 0; j < 20_000; j++) {
+                            x += j * k;
+                        }
+                    }
+                    if (x == 42) {
+                        System.out.println();
+                    }
+                }));
+            }
+            ts.add(Thread.ofVirtual().start(() -> {
+                while (System.nanoTime() < end) {
+                    long hogEnd = System.nanoTime() + 50_000_000L;
+                    while (System.nanoTime() < hogEnd) {
+                        Thread.onSpinWait();
+                    }
+                    Thread.yield();
+                }
+            }));
+            for (Thread t : ts.subList(1, ts.size())) {
+                t.join();
+            }
+            server.close();
+            ts.get(0).join();
+        }
+        sampler.interrupt();
+        sampler.join();
+        System.out.println("max carriers " + maxCarriers.get());
+        System.out.println("max blocked " + maxBlocked.get());
+    }
+
+    private static void echo(Socket s) {
+        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            byte[] buf = new byte[64];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+            }
+        } catch (Exception e) {
+            // the client went away
+        }
+    }
+
+    private static void client(int port, long end) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            byte[] msg = new byte[32];
+            byte[] back = new byte[32];
+            while (System.nanoTime() < end) {
+                out.write(msg);
+                int got = 0;
+                while (got < back.length) {
+                    int n = in.read(back, got, back.length - got);
+                    if (n < 0) {
+                        throw new IllegalStateException("echo closed");
+                    }
+                    got += n;
+                }
+            }
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    /** A -javaagent that runs before goloom's and starts a virtual thread (goloom must refuse, clearly). */
+    public static final class EarlyAgent {
+        private EarlyAgent() {
+        }
+
+        public static void premain(String args, Instrumentation inst) throws InterruptedException {
+            Thread.ofVirtual().start(() -> { }).join();
+        }
+    }
+}
