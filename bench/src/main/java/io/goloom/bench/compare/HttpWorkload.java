@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -42,7 +43,10 @@ final class HttpWorkload implements Workload {
     static final byte[] BODY = body(BODY_BYTES);
 
     static final String CARRIERS = "carriers";
+    static final String CARRIERS_MAX = "carriers_max";
     static final String CPU_S = "server_cpu_s";
+    /** How often the carrier count is sampled during the window. */
+    static final long SAMPLE_MS = 100;
     static final String CPU_US_PER_REQ = "server_cpu_us_per_req";
 
     @Override
@@ -67,13 +71,14 @@ final class HttpWorkload implements Workload {
 
     @Override
     public List<String> extras() {
-        return List.of(CARRIERS, CPU_S, CPU_US_PER_REQ);
+        return List.of(CARRIERS, CARRIERS_MAX, CPU_S, CPU_US_PER_REQ);
     }
 
     @Override
     public String extrasLegend() {
         return "the server JVM: `carriers` = its carrier threads (`ForkJoinPool-1-worker-*` on stock, "
-                + "`goloom-m*` on goloom) alive when the measured window closed; `server_cpu_s` = its process "
+                + "`goloom-m*` on goloom) alive when the measured window closed; `carriers_max` = the most seen "
+                + "in the window (sampled every " + SAMPLE_MS + " ms, names only, no stacks); `server_cpu_s` = its process "
                 + "CPU time (user + system, all threads) during the window; `server_cpu_us_per_req` = that per "
                 + "measured request, in µs";
     }
@@ -171,7 +176,9 @@ final class HttpWorkload implements Workload {
     /**
      * Runs the client process against {@code port}, reading its output as it comes: at
      * WINDOW_START and WINDOW_END it samples this process's CPU time, at WINDOW_END also its
-     * carrier threads; RESULT carries requests/s and the histogram. Returns requests/s.
+     * carrier threads; in between a sampler counts the carriers every {@link #SAMPLE_MS} ms
+     * (their maximum: carriers that come and go inside the window); RESULT carries requests/s
+     * and the histogram. Returns requests/s.
      */
     private static double load(int port, int conns, double warmup, double seconds, LatencyRecorder recorder)
             throws Exception {
@@ -181,6 +188,7 @@ final class HttpWorkload implements Workload {
         StringBuilder text = new StringBuilder();
         long[] cpu = {-1, -1};
         int carriers = -1;
+        CarrierSampler sampler = new CarrierSampler();
         String result = null;
         // A watchdog ends a client that hangs, so that readLine below returns.
         long limit = (long) (warmup + seconds) + 120;
@@ -196,10 +204,14 @@ final class HttpWorkload implements Workload {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 switch (line) {
-                    case "WINDOW_START" -> cpu[0] = os.getProcessCpuTime();
+                    case "WINDOW_START" -> {
+                        cpu[0] = os.getProcessCpuTime();
+                        sampler.start();
+                    }
                     case "WINDOW_END" -> {
                         cpu[1] = os.getProcessCpuTime();
                         carriers = TransparentMode.countCarriers();
+                        sampler.stop();
                     }
                     default -> {
                         if (line.startsWith("RESULT ")) {
@@ -215,6 +227,7 @@ final class HttpWorkload implements Workload {
                 p.destroyForcibly();
             }
             watchdog.interrupt();
+            sampler.stop(); // idempotent; the client may have died inside the window
         }
         int status = p.waitFor();
         if (status != 0 || result == null || cpu[0] < 0 || cpu[1] < 0) {
@@ -231,9 +244,44 @@ final class HttpWorkload implements Workload {
         recorder.newWriter().add(h);
         double cpuSeconds = (cpu[1] - cpu[0]) / 1e9;
         recorder.extra(CARRIERS, carriers);
+        recorder.extra(CARRIERS_MAX, Math.max(carriers, sampler.max()));
         recorder.extra(CPU_S, cpuSeconds);
         recorder.extra(CPU_US_PER_REQ, cpuSeconds * 1e6 / responses);
         return rps;
+    }
+
+    /**
+     * Counts this JVM's carrier threads every {@link #SAMPLE_MS} ms between {@link #start} and
+     * {@link #stop} (one platform thread; ThreadMXBean names without stacks, no safepoint).
+     * Used by the thread reading the client's output; {@code max} is read after stop's join.
+     */
+    private static final class CarrierSampler {
+        private volatile boolean stopped;
+        private Thread thread;
+        private int max;
+
+        void start() {
+            thread = Thread.ofPlatform().daemon().name("http-carrier-sampler").start(() -> {
+                int m = 0;
+                while (!stopped) {
+                    m = Math.max(m, TransparentMode.countCarriers());
+                    max = m; // published by stop()'s join
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(SAMPLE_MS));
+                }
+            });
+        }
+
+        void stop() throws InterruptedException {
+            stopped = true;
+            if (thread != null) {
+                LockSupport.unpark(thread);
+                thread.join();
+            }
+        }
+
+        int max() {
+            return max;
+        }
     }
 
     /** The client's command line: the same for both systems, no agent, platform threads only. */

@@ -17,7 +17,7 @@ import org.HdrHistogram.Histogram;
  * </pre>
  *
  * A workload with extra figures ({@link Workload#extras()}, e.g. the http workload's
- * {@code carriers}, {@code server_cpu_s}, {@code server_cpu_us_per_req}) adds each one's median
+ * {@code carriers}, {@code carriers_max}, {@code server_cpu_s}, {@code server_cpu_us_per_req}) adds each one's median
  * over the runs to its rows as {@code "<name>":num}.
  *
  * Skipped workloads and failed (workload, system) pairs have no row; report.md lists them.

@@ -38,6 +38,8 @@ class ReportTest {
         Series vt = series(http, SystemKind.GOLOOM_VT, 12_000, 13_000, 11_500);
         extra(stock, HttpWorkload.CARRIERS, 2, 2, 3);
         extra(vt, HttpWorkload.CARRIERS, 2, 2, 2);
+        extra(stock, HttpWorkload.CARRIERS_MAX, 2, 3, 3);
+        extra(vt, HttpWorkload.CARRIERS_MAX, 4, 2, 2);
         for (Series s : List.of(stock, vt)) {
             extra(s, HttpWorkload.CPU_S, 9.5, 9.7, 9.6);
             extra(s, HttpWorkload.CPU_US_PER_REQ, 90, 95, 100);
@@ -50,13 +52,13 @@ class ReportTest {
         String md = Report.markdown(List.of(o));
         assertTrue(md.contains("| workload | metric | procs | vthreads | goloom-vt | goloom/vthreads | goloom-vt/vthreads | better |"), md);
         assertTrue(md.contains("| - | 1.20 | goloom-vt 1.20x |"), md);
-        assertTrue(md.contains("| system | carriers | server_cpu_s | server_cpu_us_per_req |"), md);
-        assertTrue(md.contains("| vthreads | 2 (2–3) | 9.60 (9.50–9.70) | 95 (90–100) |"), md);
+        assertTrue(md.contains("| system | carriers | carriers_max | server_cpu_s | server_cpu_us_per_req |"), md);
+        assertTrue(md.contains("| vthreads | 2 (2–3) | 3 (2–3) | 9.60 (9.50–9.70) | 95 (90–100) |"), md);
         String text = Report.text(List.of(o));
         assertTrue(text.lines().anyMatch(l -> l.strip().startsWith("carriers") && l.strip().endsWith("2")), text);
 
         Summary.Row row = vt.row();
-        assertEquals(Map.of(HttpWorkload.CARRIERS, 2.0, HttpWorkload.CPU_S, 9.6, HttpWorkload.CPU_US_PER_REQ, 95.0), row.extras());
+        assertEquals(Map.of(HttpWorkload.CARRIERS, 2.0, HttpWorkload.CARRIERS_MAX, 2.0, HttpWorkload.CPU_S, 9.6, HttpWorkload.CPU_US_PER_REQ, 95.0), row.extras());
     }
 
     @Test

@@ -20,7 +20,7 @@ class SummaryJsonTest {
     static final Set<String> ROW = Set.of("workload", "system", "metric", "median", "min", "max", "runs", "procs");
     static final Set<String> LATENCY = Set.of("p50", "p90", "p99", "p999", "max_latency");
     /** The extra figures a workload may add to its rows (Workload.extras(), e.g. http's server figures). */
-    static final Set<String> EXTRAS = Set.of(HttpWorkload.CARRIERS, HttpWorkload.CPU_S, HttpWorkload.CPU_US_PER_REQ);
+    static final Set<String> EXTRAS = Set.of(HttpWorkload.CARRIERS, HttpWorkload.CARRIERS_MAX, HttpWorkload.CPU_S, HttpWorkload.CPU_US_PER_REQ);
     static final Set<String> SYSTEMS = Set.of("goloom", "vthreads", "platform", "goloom-vt");
     static final Set<String> METRICS = Set.of("ns/op", "ops/s", "ms", "bytes");
 

@@ -76,7 +76,7 @@ class TransparentModeTest {
         Workload http = Workloads.byName("http");
         assertEquals(List.of(SystemKind.VTHREADS, SystemKind.GOLOOM_VT), http.systems());
         assertEquals(http.jvmArgs(SystemKind.VTHREADS), http.jvmArgs(SystemKind.GOLOOM_VT));
-        assertEquals(List.of(HttpWorkload.CARRIERS, HttpWorkload.CPU_S, HttpWorkload.CPU_US_PER_REQ), http.extras());
+        assertEquals(List.of(HttpWorkload.CARRIERS, HttpWorkload.CARRIERS_MAX, HttpWorkload.CPU_S, HttpWorkload.CPU_US_PER_REQ), http.extras());
         List<String> client = HttpWorkload.clientCommand("java", "cp", 1234, 50, 5, 10);
         assertFalse(client.stream().anyMatch(a -> a.startsWith("-javaagent")), "the client is the same for both");
         assertTrue(client.containsAll(List.of(HttpLoadClient.class.getName(), "--port", "1234", "--conns", "50",
