@@ -1,6 +1,5 @@
 package io.goloom.launcher;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
@@ -17,10 +16,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The launcher: {@code java -jar goloom.jar [options] MainClass [args...]}, which
- * {@code ./goloom run} calls. It starts a child JVM that runs the application's {@code main}
- * in a JDK virtual thread on goloom ({@link Boot}), forwards nothing but the command line
- * (standard streams are inherited), and exits with the child's exit status.
+ * The launcher: {@code java -jar goloom.jar [options] (-cp CLASSPATH MainClass | -jar app.jar) [args...]},
+ * which {@code ./goloom run} calls. It starts the application's JVM exactly as {@code java}
+ * would start it, with two additions in front of the application's own arguments: goloom's
+ * JVM flags and goloom's scheduler agent ({@code -javaagent:goloom.jar=scheduler[,procs=N]},
+ * {@code io.goloom.scheduler.SchedulerAgent}), which puts every virtual thread of that JVM on
+ * goloom. {@code main} runs on the JVM's own main thread, as under {@code java}; standard
+ * streams are inherited and the exit status is the application's.
  *
  * <h2>Why a child JVM, not a class loader in this one</h2>
  * <ul>
@@ -28,32 +30,35 @@ import java.util.List;
  *       {@code ClassLoader.getSystemClassLoader()}, {@code java.class.path},
  *       {@code ServiceLoader} with the system loader, frameworks that scan the class path. A
  *       URLClassLoader under the launcher's loader gets all of those subtly wrong.</li>
- *   <li>{@code -javaagent} (goloom's yield-point agent) must be given when a JVM starts, with
- *       its arguments; {@code Launcher-Agent-Class} takes no arguments and only an agent
- *       inside the launcher jar.</li>
- *   <li>goloom's JVM flags ({@code --add-exports}, {@code --add-opens}) and the user's own
- *       ({@code -J-Xmx2g}) are set on the command line, where they cannot be forgotten.</li>
+ *   <li>Agents (goloom's scheduler agent, the yield-point agent) must be given when a JVM
+ *       starts, with their arguments; {@code Launcher-Agent-Class} takes no arguments.</li>
+ *   <li>goloom's JVM flags and the user's own ({@code -Xmx2g}, {@code -Dk=v}) are set on the
+ *       command line, where they cannot be forgotten.</li>
  * </ul>
- * The cost is one extra JVM start (a fraction of a second); the parent only waits.
+ * {@code ./goloom run} does not keep two processes: it asks for the command line
+ * ({@link #COMMAND_FILE_PROPERTY}) and {@code exec}s it.
  */
 public final class Main {
 
     static final String USAGE = """
-            usage: goloom run [--procs N] [--agent include=PKG,...] [-J<jvm option>]... \
-            [-cp CLASSPATH] MainClass [args...]
+            usage: goloom run [--procs N] [--agent include=PKG,...] [JVM options] \
+            (-cp CLASSPATH MainClass | -jar app.jar) [args...]
                    java -jar goloom.jar (same options)
 
-              --procs N           GOMAXPROCS of the runtime (default: available processors)
+              --procs N           GOMAXPROCS of goloom's runtime (default: available processors)
               --agent ARGS        load goloom's yield-point agent with ARGS, e.g.
                                   include=com.example.,exclude=com.example.gen.
-              -J<option>          pass <option> to the application's JVM (e.g. -J-Xmx2g)
-              -cp, -classpath, --class-path CLASSPATH
+              -D<k>=<v>, -X<opt>, -XX:<opt>, -ea[:...], -da[:...]
+                                  JVM options, passed to the application's JVM
+              -J<option>          any other option for the application's JVM (e.g. -J--add-opens=...)
+              -cp, -classpath, --class-path[=]CLASSPATH
                                   the application's class path (default: $CLASSPATH, else .)
+              -jar app.jar        run an executable jar, as java -jar
               -h, --help          this text
 
-            Runs MainClass.main in a virtual thread named "main" whose carriers are goloom's;
-            virtual threads the application starts from virtual threads run on goloom too.
-            The exit status is the application's.
+            Runs the application as java does (main on the main thread, same exit status);
+            every virtual thread it starts runs on goloom. Same as:
+              java -javaagent:goloom.jar=scheduler[,procs=N] [JVM options] (-cp CLASSPATH MainClass | -jar app.jar) [args...]
             """;
 
     /** The JVM flags goloom needs (the parent pom's goloom.jvm.exports). */
@@ -74,8 +79,9 @@ public final class Main {
      */
     static final String COMMAND_FILE_PROPERTY = "goloom.launcher.commandFile";
 
-    /** Set on a child JVM started by {@link #launch}: the launcher's pid, which {@link Boot} dies with. */
-    static final String LAUNCHER_PID_PROPERTY = "goloom.launcher.pid";
+    /** One line, after the error, for bad arguments; {@link #USAGE} is for --help. */
+    static final String USAGE_LINE = "usage: goloom run [--procs N] [--agent ARGS] [JVM options] "
+            + "(-cp CLASSPATH MainClass | -jar app.jar) [args...]   (--help for details)";
 
     private Main() {
     }
@@ -86,29 +92,24 @@ public final class Main {
 
     /** Exit status: the application's; 2 for bad arguments; 1 if the child could not be started. */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (UsageException e) {
-            err.println("goloom run: " + e.getMessage());
-            err.print(USAGE);
-            return 2;
-        }
-        if (o.help()) {
-            out.print(USAGE);
-            return 0;
-        }
         List<String> cmd;
+        Path goloomJar;
         try {
+            Options o = Options.parse(args);
+            if (o.help()) {
+                out.print(USAGE);
+                return 0;
+            }
             Path agentJar = null;
             if (o.agentArgs() != null) {
                 agentJar = findAgentJar();
                 checkAgentArgs(agentJar, o.agentArgs());
             }
-            cmd = childCommand(o, javaExecutable(), goloomClassPath(), agentJar);
+            goloomJar = goloomJar();
+            cmd = childCommand(o, javaExecutable(), goloomJar, agentJar);
         } catch (UsageException e) {
             err.println("goloom run: " + e.getMessage());
-            err.print(USAGE);
+            err.println(USAGE_LINE);
             return 2;
         } catch (LaunchException e) {
             err.println("goloom run: " + e.getMessage());
@@ -118,7 +119,7 @@ public final class Main {
         if (commandFile != null && !commandFile.isEmpty()) {
             return writeCommand(cmd, Path.of(commandFile), err);
         }
-        return launch(cmd, err);
+        return launch(cmd, goloomJar, err);
     }
 
     /**
@@ -183,21 +184,23 @@ public final class Main {
         }
     }
 
-    /** Parsed command line. {@code procs} and {@code agentArgs} are null when not given. */
-    record Options(boolean help, Integer procs, String agentArgs, List<String> jvmOptions, String classPath,
-                   String mainClass, List<String> appArgs) {
+    /**
+     * Parsed command line. {@code procs} and {@code agentArgs} are null when not given;
+     * {@code app} is the application's part of a {@code java} command line, as the user wrote
+     * it: {@code [-cp CLASSPATH] MainClass args...} or {@code [-cp CLASSPATH] -jar app.jar args...}.
+     */
+    record Options(boolean help, Integer procs, String agentArgs, List<String> jvmOptions, List<String> app) {
 
         static Options parse(String[] args) throws UsageException {
             Integer procs = null;
             String agent = null;
-            String cp = null;
+            List<String> classPath = List.of(); // [option, value] as given, or empty: java's default
             List<String> jvm = new ArrayList<>();
-            int i = 0;
-            for (; i < args.length; i++) {
+            for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
                     case "-h", "--help", "-help" -> {
-                        return new Options(true, null, null, List.of(), null, null, List.of());
+                        return new Options(true, null, null, List.of(), List.of());
                     }
                     case "--procs" -> {
                         String v = value(args, ++i, a);
@@ -216,24 +219,39 @@ public final class Main {
                             throw new UsageException("--agent needs arguments, e.g. --agent include=com.example.");
                         }
                     }
-                    case "-cp", "-classpath", "--class-path" -> cp = value(args, ++i, a);
+                    case "-cp", "-classpath", "--class-path" -> classPath = List.of(a, value(args, ++i, a));
+                    case "-jar" -> {
+                        List<String> app = new ArrayList<>(classPath);
+                        app.add(a);
+                        app.add(value(args, ++i, a));
+                        app.addAll(Arrays.asList(args).subList(i + 1, args.length));
+                        return new Options(false, procs, agent, List.copyOf(jvm), List.copyOf(app));
+                    }
                     default -> {
-                        if (a.startsWith("-J") && a.length() > 2) {
+                        if (a.startsWith("--class-path=")) {
+                            classPath = List.of(a);
+                        } else if (a.startsWith("-J") && a.length() > 2) {
                             jvm.add(a.substring(2));
+                        } else if (isJvmOption(a)) {
+                            jvm.add(a);
                         } else if (a.startsWith("-")) {
-                            throw new UsageException("unknown option '" + a + "'");
+                            throw new UsageException("unknown option '" + a + "' (JVM options other than -D, -X, "
+                                    + "-XX:, -ea, -da go through -J, e.g. -J" + a + ")");
                         } else {
-                            String[] rest = Arrays.copyOfRange(args, i + 1, args.length);
-                            if (cp == null) {
-                                String env = System.getenv("CLASSPATH");
-                                cp = env != null && !env.isEmpty() ? env : ".";
-                            }
-                            return new Options(false, procs, agent, List.copyOf(jvm), cp, a, List.of(rest));
+                            List<String> app = new ArrayList<>(classPath);
+                            app.addAll(Arrays.asList(args).subList(i, args.length));
+                            return new Options(false, procs, agent, List.copyOf(jvm), List.copyOf(app));
                         }
                     }
                 }
             }
-            throw new UsageException("no main class given");
+            throw new UsageException("no main class and no -jar given");
+        }
+
+        /** The JVM options accepted as they are, as java accepts them before the main class. */
+        private static boolean isJvmOption(String a) {
+            return (a.startsWith("-D") || a.startsWith("-X")) && a.length() > 2
+                    || a.matches("-(ea|da|enableassertions|disableassertions)(:.*)?|-(esa|dsa|enablesystemassertions|disablesystemassertions)");
         }
 
         private static String value(String[] args, int i, String option) throws UsageException {
@@ -244,26 +262,26 @@ public final class Main {
         }
     }
 
+    /** The scheduler agent's arguments: {@code scheduler}, then {@code ,procs=N} when --procs is given. */
+    static String schedulerAgentArgs(Options o) {
+        return o.procs() == null ? "scheduler" : "scheduler,procs=" + o.procs();
+    }
+
     /**
-     * The child JVM's command line: goloom's flags, the agent, the user's JVM options, goloom's
-     * class path before the application's, then {@link Boot} with the main class and arguments.
+     * The application JVM's command line: goloom's flags, goloom's scheduler agent, the
+     * yield-point agent (--agent), the user's JVM options, then the application's own
+     * {@code -cp CLASSPATH MainClass args} or {@code -jar app.jar args}, unchanged.
      */
-    static List<String> childCommand(Options o, String java, String goloomClassPath, Path agentJar) {
+    static List<String> childCommand(Options o, String java, Path goloomJar, Path agentJar) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(GOLOOM_JVM_FLAGS);
+        cmd.add("-javaagent:" + goloomJar + "=" + schedulerAgentArgs(o));
         if (agentJar != null) {
             cmd.add("-javaagent:" + agentJar + "=" + o.agentArgs());
         }
-        if (o.procs() != null) {
-            cmd.add("-Dgoloom.procs=" + o.procs());
-        }
         cmd.addAll(o.jvmOptions());
-        cmd.add("-cp");
-        cmd.add(goloomClassPath.isEmpty() ? o.classPath() : goloomClassPath + File.pathSeparator + o.classPath());
-        cmd.add(Boot.class.getName());
-        cmd.add(o.mainClass());
-        cmd.addAll(o.appArgs());
+        cmd.addAll(o.app());
         return cmd;
     }
 
@@ -280,16 +298,30 @@ public final class Main {
         return System.getProperty("os.name", "").startsWith("Windows");
     }
 
-    /** goloom's own classes: this JVM's class path (goloom.jar under java -jar). */
-    static String goloomClassPath() {
-        return System.getProperty("java.class.path", "");
+    /**
+     * goloom.jar, the scheduler agent's jar: the jar this class runs from ({@code java -jar
+     * goloom.jar}, {@code ./goloom run}), or {@code goloom.jar} beside the class directory
+     * (target/classes in the source tree).
+     *
+     * @throws LaunchException when neither is there
+     */
+    static Path goloomJar() throws LaunchException {
+        Path code = codeSource();
+        if (code != null && Files.isRegularFile(code)) {
+            return code;
+        }
+        Path beside = code == null ? null : code.resolveSibling("goloom.jar");
+        if (beside != null && Files.isRegularFile(beside)) {
+            return beside;
+        }
+        throw new LaunchException("goloom's agent jar goloom.jar was not found (looked at: " + code + ", " + beside
+                + "). Build it: mvn -pl launcher -am package");
     }
 
-    /** Where the launcher's classes are: target/ for target/classes or target/goloom.jar. */
-    private static Path launcherHome() {
+    /** The launcher's jar or class directory, absolute; null if unknown. */
+    private static Path codeSource() {
         try {
-            Path loc = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            return loc.getParent();
+            return Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
         } catch (URISyntaxException | RuntimeException e) {
             return null;
         }
@@ -317,7 +349,8 @@ public final class Main {
             return p;
         }
         List<Path> looked = new ArrayList<>();
-        Path home = launcherHome();
+        Path code = codeSource();
+        Path home = code == null ? null : code.getParent(); // target/ for target/classes or target/goloom.jar
         if (home != null) {
             Path beside = home.resolve("goloom-agent.jar");
             looked.add(beside);
@@ -346,17 +379,38 @@ public final class Main {
 
     /**
      * Runs the child with this process's standard streams and returns its exit status. The
-     * child gets this process's pid ({@link #LAUNCHER_PID_PROPERTY}) and dies with it
-     * ({@link Boot}): a launcher killed by SIGKILL, which runs no shutdown hook, leaves no
-     * orphan. This thread must stay alive while the child runs (it does: it waits for it),
-     * since on Linux the child's parent-death signal follows the thread that started it.
+     * child dies with this launcher ({@link DieWithLauncher}, loaded as one more agent from a
+     * manifest-only jar written for this launch): a launcher killed by SIGKILL, which runs no
+     * shutdown hook, leaves no orphan. This thread must stay alive while the child runs (it
+     * does: it waits for it), since on Linux the child's parent-death signal follows the
+     * thread that started it.
      */
-    static int launch(List<String> cmd, PrintStream err) {
-        List<String> withPid = new ArrayList<>(cmd);
-        withPid.add(1, "-D" + LAUNCHER_PID_PROPERTY + "=" + ProcessHandle.current().pid());
+    static int launch(List<String> cmd, Path goloomJar, PrintStream err) {
+        Path watchJar;
+        try {
+            watchJar = DieWithLauncher.writeAgentJar(goloomJar);
+        } catch (IOException e) {
+            err.println("goloom run: cannot write the launcher's agent jar to " + System.getProperty("java.io.tmpdir")
+                    + ": " + e.getMessage());
+            return 1;
+        }
+        try {
+            List<String> withWatch = new ArrayList<>(cmd);
+            withWatch.add(1, "-javaagent:" + watchJar + "=" + DieWithLauncher.agentArgs(watchJar));
+            return runChild(withWatch, err);
+        } finally {
+            try {
+                Files.deleteIfExists(watchJar); // the child deletes it first, unless it failed to start
+            } catch (IOException e) {
+                err.println("goloom run: cannot delete " + watchJar + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static int runChild(List<String> cmd, PrintStream err) {
         Process child;
         try {
-            child = new ProcessBuilder(withPid).inheritIO().start();
+            child = new ProcessBuilder(cmd).inheritIO().start();
         } catch (IOException e) {
             err.println("goloom run: cannot start " + cmd.getFirst() + ": " + e.getMessage());
             return 1;

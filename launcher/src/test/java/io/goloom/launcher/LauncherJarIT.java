@@ -2,9 +2,19 @@ package io.goloom.launcher;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.goloom.launcher.Child.Result;
+import io.goloom.launcher.fixture.BlockingApp;
+import io.goloom.launcher.fixture.FailingApp;
+import io.goloom.launcher.fixture.HandledApp;
+import io.goloom.launcher.fixture.LingeringApp;
 import io.goloom.launcher.fixture.SampleApp;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -12,8 +22,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code java -jar goloom.jar ...} on the jar this build just made (integration-test phase:
- * mvn verify / install). No goloom flags on the command line: the jar's manifest carries them.
+ * goloom.jar as this build made it (integration-test phase, after package), end to end:
+ * {@code java -jar goloom.jar ...} (the launcher starting the application's JVM as its child)
+ * and {@code java -javaagent:goloom.jar=scheduler ...} (plain java, the user's own launch). The
+ * fixture applications are test classes that know nothing of goloom.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LauncherJarIT {
@@ -21,28 +33,188 @@ class LauncherJarIT {
     @TempDir
     Path tmp;
 
+    static List<String> javaDashJar(String... args) throws Main.LaunchException {
+        List<String> cmd = new ArrayList<>(List.of(Main.javaExecutable(), "-jar", Child.goloomJar().toString()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    static List<String> plainJava(String... args) throws Main.LaunchException {
+        List<String> cmd = new ArrayList<>(List.of(Main.javaExecutable()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     @Test
-    void javaDashJarRunsTheSampleAppOnGoloom() throws Exception {
-        Path jar = Path.of(System.getProperty("goloom.launcher.jar", "target/goloom.jar"));
-        assertTrue(Files.isRegularFile(jar), "no launcher jar at " + jar.toAbsolutePath());
-        Path out = tmp.resolve("out.txt");
-        Path err = tmp.resolve("err.txt");
-        Process p = new ProcessBuilder(List.of(Main.javaExecutable(), "-jar", jar.toString(),
-                "--procs", "2", "-cp", LauncherTest.APP_CP, SampleApp.class.getName(), "7"))
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+    void javaDashJarGoloomJarRunsTheAppAsJavaWouldWithEveryVirtualThreadOnGoloom() throws Exception {
+        Result r = Child.run(javaDashJar("--procs", "2", "-cp", Child.APP_CP, SampleApp.class.getName(), "5", "x y"), tmp);
+        Child.assertSampleAppOnGoloom(r, "5,x y");
+        r.assertOnGoloom("2");
+    }
+
+    @Test
+    void plainJavaWithGoloomJarAsAgentPutsEveryVirtualThreadOnGoloom() throws Exception {
+        Result r = Child.run(plainJava("-javaagent:" + Child.goloomJar() + "=scheduler,procs=2",
+                "-cp", Child.APP_CP, SampleApp.class.getName(), "a"), tmp);
+        Child.assertSampleAppOnGoloom(r, "a");
+        r.assertOnGoloom("2");
+    }
+
+    @Test
+    void plainJavaWithGoloomJarAsAgentRunsAnExecutableJar() throws Exception {
+        Path app = Child.sampleAppJar(tmp.resolve("app.jar"));
+        Result r = Child.run(plainJava("-javaagent:" + Child.goloomJar() + "=scheduler,procs=1", "-jar", app.toString(), "j"), tmp);
+        Child.assertSampleAppOnGoloom(r, "j");
+        r.assertOnGoloom("1");
+    }
+
+    /**
+     * main returns after starting a non-daemon platform thread: the JVM lives on until that
+     * thread ends, as under java (with main in a daemon virtual thread it exited at once).
+     */
+    @Test
+    void theJvmWaitsForNonDaemonThreadsAfterMainReturns() throws Exception {
+        assertStaysAliveAfterMainReturns(new ProcessBuilder(javaDashJar("-cp", Child.APP_CP, LingeringApp.class.getName())), tmp);
+    }
+
+    /** Drives {@link LingeringApp}: alive after main ended, released through stdin, exit 0. */
+    static void assertStaysAliveAfterMainReturns(ProcessBuilder pb, Path tmp) throws Exception {
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        Process p = pb.redirectError(err.toFile()).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                OutputStream in = p.getOutputStream()) {
+            assertEquals("main returned", out.readLine(), () -> "stderr: " + read(err));
+            assertEquals("main ended, worker daemon=false", out.readLine(), () -> "stderr: " + read(err));
+            assertTrue(p.isAlive(), "the JVM ended with a non-daemon thread still running");
+            in.write("release\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            String line = out.readLine();
+            if (line == null) {
+                fail("the JVM exited before its non-daemon thread ended (exit " + waitFor(p) + "); stderr: " + read(err));
+            }
+            assertTrue(line.startsWith("worker got release in VirtualThread[#") && line.contains("@goloom-m"), line);
+            assertNull(out.readLine());
+            assertEquals(0, waitFor(p), () -> "stderr: " + read(err));
+        } finally {
             p.destroyForcibly();
-            fail("hung");
         }
-        String stdout = Files.readString(out);
-        String stderr = Files.readString(err);
-        assertEquals(3, p.exitValue(), stdout + stderr);
-        assertEquals("""
-                hello 7
-                main: virtual=true name=main onGoloom=true
-                virtual threads on goloom: 100/100
-                args: 7
-                """, stdout, stderr);
-        assertEquals("", stderr);
+    }
+
+    private static int waitFor(Process p) throws InterruptedException {
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "hung");
+        return p.exitValue();
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** An uncaught exception in main, a handler on main, a missing class: what plain java does, byte for byte. */
+    @Test
+    void failuresInMainAreReportedAsPlainJavaReportsThem() throws Exception {
+        for (String main : List.of(FailingApp.class.getName(), HandledApp.class.getName(), "no.such.App")) {
+            Result plain = Child.run(plainJava("-cp", Child.APP_CP, main), tmp);
+            Result onGoloom = Child.run(javaDashJar("-cp", Child.APP_CP, main), tmp);
+            assertEquals(1, plain.status(), plain.toString());
+            assertEquals(new Result(plain.status(), plain.out(), plain.err()),
+                    new Result(onGoloom.status(), onGoloom.out(), onGoloom.appErr()), main);
+            onGoloom.assertOnGoloom(String.valueOf(Runtime.getRuntime().availableProcessors()));
+        }
+    }
+
+    @Test
+    void anInstanceMainOfAPackagePrivateClassRunsOnTheMainThread() throws Exception {
+        Result r = Child.run(javaDashJar("--procs", "1", "-Dgoloom.unused=1", "-cp", Child.APP_CP,
+                "io.goloom.launcher.fixture.InstanceMainApp"), tmp);
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("instance main in main, virtual=false\n", r.out(), r.toString());
+    }
+
+    /**
+     * {@code java -jar goloom.jar}: two processes. SIGKILL to the launcher runs no shutdown
+     * hook, so the application's JVM must notice by itself that its launcher is gone.
+     */
+    @Test
+    void theApplicationDiesWithItsLauncherWhenTheLauncherIsKilled() throws Exception {
+        Path launcherTmp = Files.createDirectory(tmp.resolve("launcher-tmp"));
+        Process launcher = new ProcessBuilder(plainJava("-Djava.io.tmpdir=" + launcherTmp, "-jar", Child.goloomJar().toString(),
+                "--procs", "1", "-cp", Child.APP_CP, BlockingApp.class.getName()))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessHandle app = null;
+        try {
+            String line = new BufferedReader(new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            assertNotNull(line, "the launcher ended before the app started");
+            assertTrue(line.startsWith("app pid "), line);
+            app = ProcessHandle.of(Long.parseLong(line.substring("app pid ".length()))).orElseThrow();
+            assertEquals(launcher.pid(), app.parent().orElseThrow().pid(), "the app is the launcher's child");
+            launcher.destroyForcibly(); // SIGKILL
+            assertTrue(launcher.waitFor(30, TimeUnit.SECONDS));
+            app.onExit().get(30, TimeUnit.SECONDS); // the JDK polls a process that is not our child
+            assertFalse(app.isAlive());
+        } finally {
+            launcher.destroyForcibly();
+            if (app != null) {
+                app.destroyForcibly();
+            }
+        }
+        try (var left = Files.list(launcherTmp)) {
+            assertEquals(List.of(), left.toList(), "the launcher's agent jar for this launch: the application's JVM deletes it");
+        }
+    }
+
+    /** The application JVM the launcher builds for these arguments (with --agent), run to a status 0; skipped without the agent jar. */
+    private Result withYieldPointAgent(String... launcherArgs) throws Exception {
+        Path agentJar = LauncherTest.agentJarOrAbort();
+        Main.Options o = Main.Options.parse(launcherArgs);
+        Result r = Child.run(Main.childCommand(o, Main.javaExecutable(), Child.goloomJar(), agentJar), tmp);
+        assertEquals(0, r.status(), r.toString());
+        return r;
+    }
+
+    @Test
+    void withAnAgentJarTheChildJvmRunsWithGoloomsAgent() throws Exception {
+        Result r = withYieldPointAgent("--agent", "include=example.app.,verbose=true", "-cp", Child.APP_CP, "example.app.LoopApp");
+        assertEquals("child on goloom: true\nsum 499999500000\n", r.out(), r.toString());
+        assertTrue(r.err().contains("example.app.LoopApp"), "the agent did not report instrumenting the app:\n" + r);
+    }
+
+    /**
+     * A library the agent instruments (include=example.lib.), used from native goroutines:
+     * its loop runs under a ReentrantLock, and its yield points must not switch a goroutine
+     * (only a JDK virtual thread) or the lock ends up shared or stranded between carriers.
+     */
+    @Test
+    void nativeGoroutinesAreNeverSwitchedInsideAnInstrumentedLibrary() throws Exception {
+        int scale = Integer.getInteger("goloom.stress", 1);
+        Result r = withYieldPointAgent("--procs", "2", "--agent", "include=example.lib.,verbose=true",
+                "-cp", Child.APP_CP, "example.app.GoroutineLibraryApp", "4", String.valueOf(3 * scale), "40000000");
+        assertEquals("ok\n", r.out(), r.toString());
+        assertTrue(r.err().contains("instrumented example.lib.Registry"), "the library was not instrumented:\n" + r);
+    }
+
+    /**
+     * {@code ./goloom run} execs the application's JVM: the launcher writes its command line,
+     * NUL-terminated arguments, to the file named by {@code -Dgoloom.launcher.commandFile}.
+     */
+    @Test
+    void withACommandFileTheLauncherWritesTheApplicationCommandInsteadOfStartingIt() throws Exception {
+        Path file = tmp.resolve("cmd");
+        System.setProperty(Main.COMMAND_FILE_PROPERTY, file.toString());
+        try {
+            String[] args = {"--procs", "2", "-cp", Child.APP_CP, SampleApp.class.getName(), "a b", "", "é中"};
+            Result r = LauncherTest.inProcess(args);
+            assertEquals(new Result(0, "", ""), r);
+            String written = Files.readString(file);
+            assertTrue(written.endsWith("\0"), written);
+            assertEquals(Main.childCommand(Main.Options.parse(args), Main.javaExecutable(), Main.goloomJar(), null),
+                    List.of(written.substring(0, written.length() - 1).split("\0", -1)));
+            assertEquals(Child.goloomJar(), Main.goloomJar(), "target/goloom.jar beside target/classes");
+        } finally {
+            System.clearProperty(Main.COMMAND_FILE_PROPERTY);
+        }
     }
 }

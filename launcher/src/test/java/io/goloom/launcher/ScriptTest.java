@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ScriptTest {
     /** The repository's script: the launcher module's parent directory. */
-    private static final Path SCRIPT = Path.of("").toAbsolutePath().resolveSibling("goloom");
+    static final Path SCRIPT = Path.of("").toAbsolutePath().resolveSibling("goloom");
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     @TempDir
@@ -52,12 +52,12 @@ class ScriptTest {
                 for a in "$@"; do
                   case "$a" in
                     --fail) echo 'goloom run: bad' >&2; exit 2;;
-                    -Dgoloom.launcher.commandFile=*) printf 'sh\\0-c\\0echo "$$ $0"; pwd > "$LOGS/app-cwd"; exit 7\\0arg one\\0' > "${a#*=}";;
+                    -Dgoloom.launcher.commandFile=*) printf 'sh\\0-c\\0echo "$$ $0"; pwd > "$LOGS/app-cwd"; cat input.txt 2>/dev/null; exit 7\\0arg one\\0' > "${a#*=}";;
                   esac
                 done
                 exit 0
                 """);
-        script(Files.createDirectories(root.resolve("bin")).resolve("mvn"), "echo \"mvn $*\" >> \"$LOGS/mvn-calls\"\n");
+        script(Files.createDirectories(root.resolve("bin")).resolve("mvn"), "echo \"mvn $*\" >> \"$LOGS/mvn-calls\"; echo 'maven output'\n");
         write("pom.xml", T0);
         write("core/src/main/java/A.java", T0);
         git("init", "-q");
@@ -155,11 +155,22 @@ class ScriptTest {
     }
 
     @Test
+    void runLeavesStdoutToTheApplicationWhenItBuilds() throws Exception {
+        Files.setLastModifiedTime(root.resolve("core/src/main/java/A.java"), FileTime.from(T0.plusSeconds(30)));
+        Run r = goloom(Map.of(), "run", "-cp", "x", "Main");
+        assertTrue(built(), "a tracked main source newer than the jar: " + r.err());
+        assertEquals(new Run(7, r.pid() + " arg one\n", r.err(), r.pid()), r, "the build's output on stdout");
+        assertTrue(r.err().contains("maven output"), r.err());
+    }
+
+    @Test
     void runKeepsTheCallersWorkingDirectory() throws Exception {
         Path app = Files.createDirectories(root.resolve("elsewhere/app"));
+        Files.writeString(app.resolve("input.txt"), "the user's file\n");
         cwd = app;
         Run r = goloom(Map.of(), "run", "-cp", ".", "Main");
-        assertEquals(7, r.status(), r.err());
+        assertEquals(new Run(7, r.pid() + " arg one\nthe user's file\n", "", r.pid()), r,
+                "the application reads input.txt, a relative path, in the caller's directory");
         String here = app.toRealPath().toString();
         assertEquals(here, Files.readString(logs.resolve("java-cwd")).strip(),
                 "the launcher resolves -cp . and the app's relative paths from the caller's directory");

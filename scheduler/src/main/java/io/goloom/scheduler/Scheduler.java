@@ -713,6 +713,18 @@ final class Scheduler implements Sched {
         return woke;
     }
 
+    /**
+     * Is there work that startm found no M for (the carrier bound, the thread limit)? Read by an
+     * M after it published itself as the timer sleeper or the poll-token holder and before it
+     * sleeps: startm writes the work under sched.lock and then reads those roles
+     * (wakeMWithoutP), so either it wakes this M or this M sees the work here.
+     */
+    private boolean workForMWithoutP() {
+        synchronized (lock) {
+            return !stopping && (pneedm != null || needspinning && npidle > 0);
+        }
+    }
+
     /** The report of the first thread-limit hit, or null. */
     IllegalStateException threadLimitError() {
         return threadLimitError;
@@ -729,9 +741,11 @@ final class Scheduler implements Sched {
     }
 
     /**
-     * Parks m until startm hands it a P (or the runtime stops). At the thread limit, first takes
-     * work that startm could not find an M for (see startm): a P on the wants-an-M list, or an
-     * idle P when the global queue has Gs. Then m returns holding that P.
+     * Parks m until startm hands it a P (or the runtime stops). First takes work that startm
+     * could not find an M for (the carrier bound or the thread limit, see startm): a P on the
+     * wants-an-M list, an idle P when the global queue has Gs, or an idle P to spin on. Then m
+     * returns holding that P. An M beyond GOMAXPROCS + blocked Ms retires instead of parking
+     * (returns without a P, {@code m.retired} set).
      */
     private void stopm(M m) {
         if (m.p != null) {
@@ -755,6 +769,14 @@ final class Scheduler implements Sched {
                 spin = true;
             }
             if (work == null) {
+                if (mcount > gomaxprocs + mblocked.get()) {
+                    // One M too many for the carrier bound: it stood in for a blocked M that has
+                    // come back and kept a P. Retire rather than idle beside GOMAXPROCS others.
+                    allm.remove(m);
+                    mcount--;
+                    m.retired = true;
+                    return;
+                }
                 mput(m);
             }
         }
@@ -1544,7 +1566,7 @@ final class Scheduler implements Sched {
             }
             stopm(m);
             if (m.p == null) {
-                return null; // woken without a P: the runtime is stopping
+                return null; // no P: the runtime is stopping, or this M retired (stopm)
             }
         }
     }
@@ -1629,7 +1651,10 @@ final class Scheduler implements Sched {
         G ready = null;
         try {
             long until = timers ? earliestTimer() : TimerQueue.NONE; // re-read after publishing ourselves
-            if (poll) {
+            if (workForMWithoutP()) {
+                // startm left work for an M without a P (the carrier bound) before it could see
+                // us as the sleeper or the poller: take it now (pget below) instead of sleeping.
+            } else if (poll) {
                 m.sleepUntil = until;
                 if (SchedChaos.ON) SchedChaos.at(SchedChaos.POLL_BLOCKING, m); // test hook; see SchedChaos
                 ready = netpoller.block(until); // netpoll: the poll replaces notesleepUntil

@@ -1,5 +1,7 @@
 package io.goloom.scheduler;
 
+import io.goloom.core.G;
+
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -11,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -46,9 +47,10 @@ import java.util.concurrent.RejectedExecutionException;
  * reference whose one captured field is its VirtualThread; {@link #THREAD_OF} reads it (found
  * once, by probing an unstarted thread, and checked against it). Per submission:
  * <pre>
- *  execute(r):   t = THREAD_OF(r); if absent: live.add(t)   (first submission = start; later
- *                                                             ones find t present, lock-free)
- *                queue run(r) then, on the carrier, after r.run():
+ *  execute(r):   t = THREAD_OF(r); g = live.get(t)          (lock-free for every mount but the first)
+ *                if absent: g = a direct-task G over Mount(r, t), live.putIfAbsent(t, g)
+ *                queue g (Scheduler.submitMount: the same G at every mount, no allocation)
+ *                then, on the carrier, after r.run():
  *                  if t.getState() == TERMINATED: live.remove(t)
  * </pre>
  * Two carriers may both see TERMINATED (a run that parked returns late, after another carrier
@@ -56,7 +58,9 @@ import java.util.concurrent.RejectedExecutionException;
  * after termination (the JDK re-submits a thread after taking its stack trace) re-adds it; the
  * run that follows, a no-op, removes it again. {@link #liveCount} also drops terminated threads
  * whose last carrier has not yet got round to it, so a count taken after {@code join()} is
- * exact. Cost per mount: one field read, one lock-free hash lookup, one state read.
+ * exact. Cost per mount: one field read, one lock-free hash lookup, one state read; the G is
+ * made once per thread and reused, as transparent mode's CarrierPool does (the JDK submits a
+ * thread again only after its previous mount yielded, so the G is on one queue at a time).
  *
  * <h2>Rejected designs</h2>
  * (1) Counting in a wrapper around each thread's task: only possible for threads made by our
@@ -204,8 +208,8 @@ final class VirtualThreads implements Executor {
     private final WeakReference<GoRuntime> runtime;
     /** Immutable, for messages. */
     private final String runtimeName;
-    /** Virtual threads started on this runtime and not seen terminated. Concurrent set. */
-    private final Set<Thread> live = ConcurrentHashMap.newKeySet();
+    /** Virtual threads started on this runtime and not seen terminated, with their mount G. */
+    private final ConcurrentHashMap<Thread, G> live = new ConcurrentHashMap<>();
 
     private VirtualThreads(GoRuntime rt) {
         this.runtime = new WeakReference<>(rt);
@@ -257,14 +261,22 @@ final class VirtualThreads implements Executor {
             rt.sched.submitTask(runContinuation);
             return;
         }
-        // contains() first: a lock-free read for the common case (a resume, not a start),
-        // where add() could lock a hash bin.
-        boolean added = !live.contains(vt) && live.add(vt);
+        // get() first: a lock-free read for the common case (a resume, not a start), where
+        // putIfAbsent could lock a hash bin.
+        G g = live.get(vt);
+        boolean added = false;
+        if (g == null) {
+            G fresh = G.directTask(0, new Mount(runContinuation, vt, live), rt.sched);
+            fresh.markRunnable(); // a mount G's status stays RUNNABLE (see CarrierPool.Mount)
+            G prev = live.putIfAbsent(vt, fresh);
+            added = prev == null;
+            g = added ? fresh : prev;
+        }
         try {
-            rt.sched.submitTask(new Mount(runContinuation, vt, live));
+            rt.sched.submitMount(g);
         } catch (RejectedExecutionException e) {
             if (added) {
-                live.remove(vt);
+                live.remove(vt, g);
             }
             throw e;
         }
@@ -282,8 +294,8 @@ final class VirtualThreads implements Executor {
         }
     }
 
-    /** One mount of a virtual thread, run on an M's stack as a direct task. */
-    private record Mount(Runnable runContinuation, Thread vt, Set<Thread> live) implements Runnable {
+    /** The mounts of one virtual thread, run on an M's stack as a direct task. */
+    private record Mount(Runnable runContinuation, Thread vt, Map<Thread, G> live) implements Runnable {
         @Override
         public void run() {
             try {
@@ -309,7 +321,7 @@ final class VirtualThreads implements Executor {
     List<VirtualThreadInfo> dump() {
         prune();
         List<VirtualThreadInfo> out = new ArrayList<>(live.size());
-        for (Thread t : live) {
+        for (Thread t : live.keySet()) {
             StackTraceElement[] stack = t.getStackTrace();
             Thread.State s = t.getState();
             if (s != Thread.State.TERMINATED) {
@@ -322,7 +334,7 @@ final class VirtualThreads implements Executor {
 
     /** Drops threads that terminated but whose last carrier has not yet removed them. */
     private void prune() {
-        for (Thread t : live) {
+        for (Thread t : live.keySet()) {
             if (t.getState() == Thread.State.TERMINATED) {
                 live.remove(t);
             }

@@ -132,7 +132,9 @@ class DekkerPairTest {
      * hook below the global re-check in findRunnable): the submitter sees nmspinning == 1 and
      * wakes nobody, the M re-checked an empty queue before the put and parks; the goroutine is
      * stranded. Failure seen: "timed out waiting for: the goroutine submitted while the
-     * spinning M was going idle to run (a lost wake-up)".
+     * spinning M was going idle to run (a lost wake-up)". Since the carrier bound (startm makes
+     * no M beyond GOMAXPROCS + blocked ones), the submitter's wakep also leaves needspinning
+     * for that very M, which stopm honours: a second guard for the same property.
      */
     @Test
     void submissionWhileTheLastSpinningMGoesIdleIsNotLost() throws Exception {
@@ -147,6 +149,9 @@ class DekkerPairTest {
                 stop.awaitPaused("the spinning M to go idle");
                 CountDownLatch ran = new CountDownLatch(1);
                 rt.go(ran::countDown); // from a plain thread: globrunqput, then wakep
+                // The carrier bound: with one P and one M, wakep starts no second M; the M
+                // going idle is the one that must find the goroutine, once it moves on.
+                stop.release();
                 await(ran, "the goroutine submitted while the spinning M was going idle to run (a lost wake-up)");
             } finally {
                 stop.release();

@@ -95,6 +95,15 @@ class TransparentModeTest {
     }
 
     @Test
+    void yieldLetsTheOtherVirtualThreadsOfItsPRun() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(TransparentTarget.class, List.of("-javaagent:" + agent + "=scheduler,procs=1"),
+                List.of("yield"), 30);
+        assertTrue(r.finished(), "a yielding virtual thread kept its P from the thread it waits for:\n" + r.output());
+        assertEquals(0, r.exitValue(), r.output());
+        assertEquals(1, lines(r, "yield handed over after ").size(), r.output());
+    }
+
+    @Test
     void carriersStayAtProcsUnderOrdinaryVirtualThreadWork() throws Exception {
         ChildJvm.Result r = run("scheduler,procs=2", "bounded", "1500");
         assertEquals(0, r.exitValue(), r.output());

@@ -32,6 +32,7 @@ public final class TransparentTarget {
             case "timers" -> timers();
             case "spin" -> spin();
             case "bounded" -> bounded(Integer.parseInt(args[1]));
+            case "yield" -> yieldHandsOver();
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -110,6 +111,30 @@ public final class TransparentTarget {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             System.out.println("thread " + t.getName());
         }
+    }
+
+    /**
+     * Thread.yield() in a virtual thread lets the others queued on its P run: with one P, a
+     * thread that yields until another sets a flag must see the flag. (A yield that re-queued
+     * the thread into runnext would run it again at once, forever.)
+     */
+    static void yieldHandsOver() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean flag = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger yields = new AtomicInteger();
+        Thread a = Thread.ofVirtual().start(() -> {
+            Thread b = Thread.ofVirtual().start(() -> flag.set(true));
+            while (!flag.get()) {
+                yields.incrementAndGet();
+                Thread.yield();
+            }
+            try {
+                b.join();
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        a.join();
+        System.out.println("yield handed over after " + yields.get() + " yields");
     }
 
     /** ForkJoinWorkerThread.hasKnownQueuedWork() as LinkedTransferQueue asks it, on a goloom carrier. */
