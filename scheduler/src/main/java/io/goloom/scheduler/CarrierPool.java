@@ -15,10 +15,12 @@ import java.util.concurrent.TimeUnit;
  * dressed as the {@code ForkJoinPool} that {@code VirtualThread.DEFAULT_SCHEDULER} must be
  * (installed by {@link JdkBridge}). The JDK calls it in two places only:
  * <ul>
- *   <li>{@link #execute(Runnable)}: one mount of a virtual thread, whose Runnable is the
- *       thread's {@link Mount} (made once per thread by the bridge's constructor hook). Its G is
- *       queued as is through {@link Scheduler#submitMount}: the same run queues, runnext and
- *       stealing as goroutines, no allocation per dispatch.</li>
+ *   <li>{@link #execute(Runnable)}: one mount of a virtual thread (the thread's
+ *       {@code runContinuation}). It is queued as a direct task through
+ *       {@link Scheduler#submitMount}: the same run queues, runnext and stealing as goroutines.
+ *       The task's G comes from a {@link Slot} recycled between mounts (Go's gfget/gfput), so
+ *       a dispatch allocates nothing once the carriers' caches are warm, and a parked virtual
+ *       thread holds nothing of goloom's (its memory is the JDK's alone).</li>
  *   <li>{@link #schedule(Runnable, long, TimeUnit)}: the timeout of a timed park (sleep,
  *       parkNanos, timed Object.wait and joins), armed on the calling carrier's P's timer
  *       wheel; it fires on the M that runs that wheel, whose wake-up then lands in its runnext.
@@ -33,6 +35,16 @@ final class CarrierPool extends ForkJoinPool {
     private final GoRuntime runtime;
     private final Scheduler sched;
 
+    /** Slots beyond the carriers' caches, shared; guarded by its own monitor. Linked through Slot.next. */
+    private Slot spare;
+    private int spareCount;
+
+    /** Slots a carrier keeps for itself (M.slots), and the batch moved to or from {@link #spare}. */
+    static final int CACHE = 64;
+    static final int BATCH = CACHE / 2;
+    /** Slots kept in {@link #spare} at most; beyond, they are left to the GC. */
+    static final int SPARE_MAX = 4096;
+
     CarrierPool(GoRuntime runtime) {
         super(runtime.procs());
         this.runtime = runtime;
@@ -40,33 +52,41 @@ final class CarrierPool extends ForkJoinPool {
     }
 
     /**
-     * A virtual thread's mount task: the Runnable the JDK stores in the thread's
-     * {@code runContinuation} field and hands to {@link #execute} at every mount. Its G is a
-     * direct task reused for the thread's whole life. The JDK submits a thread again only after
-     * its previous mount has yielded the continuation (one winner of the thread's own state
-     * CAS), so the G is on at most one queue at a time; the M that ran the previous mount may
-     * still be returning from it while another M runs the next one, and touches nothing of the
-     * G after the run (Scheduler.execute, direct tasks).
+     * A direct-task G and the mount it runs, recycled. Ownership: a slot belongs to whoever took
+     * it from a cache (the submitter) until it is queued; then to the run queue; then to the M
+     * that dequeued it, which runs the mount and, once the mount has returned, puts the slot in
+     * its own cache. The JDK never sees a slot, so a virtual thread re-submitted while its
+     * previous mount is still returning gets another one. {@code mount} is written before the
+     * queue publishes the G and read after the dequeue (the run queue's release/acquire pair).
      */
-    static final class Mount implements Runnable {
-        final CarrierPool pool;
+    static final class Slot implements Runnable {
         final G g;
+        /** The virtual thread's runContinuation for the dispatch under way. */
+        Runnable mount;
+        /** The mount being run now, for the self re-submission test (owner M only). */
+        Runnable running;
+        /** Link in a cache or the spare list. */
+        Slot next;
+        private final CarrierPool pool;
 
-        Mount(CarrierPool pool, Runnable runContinuation) {
+        Slot(CarrierPool pool) {
             this.pool = pool;
-            this.g = G.directTask(0, runContinuation, pool.sched);
-            g.markRunnable(); // a mount task's status stays RUNNABLE: the JDK's thread state is the real one
+            this.g = G.directTask(0, this, pool.sched);
+            g.markRunnable(); // a mount G's status stays RUNNABLE: the JDK's thread state is the real one
         }
 
         @Override
         public void run() {
-            g.directTask.run();
+            Runnable r = mount;
+            mount = null;
+            running = r;
+            try {
+                r.run();
+            } finally {
+                running = null;
+                pool.release(this);
+            }
         }
-    }
-
-    /** The bridge's constructor hook: a Mount for our threads, the JDK's Runnable for others. */
-    Runnable mountFor(Runnable runContinuation, Executor scheduler) {
-        return scheduler == this ? new Mount(this, runContinuation) : runContinuation;
     }
 
     /**
@@ -80,11 +100,78 @@ final class CarrierPool extends ForkJoinPool {
 
     /** Queues one mount of a virtual thread. */
     @Override
-    public void execute(Runnable task) {
-        if (task instanceof Mount mount && mount.pool == this) {
-            sched.submitMount(mount.g);
-        } else {
-            sched.submitTask(task);
+    public void execute(Runnable mount) {
+        if (mount == null) {
+            throw new NullPointerException("task");
+        }
+        M m = Carrier.current() instanceof M cm && cm.sched == sched ? cm : null;
+        boolean self = m != null && m.task != null && m.task.directTask instanceof Slot running && running.running == mount;
+        Slot s = acquire(m);
+        s.mount = mount;
+        try {
+            sched.submitMount(s.g, self);
+        } catch (RuntimeException | Error e) {
+            s.mount = null;
+            throw e;
+        }
+    }
+
+    /** A slot from m's cache, else from the spare list, else a new one. */
+    private Slot acquire(M m) {
+        if (m != null) {
+            Slot s = m.slots;
+            if (s == null) {
+                refill(m);
+                s = m.slots;
+            }
+            if (s != null) {
+                m.slots = s.next;
+                m.slotCount--;
+                s.next = null;
+                return s;
+            }
+        }
+        return new Slot(this);
+    }
+
+    /** Moves up to BATCH spare slots into m's cache. */
+    private void refill(M m) {
+        synchronized (this) {
+            for (int i = 0; i < BATCH && spare != null; i++) {
+                Slot s = spare;
+                spare = s.next;
+                spareCount--;
+                s.next = m.slots;
+                m.slots = s;
+                m.slotCount++;
+            }
+        }
+    }
+
+    /** After a mount returned, on the M that ran it: into its cache; a full cache gives BATCH away. */
+    private void release(Slot s) {
+        if (!(Carrier.current() instanceof M m) || m.sched != sched) {
+            return; // cannot happen: slots run on our Ms; left to the GC
+        }
+        s.next = m.slots;
+        m.slots = s;
+        if (++m.slotCount > CACHE) {
+            Slot first = m.slots;
+            Slot last = first;
+            for (int i = 1; i < BATCH; i++) {
+                last = last.next;
+            }
+            m.slots = last.next;
+            m.slotCount -= BATCH;
+            synchronized (this) {
+                if (spareCount < SPARE_MAX) {
+                    last.next = spare;
+                    spare = first;
+                    spareCount += BATCH;
+                } else {
+                    last.next = null; // to the GC
+                }
+            }
         }
     }
 

@@ -5,12 +5,9 @@ import java.lang.classfile.ClassModel;
 import java.lang.classfile.ClassTransform;
 import java.lang.classfile.CodeElement;
 import java.lang.classfile.CodeModel;
-import java.lang.classfile.CodeTransform;
 import java.lang.classfile.Label;
 import java.lang.classfile.MethodModel;
-import java.lang.classfile.MethodTransform;
 import java.lang.classfile.Opcode;
-import java.lang.classfile.instruction.FieldInstruction;
 import java.lang.classfile.instruction.TypeCheckInstruction;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
@@ -21,14 +18,12 @@ import java.lang.reflect.AccessFlag;
 import java.security.ProtectionDomain;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executor;
-import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import jdk.internal.access.SharedSecrets;
 
 /**
  * The one JDK-version-specific class of transparent mode: it makes every virtual thread of the
- * JVM use a scheduler of goloom's, by rewriting three method bodies of {@code java.base} at
+ * JVM use a scheduler of goloom's, by rewriting two method bodies of {@code java.base} at
  * premain time. Nothing else in goloom knows how the JDK's virtual threads are built; when the
  * JDK grows its custom-scheduler API (the Loom project's {@code Thread.VirtualThreadScheduler},
  * {@code -Djdk.virtualThreadScheduler.implClass}), this class is what it replaces.
@@ -42,11 +37,6 @@ import jdk.internal.access.SharedSecrets;
  *       process. {@code VirtualThread} is loaded from the CDS archive at startup but initialised
  *       lazily (after premain), so the rewritten method is the one its static initialiser
  *       calls; if it was initialised already, install refuses.</li>
- *   <li>{@code VirtualThread.<init>}: the value stored in the {@code runContinuation} field (the
- *       Runnable the JDK hands to {@code scheduler.execute} at every mount) first passes through
- *       a hook, which for goloom's pool returns a {@link CarrierPool.Mount} wrapping it: a task
- *       made once per virtual thread and queued as is at every dispatch (no allocation per
- *       dispatch, no lookup).</li>
  *   <li>{@code ForkJoinWorkerThread.hasKnownQueuedWork()} (asked by {@code LinkedTransferQueue}
  *       and {@code SynchronousQueue} before spinning) also answers true on a goloom carrier
  *       whose P has runnable work, so a virtual thread does not spin away its partner's turn.</li>
@@ -58,7 +48,7 @@ import jdk.internal.access.SharedSecrets;
  * <h2>The hooks class</h2>
  * The rewritten JDK methods call static methods of a small class that goloom defines in
  * {@code java.lang} with the boot loader ({@link #HOOKS_CLASS}, generated here), whose static
- * fields hold goloom's objects under JDK types (ForkJoinPool, BiFunction, BooleanSupplier).
+ * fields hold goloom's objects under JDK types (ForkJoinPool, BooleanSupplier).
  * The fields are set before any class is rewritten, and never change; a second install in the
  * same JVM is refused.
  *
@@ -81,11 +71,7 @@ final class JdkBridge {
 
     private static final ClassDesc HOOKS = ClassDesc.of(HOOKS_CLASS);
     private static final ClassDesc CD_FJP = ClassDesc.of("java.util.concurrent.ForkJoinPool");
-    private static final ClassDesc CD_EXECUTOR = ClassDesc.of("java.util.concurrent.Executor");
-    private static final ClassDesc CD_RUNNABLE = ClassDesc.of("java.lang.Runnable");
-    private static final ClassDesc CD_BIFUNCTION = ClassDesc.of("java.util.function.BiFunction");
     private static final ClassDesc CD_BOOLEAN_SUPPLIER = ClassDesc.of("java.util.function.BooleanSupplier");
-    private static final ClassDesc CD_VIRTUAL_THREAD = ClassDesc.of("java.lang.VirtualThread");
 
     private static final String VIRTUAL_THREAD = "java/lang/VirtualThread";
     private static final String WORKER_THREAD = "java/util/concurrent/ForkJoinWorkerThread";
@@ -126,10 +112,8 @@ final class JdkBridge {
         try {
             hooks = defineHooks();
             CarrierPool pool = pools.get();
-            BiFunction<Runnable, Executor, Runnable> tasks = pool::mountFor;
             BooleanSupplier queuedWork = CarrierPool::carrierHasQueuedWork;
             hooks.getField("SCHEDULER").set(null, pool);
-            hooks.getField("TASKS").set(null, tasks);
             hooks.getField("QUEUED_WORK").set(null, queuedWork);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return "defining " + HOOKS_CLASS + " failed: " + e;
@@ -195,11 +179,9 @@ final class JdkBridge {
      * <pre>
      * public final class java.lang.GoloomVirtualThreadHooks$1 {
      *     public static ForkJoinPool SCHEDULER;
-     *     public static BiFunction TASKS;
      *     public static BooleanSupplier QUEUED_WORK;
-     *     public static ForkJoinPool scheduler()                { return SCHEDULER; }
-     *     public static Runnable task(Runnable r, Executor s)   { return (Runnable) TASKS.apply(r, s); }
-     *     public static boolean queuedWork()                    { return QUEUED_WORK.getAsBoolean(); }
+     *     public static ForkJoinPool scheduler()   { return SCHEDULER; }
+     *     public static boolean queuedWork()       { return QUEUED_WORK.getAsBoolean(); }
      * }
      * </pre>
      */
@@ -214,17 +196,9 @@ final class JdkBridge {
                 .withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC)
                 .withSuperclass(ConstantDescs.CD_Object)
                 .withField("SCHEDULER", CD_FJP, field)
-                .withField("TASKS", CD_BIFUNCTION, field)
                 .withField("QUEUED_WORK", CD_BOOLEAN_SUPPLIER, field)
                 .withMethodBody("scheduler", MethodTypeDesc.of(CD_FJP), field, code -> code
                         .getstatic(HOOKS, "SCHEDULER", CD_FJP)
-                        .areturn())
-                .withMethodBody("task", MethodTypeDesc.of(CD_RUNNABLE, CD_RUNNABLE, CD_EXECUTOR), field, code -> code
-                        .getstatic(HOOKS, "TASKS", CD_BIFUNCTION)
-                        .aload(0)
-                        .aload(1)
-                        .invokeinterface(CD_BIFUNCTION, "apply", MethodTypeDesc.of(ConstantDescs.CD_Object, ConstantDescs.CD_Object, ConstantDescs.CD_Object))
-                        .checkcast(CD_RUNNABLE)
                         .areturn())
                 .withMethodBody("queuedWork", MethodTypeDesc.of(ConstantDescs.CD_boolean), field, code -> code
                         .getstatic(HOOKS, "QUEUED_WORK", CD_BOOLEAN_SUPPLIER)
@@ -298,53 +272,32 @@ final class JdkBridge {
     }
 
     /**
-     * createDefaultScheduler(): {@code return hooks.scheduler();}. The constructor: the value
-     * stored in runContinuation goes through {@code hooks.task(value, this.scheduler)}. Checks
-     * first that the JDK's code has the shape this relies on: exactly one store of
-     * runContinuation in the one constructor, and schedule() testing {@code instanceof ForkJoinPool}.
+     * createDefaultScheduler(): {@code return hooks.scheduler();}. Checks first that the JDK's
+     * code has the shape this relies on: a static createDefaultScheduler returning ForkJoinPool
+     * (the type of DEFAULT_SCHEDULER), and schedule() testing {@code instanceof ForkJoinPool}
+     * (timed parks then reach CarrierPool.schedule).
      */
     static byte[] rewriteVirtualThread(byte[] bytes) {
         ClassFile cf = ClassFile.of();
         ClassModel cm = cf.parse(bytes);
         MethodModel create = find(cm, "createDefaultScheduler", "()Ljava/util/concurrent/ForkJoinPool;");
-        MethodModel init = find(cm, "<init>", "(Ljava/util/concurrent/Executor;Ljava/lang/String;ILjava/lang/Runnable;)V");
         MethodModel schedule = find(cm, "schedule", "(Ljava/lang/Runnable;JLjava/util/concurrent/TimeUnit;)Ljava/util/concurrent/Future;");
-        if (create == null || init == null || schedule == null || !create.flags().has(AccessFlag.STATIC)
-                || count(init, JdkBridge::storesRunContinuation) != 1
+        if (create == null || schedule == null || !create.flags().has(AccessFlag.STATIC)
                 || count(schedule, e -> e instanceof TypeCheckInstruction t && t.opcode() == Opcode.INSTANCEOF
-                        && t.type().asInternalName().equals("java/util/concurrent/ForkJoinPool")) != 1
-                || cm.fields().stream().noneMatch(f -> f.fieldName().equalsString("scheduler")
-                        && f.fieldType().equalsString("Ljava/util/concurrent/Executor;"))) {
+                        && t.type().asInternalName().equals("java/util/concurrent/ForkJoinPool")) != 1) {
             return null;
         }
-        CodeTransform wrapTask = (b, e) -> {
-            if (storesRunContinuation(e)) {
-                // stack: this, runContinuation -> this, hooks.task(runContinuation, this.scheduler)
-                b.aload(0)
-                        .getfield(CD_VIRTUAL_THREAD, "scheduler", CD_EXECUTOR)
-                        .invokestatic(HOOKS, "task", MethodTypeDesc.of(CD_RUNNABLE, CD_RUNNABLE, CD_EXECUTOR));
-            }
-            b.with(e);
-        };
         ClassTransform rewrite = (cb, ce) -> {
             if (ce instanceof MethodModel m && is(m, "createDefaultScheduler", "()Ljava/util/concurrent/ForkJoinPool;")) {
                 // the JDK's body is replaced (its debug attributes go with it)
                 cb.withMethodBody(m.methodName(), m.methodType(), m.flags().flagsMask(), code -> code
                         .invokestatic(HOOKS, "scheduler", MethodTypeDesc.of(CD_FJP))
                         .areturn());
-            } else if (ce instanceof MethodModel m && is(m, "<init>", "(Ljava/util/concurrent/Executor;Ljava/lang/String;ILjava/lang/Runnable;)V")) {
-                cb.transformMethod(m, MethodTransform.transformingCode(wrapTask));
             } else {
                 cb.with(ce);
             }
         };
         return cf.transformClass(cm, rewrite);
-    }
-
-    private static boolean storesRunContinuation(CodeElement e) {
-        return e instanceof FieldInstruction f && f.opcode() == Opcode.PUTFIELD
-                && f.owner().asInternalName().equals(VIRTUAL_THREAD)
-                && f.name().equalsString("runContinuation");
     }
 
     private static MethodModel find(ClassModel cm, String name, String desc) {

@@ -71,10 +71,13 @@ final class M extends Machine {
     boolean runningTask;
     /**
      * The direct task this M is running, null otherwise. Owner-only: read by the task's own
-     * re-submission (Scheduler.submitMount) to tell a virtual thread's Thread.yield from a
-     * wake-up by another thread.
+     * re-submission (CarrierPool.execute, VirtualThreads.execute) to tell a virtual thread's
+     * Thread.yield from a wake-up by another thread.
      */
     G task;
+    /** Recycled mount slots of transparent mode (CarrierPool.Slot), linked; owner-only. */
+    CarrierPool.Slot slots;
+    int slotCount;
     /** The epoch of m.p when this M acquired it (see P's status word). Owner-only. */
     long pEpoch;
     /**

@@ -960,17 +960,17 @@ final class Scheduler implements Sched {
     }
 
     /**
-     * Queues one mount of a virtual thread whose mount task {@code g} is reused for its whole
-     * life (CarrierPool.Mount; its status stays RUNNABLE). A virtual thread that re-submits
-     * itself from its own carrier (Thread.yield, or a park that was unparked while parking)
-     * goes to the tail of the local ring, like a goroutine's yield; a wake-up by anyone else
-     * goes to runnext, like ready().
+     * Queues one mount of a virtual thread as the direct task {@code g} (made or recycled by the
+     * caller; its status stays RUNNABLE). {@code self}: the thread re-submits itself from its own
+     * carrier (Thread.yield, or a park that was unparked while parking): it goes to the tail of
+     * the local ring, like a goroutine's yield; a wake-up by anyone else goes to runnext, like
+     * ready().
      */
-    void submitMount(G g) {
-        submitDirect(g, true);
+    void submitMount(G g, boolean self) {
+        submitDirect(g, self);
     }
 
-    private void submitDirect(G g, boolean mount) {
+    private void submitDirect(G g, boolean self) {
         if (stopping) {
             throw new RejectedExecutionException("goloom: runtime " + name + " is closed; task not accepted");
         }
@@ -984,7 +984,7 @@ final class Scheduler implements Sched {
         if (m != null) {
             P pp = enterRuntime(m);
             if (pp != null) {
-                boolean next = !(mount && m.task == g);
+                boolean next = !self;
                 runqputLocal(pp, g, next);
                 boolean kicked = next && pp.lastPutKicked; // while m owns pp, as in ready(); a yield wakes nobody
                 exitRuntime(m);

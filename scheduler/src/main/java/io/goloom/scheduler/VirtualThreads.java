@@ -273,7 +273,7 @@ final class VirtualThreads implements Executor {
             g = added ? fresh : prev;
         }
         try {
-            rt.sched.submitMount(g);
+            rt.sched.submitMount(g, io.goloom.core.Carrier.current() instanceof M m && m.task == g);
         } catch (RejectedExecutionException e) {
             if (added) {
                 live.remove(vt, g);
