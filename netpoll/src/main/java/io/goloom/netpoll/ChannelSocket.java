@@ -14,12 +14,13 @@ import java.nio.channels.SocketChannel;
  * A TCP socket as a JDK NIO channel in non-blocking mode (the Selector backend's {@link Sock}).
  * Portable, and the channel is what a {@link java.nio.channels.Selector} can poll.
  *
- * <p>Caveat, documented rather than hidden: {@code SocketChannelImpl} takes internal
- * {@code ReentrantLock}s in read, write and close. Each is taken and released inside one
- * non-blocking call that never yields, and {@link NetFd}'s own read and write locks (goroutine
- * mutexes) serialise the calls that could contend on them, so the owner-thread bookkeeping of
- * those locks never spans a goroutine migration in practice. The epoll backend has no such
- * locks at all; it is the default on Linux.
+ * <p>{@code SocketChannelImpl} takes internal {@code ReentrantLock}s in read, write, accept,
+ * connect and close. Each is taken and released inside one non-blocking call that never yields,
+ * and {@link NetFd}'s own read and write locks (goroutine mutexes) serialise the calls that could
+ * contend on them. The calls go through {@link NioCalls}, whose frames the JIT never inlines
+ * into a goroutine's: inlined, a lock could record the carrier of before the goroutine's last
+ * migration and its unlock fail. The epoll backend has no such locks at all; it is the default
+ * on Linux.
  *
  * <p>A byte array is wrapped once per side and the wrapper reused while the caller passes the
  * same array, so steady-state reads and writes allocate nothing here (NIO copies heap buffers
@@ -64,7 +65,7 @@ final class ChannelSocket extends Sock {
         SocketChannel sc = SocketChannel.open();
         try {
             sc.configureBlocking(false);
-            boolean done = sc.connect(remote);
+            boolean done = NioCalls.connect(sc, remote);
             return new ChannelSocket(sc, poller, !done);
         } catch (IOException | RuntimeException e) {
             sc.close();
@@ -103,7 +104,7 @@ final class ChannelSocket extends Sock {
     int read(ByteBuffer dst) throws IOException {
         int n;
         try {
-            n = sc().read(dst);
+            n = NioCalls.read(sc(), dst);
         } catch (IOException e) {
             throw translate(e);
         }
@@ -124,7 +125,7 @@ final class ChannelSocket extends Sock {
     int write(ByteBuffer src) throws IOException {
         int n;
         try {
-            n = sc().write(src);
+            n = NioCalls.write(sc(), src);
         } catch (IOException e) {
             throw translate(e);
         }
@@ -133,7 +134,7 @@ final class ChannelSocket extends Sock {
 
     @Override
     Sock accept() throws IOException {
-        SocketChannel c = ((ServerSocketChannel) ch).accept();
+        SocketChannel c = NioCalls.accept((ServerSocketChannel) ch);
         if (c == null) {
             return null;
         }
@@ -150,7 +151,7 @@ final class ChannelSocket extends Sock {
     boolean finishConnect() throws IOException {
         boolean done;
         try {
-            done = sc().finishConnect();
+            done = NioCalls.finishConnect(sc());
         } catch (IOException e) {
             throw translate(e);
         }
@@ -170,7 +171,7 @@ final class ChannelSocket extends Sock {
 
     @Override
     void shutdownOutput() throws IOException {
-        sc().shutdownOutput();
+        NioCalls.shutdownOutput(sc());
     }
 
     @Override
@@ -192,7 +193,7 @@ final class ChannelSocket extends Sock {
     @Override
     void close() {
         try {
-            ch.close();
+            NioCalls.close(ch);
         } catch (IOException ignored) {
             // nothing left to do: the channel is closed either way
         }

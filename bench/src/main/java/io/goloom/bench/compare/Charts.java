@@ -168,7 +168,8 @@ final class Charts {
 
     /**
      * One bar per workload with both sides: goloom median / vthreads median, with a line at 1.0.
-     * Workloads whose metric is higher-is-better are marked in their label.
+     * Workloads whose metric is higher-is-better are marked in their label. A workload that
+     * does not run on goloom itself (http) shows goloom-vt / vthreads, marked [goloom-vt].
      *
      * @return false (and nothing written) when no workload has a ratio
      */
@@ -177,10 +178,15 @@ final class Charts {
         List<Double> ratios = new ArrayList<>();
         for (Outcome o : outcomes) {
             double r = o.ratio();
+            String label = o.workload().name();
+            if (Double.isNaN(r) && o.of(SystemKind.GOLOOM) == null) { // http: goloom runs it in transparent mode only
+                r = o.vtRatio();
+                label += " [goloom-vt]";
+            }
             if (Double.isNaN(r)) {
                 continue;
             }
-            names.add(o.workload().name() + " (" + o.workload().metric().unit()
+            names.add(label + " (" + o.workload().metric().unit()
                     + (o.workload().metric().lowerIsBetter() ? ")" : ", higher is better)"));
             ratios.add(r);
         }

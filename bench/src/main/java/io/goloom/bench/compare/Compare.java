@@ -52,10 +52,17 @@ import org.HdrHistogram.Histogram;
  */
 public final class Compare {
 
+    /**
+     * Every child's module flags: what goloom's classes need, including its transparent-mode
+     * agent's (jdk.internal.misc, java.util.concurrent), so that vthreads and goloom-vt
+     * children differ by the {@code -javaagent} option alone.
+     */
     static final List<String> JVM_EXPORTS = List.of(
             "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
             "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED");
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED");
     /** Every child JVM's heap: fixed, so the memory workload reads the same kind of heap on both sides. */
     static final List<String> HEAP = List.of("-Xms1g", "-Xmx4g");
 
@@ -68,12 +75,14 @@ public final class Compare {
     private Path dir;
     private Path runsDir;
     private Path logsDir;
+    /** goloom-vt children's -javaagent jar; made on first use. */
+    private Path agentJar;
     private String jdk;
     private boolean failed;
     /** The child JVM running now, for the shutdown hook (Ctrl-C must not leave it running). */
     private volatile Process child;
 
-    private Compare(CompareArgs args, PrintStream out) {
+    Compare(CompareArgs args, PrintStream out) {
         this.args = args;
         this.out = out;
     }
@@ -174,27 +183,49 @@ public final class Compare {
         }
         int procs = w.procs(cores);
         List<Series> series = new ArrayList<>();
+        List<Series> toRun = new ArrayList<>();
         for (SystemKind s : w.systems()) {
-            series.add(new Series(w, s, procs));
+            Series x = new Series(w, s, procs);
+            series.add(x);
+            x.skipReason = s == SystemKind.GOLOOM_VT ? TransparentMode.skipReason() : null;
+            if (x.skipReason == null) {
+                toRun.add(x);
+            }
         }
         out.printf(Locale.ROOT, "[%7s] %s (%s, procs %d): %d run(s) of %s%n", elapsed(), w.name(), w.metric(),
                 procs, args.runs(), String.join(", ", w.systems().stream().map(SystemKind::id).toList()));
+        for (Series x : series) {
+            if (x.skipReason != null) {
+                out.printf(Locale.ROOT, "[%7s]   %-15s %-9s skipped: %s%n", elapsed(), w.name(), x.system.id(), x.skipReason);
+            }
+        }
         for (int k = 1; k <= args.runs(); k++) {
-            for (Series s : series) {
+            for (Series s : toRun) {
                 runChild(s, k);
             }
         }
         return new Outcome(w, null, series);
     }
 
-    /** The child JVM's command line for one run. */
-    List<String> childCommand(Workload w, SystemKind system, int procs, Path hlog) {
+    /**
+     * The child JVM's command line for one run. vthreads and goloom-vt children get the same
+     * flags except goloom-vt's {@code -javaagent:<jar>=scheduler,procs=P} (goloom's transparent
+     * mode: every virtual thread of that JVM on goloom); the workload may add its own
+     * ({@link Workload#jvmArgs}, e.g. fairness's preemption agent).
+     */
+    List<String> childCommand(Workload w, SystemKind system, int procs, Path hlog) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(args.java());
         cmd.addAll(JVM_EXPORTS);
-        if (system == SystemKind.VTHREADS) {
+        if (system == SystemKind.VTHREADS || system == SystemKind.GOLOOM_VT) {
             cmd.add("-Djdk.virtualThreadScheduler.parallelism=" + procs);
             cmd.add("-Djdk.virtualThreadScheduler.maxPoolSize=" + procs);
+        }
+        if (system == SystemKind.GOLOOM_VT) {
+            if (agentJar == null) {
+                agentJar = TransparentMode.agentJar(args.classpath(), runsDir);
+            }
+            cmd.add(TransparentMode.agentOption(agentJar, procs));
         }
         cmd.addAll(HEAP);
         cmd.addAll(w.jvmArgs(system));
@@ -297,6 +328,13 @@ public final class Compare {
         if (jdk == null && r.get("jdk") instanceof String j) {
             jdk = j;
         }
+        List<Double> extras = new ArrayList<>();
+        for (String name : s.workload.extras()) {
+            if (!(r.get("extras") instanceof Map<?, ?> ex) || !(ex.get(name) instanceof Double x)) {
+                return "no extra figure " + name + " in the result line: " + line;
+            }
+            extras.add(x);
+        }
         if (s.workload.recordsLatency()) {
             if (!Files.exists(hlog)) {
                 return "no histogram written";
@@ -304,6 +342,9 @@ public final class Compare {
             s.histograms.add(HistogramFiles.readRun(hlog));
         }
         s.values.add(v);
+        for (int i = 0; i < extras.size(); i++) {
+            s.extras.computeIfAbsent(s.workload.extras().get(i), n -> new ArrayList<>()).add(extras.get(i));
+        }
         return null;
     }
 
@@ -344,7 +385,7 @@ public final class Compare {
             if (Charts.ratios(outcomes, dir.resolve("ratios.png"))) {
                 charts.add("ratios.png");
             } else {
-                notes.add("No ratio chart: no workload ran on both goloom and vthreads.");
+                notes.add("No ratio chart: no workload ran on both goloom (or, for http, goloom-vt) and vthreads.");
             }
         } catch (RuntimeException | Error | IOException e) { // e.g. a headless JDK without fonts
             failed = true;
@@ -425,6 +466,22 @@ public final class Compare {
         if (anyFailure) {
             sb.append("\nThe stderr of each failed run is in `logs/<workload>-<system>-run<k>.log` when it printed anything.\n\n");
         }
+        boolean anySkipped = false;
+        for (Outcome o : outcomes) {
+            for (Series s : o.series()) {
+                if (s.skipReason != null) {
+                    if (!anySkipped) {
+                        sb.append("## Skipped systems\n\n");
+                        anySkipped = true;
+                    }
+                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(": ")
+                            .append(s.skipReason).append('\n');
+                }
+            }
+        }
+        if (anySkipped) {
+            sb.append('\n');
+        }
         if (!charts.isEmpty()) {
             sb.append("## Charts\n\n");
             for (String c : charts) {
@@ -458,6 +515,7 @@ public final class Compare {
         t.add("java");
         t.addAll(JVM_EXPORTS);
         t.add("[-Djdk.virtualThreadScheduler.parallelism=P -Djdk.virtualThreadScheduler.maxPoolSize=P]");
+        t.add("[goloom-vt: -javaagent:bench/target/goloom-bench.jar=scheduler,procs=P]");
         t.addAll(HEAP);
         t.addAll(List.of("-cp", "bench/target/goloom-bench.jar", RunOne.class.getName(),
                 "--workload", "W", "--system", "S", "--procs", "P"));

@@ -11,11 +11,9 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -138,9 +136,8 @@ final class EchoWorkload implements Workload {
     /** Runs the client process against {@code port}; records its histogram; returns its requests/s. */
     private static double load(int port, int procs, int conns, double warmup, double seconds, LatencyRecorder recorder)
             throws Exception {
-        String java = ProcessHandle.current().info().command()
-                .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Tasks.thisJava();
+        String cp = Tasks.thisClassPath();
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(Compare.JVM_EXPORTS);
@@ -166,8 +163,7 @@ final class EchoWorkload implements Workload {
             for (String line : text.split("\n")) {
                 if (line.startsWith("RESULT ")) {
                     String[] f = line.trim().split(" ");
-                    byte[] hist = Base64.getDecoder().decode(f[2]);
-                    Histogram h = Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(hist), 0);
+                    Histogram h = HistogramFiles.fromBase64(f[2]);
                     recorder.newWriter().add(h);
                     return Double.parseDouble(f[1]);
                 }

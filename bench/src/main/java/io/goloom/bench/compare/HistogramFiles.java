@@ -3,8 +3,11 @@ package io.goloom.bench.compare;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
+import java.util.zip.DataFormatException;
 import org.HdrHistogram.EncodableHistogram;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogReader;
@@ -13,6 +16,25 @@ import org.HdrHistogram.HistogramLogWriter;
 /** The .hlog / .hgrm files: reading a child's run, writing a series' merged outputs. */
 final class HistogramFiles {
     private HistogramFiles() {
+    }
+
+    /** A histogram as one line of text (compressed, Base64): how load-client processes hand theirs over. */
+    static String toBase64(Histogram h) {
+        ByteBuffer buf = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        h.encodeIntoCompressedByteBuffer(buf);
+        buf.flip();
+        byte[] bytes = new byte[buf.remaining()];
+        buf.get(bytes);
+        return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    /** The histogram of a {@link #toBase64} line (also what EchoClient prints). */
+    static Histogram fromBase64(String text) {
+        try {
+            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(text)), 0);
+        } catch (DataFormatException e) {
+            throw new IllegalArgumentException("not a compressed histogram: " + e.getMessage(), e);
+        }
     }
 
     /** The one histogram a child JVM wrote ({@link RunOne}), with its start/end timestamps. */

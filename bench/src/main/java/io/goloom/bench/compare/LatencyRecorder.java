@@ -1,7 +1,9 @@
 package io.goloom.bench.compare;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -15,12 +17,16 @@ import org.HdrHistogram.Histogram;
  *       (a {@link ConcurrentHistogram}).
  * </ul>
  * Histograms auto-resize and keep 3 significant digits.
+ *
+ * <p>A workload also records here the extra figures of its run that are not latencies (the
+ * names its {@link Workload#extras()} lists, e.g. the server's carrier threads): {@link #extra}.
  */
 public final class LatencyRecorder {
     private static final int DIGITS = 3;
 
     private final ConcurrentHistogram shared = new ConcurrentHistogram(DIGITS);
     private final List<Histogram> writers = new ArrayList<>(); // guarded by this
+    private final Map<String, Double> extras = new LinkedHashMap<>(); // guarded by this
 
     /** A histogram for the calling task alone; merged into {@link #merged()}. */
     public synchronized Histogram newWriter() {
@@ -42,5 +48,18 @@ public final class LatencyRecorder {
             m.add(h);
         }
         return m;
+    }
+
+    /** Records the run's figure {@code name} (one of {@link Workload#extras()}); a second call replaces it. */
+    public synchronized void extra(String name, double value) {
+        if (!Double.isFinite(value)) {
+            throw new IllegalArgumentException(name + " = " + value + ": an extra figure must be finite");
+        }
+        extras.put(name, value);
+    }
+
+    /** The extra figures recorded so far, in recording order. */
+    public synchronized Map<String, Double> extras() {
+        return new LinkedHashMap<>(extras);
     }
 }

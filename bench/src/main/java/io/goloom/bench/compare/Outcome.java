@@ -26,7 +26,16 @@ record Outcome(Workload workload, String skipReason, List<Series> series) {
 
     /** goloom median / vthreads median, or NaN unless both ran successfully. */
     double ratio() {
-        Series g = of(SystemKind.GOLOOM);
+        return ratio(SystemKind.GOLOOM);
+    }
+
+    /** goloom-vt median / vthreads median (transparent mode vs stock), or NaN unless both ran successfully. */
+    double vtRatio() {
+        return ratio(SystemKind.GOLOOM_VT);
+    }
+
+    private double ratio(SystemKind system) {
+        Series g = of(system);
         Series v = of(SystemKind.VTHREADS);
         if (g == null || v == null || !g.ok() || !v.ok() || v.median() == 0) {
             return Double.NaN;
@@ -34,9 +43,18 @@ record Outcome(Workload workload, String skipReason, List<Series> series) {
         return g.median() / v.median();
     }
 
-    /** "goloom 3.1x", "vthreads 1.2x" or "even": who is better by the ratio, given the metric's direction; "" without a ratio. */
+    /**
+     * "goloom 3.1x", "vthreads 1.2x" or "even": who is better by the ratio, given the metric's
+     * direction; "" without a ratio. A workload that does not run on goloom itself (http) is
+     * judged by goloom-vt's ratio instead ("goloom-vt 1.2x").
+     */
     String better() {
+        String name = "goloom ";
         double r = ratio();
+        if (of(SystemKind.GOLOOM) == null) {
+            name = "goloom-vt ";
+            r = vtRatio();
+        }
         if (Double.isNaN(r) || r <= 0) {
             return "";
         }
@@ -45,6 +63,6 @@ record Outcome(Workload workload, String skipReason, List<Series> series) {
         if (Math.abs(factor - 1) < 0.005) {
             return "even";
         }
-        return (goloomBetter ? "goloom " : "vthreads ") + Report.fmtRatio(factor) + "x";
+        return (goloomBetter ? name : "vthreads ") + Report.fmtRatio(factor) + "x";
     }
 }

@@ -9,14 +9,20 @@ final class Report {
     private Report() {
     }
 
-    static final String RATIO_LEGEND = "goloom/vthreads = ratio of the medians; 'better' names the system that"
-            + " wins and by how much (ns/op, ms, bytes: lower is better; ops/s: higher is better).";
+    static final String RATIO_LEGEND = "goloom/vthreads (and goloom-vt/vthreads) = ratio of the medians; 'better'"
+            + " names the system that wins and by how much, goloom's ratio deciding (goloom-vt's where goloom"
+            + " itself does not run); ns/op, ms, bytes: lower is better; ops/s: higher is better.";
 
     /** A number with about three significant digits, thousands separated. */
     static String fmt(double v) {
         double a = Math.abs(v);
         String f = a >= 100 ? "%,.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f";
         return String.format(Locale.ROOT, f, v);
+    }
+
+    /** An extra figure: whole numbers (counts such as carriers) without decimals, others as {@link #fmt}. */
+    static String fmtExtra(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.format(Locale.ROOT, "%,.0f", v) : fmt(v);
     }
 
     static String fmtRatio(double r) {
@@ -44,7 +50,11 @@ final class Report {
         if (s == null) {
             return "-";
         }
-        return s.ok() ? fmt(s.median()) : "failed";
+        return s.skipReason != null ? "skipped" : s.ok() ? fmt(s.median()) : "failed";
+    }
+
+    private static String ratioCell(double r) {
+        return Double.isNaN(r) ? "-" : fmtRatio(r);
     }
 
     private static String latencyCell(Series s) {
@@ -63,7 +73,12 @@ final class Report {
         for (SystemKind s : systems) {
             header.add(s.id());
         }
-        header.addAll(List.of("goloom/vthreads", "better"));
+        boolean vt = systems.contains(SystemKind.GOLOOM_VT);
+        header.add("goloom/vthreads");
+        if (vt) {
+            header.add("goloom-vt/vthreads");
+        }
+        header.add("better");
         rows.add(header.toArray(String[]::new));
         List<String> tails = new ArrayList<>(); // non-null: a skipped line, printed after the first cell
         tails.add(null);
@@ -78,8 +93,10 @@ final class Report {
             for (SystemKind s : systems) {
                 r.add(cell(o.of(s)));
             }
-            double ratio = o.ratio();
-            r.add(Double.isNaN(ratio) ? "-" : fmtRatio(ratio));
+            r.add(ratioCell(o.ratio()));
+            if (vt) {
+                r.add(ratioCell(o.vtRatio()));
+            }
             r.add(o.better());
             rows.add(r.toArray(String[]::new));
             tails.add(null);
@@ -87,6 +104,15 @@ final class Report {
                 List<String> l = new ArrayList<>(List.of("  p50/p99/p99.9", "us", ""));
                 for (SystemKind s : systems) {
                     l.add(latencyCell(o.of(s)));
+                }
+                rows.add(l.toArray(String[]::new));
+                tails.add(null);
+            }
+            for (String x : o.workload().extras()) { // e.g. http's server figures: medians
+                List<String> l = new ArrayList<>(List.of("  " + x, "", ""));
+                for (SystemKind s : systems) {
+                    Series ser = o.of(s);
+                    l.add(ser == null || !ser.ok() ? "-" : fmtExtra(ser.extraMedian(x)));
                 }
                 rows.add(l.toArray(String[]::new));
                 tails.add(null);
@@ -127,13 +153,15 @@ final class Report {
         for (SystemKind s : systems) {
             sb.append(' ').append(s.id()).append(" |");
         }
-        sb.append(" goloom/vthreads | better |\n|---|---|---:|");
-        sb.append("---:|".repeat(systems.size()));
-        sb.append("---:|---|\n");
+        boolean vt = systems.contains(SystemKind.GOLOOM_VT);
+        int ratios = vt ? 2 : 1;
+        sb.append(vt ? " goloom/vthreads | goloom-vt/vthreads | better |\n|---|---|---:|" : " goloom/vthreads | better |\n|---|---|---:|");
+        sb.append("---:|".repeat(systems.size() + ratios));
+        sb.append("---|\n");
         for (Outcome o : outcomes) {
             if (o.skipReason() != null) {
                 sb.append("| ").append(o.workload().name()).append(" | skipped: ").append(md(o.skipReason()))
-                        .append(" |").append(" |".repeat(systems.size() + 3)).append('\n');
+                        .append(" |").append(" |".repeat(systems.size() + ratios + 2)).append('\n');
                 continue;
             }
             sb.append("| ").append(o.workload().name()).append(" | ").append(o.workload().metric().unit())
@@ -143,6 +171,8 @@ final class Report {
                 sb.append(' ');
                 if (x == null) {
                     sb.append('-');
+                } else if (x.skipReason != null) {
+                    sb.append("skipped");
                 } else if (!x.ok()) {
                     sb.append("failed");
                 } else {
@@ -150,8 +180,11 @@ final class Report {
                 }
                 sb.append(" |");
             }
-            double r = o.ratio();
-            sb.append(' ').append(Double.isNaN(r) ? "-" : fmtRatio(r)).append(" | ").append(o.better()).append(" |\n");
+            sb.append(' ').append(ratioCell(o.ratio())).append(" |");
+            if (vt) {
+                sb.append(' ').append(ratioCell(o.vtRatio())).append(" |");
+            }
+            sb.append(' ').append(o.better()).append(" |\n");
         }
         sb.append("\nMedians of the runs, (min–max) in parentheses. ").append(RATIO_LEGEND).append('\n');
 
@@ -175,6 +208,40 @@ final class Report {
         }
         if (anyLatency) {
             sb.append(lat);
+        }
+        sb.append(extras(outcomes));
+        return sb.toString();
+    }
+
+    /**
+     * One table per workload with extra figures ({@link Workload#extras()}): each system's
+     * median over the runs, (min–max) in parentheses. Empty when no workload has any.
+     */
+    static String extras(List<Outcome> outcomes) {
+        StringBuilder sb = new StringBuilder();
+        for (Outcome o : outcomes) {
+            List<String> names = o.workload().extras();
+            if (names.isEmpty() || o.series().stream().noneMatch(Series::ok)) {
+                continue;
+            }
+            sb.append("\n### ").append(o.workload().name()).append(": ").append(o.workload().extrasLegend())
+                    .append("\n\n| system |");
+            for (String n : names) {
+                sb.append(' ').append(n).append(" |");
+            }
+            sb.append("\n|---|").append("---:|".repeat(names.size())).append('\n');
+            for (Series s : o.series()) {
+                if (!s.ok()) {
+                    continue;
+                }
+                sb.append("| ").append(s.system.id()).append(" |");
+                for (String n : names) {
+                    double[] range = s.extraRange(n);
+                    sb.append(' ').append(fmtExtra(s.extraMedian(n))).append(" (").append(fmtExtra(range[0])).append("–")
+                            .append(fmtExtra(range[1])).append(") |");
+                }
+                sb.append('\n');
+            }
         }
         return sb.toString();
     }

@@ -13,9 +13,14 @@ import org.HdrHistogram.HistogramLogWriter;
  * run, so no run inherits another's JIT state, heap or scheduler.
  *
  * <pre>
- * RunOne --workload W --system goloom|vthreads|platform --procs P [--quick] [--test-size] --hlog FILE
- * stdout: {"workload":W,"system":S,"procs":P,"metric":"ns/op","value":123.4,"jdk":"25.0.3+9-LTS","latency_count":N}
+ * RunOne --workload W --system goloom|vthreads|platform|goloom-vt --procs P [--quick] [--test-size] --hlog FILE
+ * stdout: {"workload":W,"system":S,"procs":P,"metric":"ns/op","value":123.4,"jdk":"25.0.3+9-LTS","latency_count":N,
+ *          "extras":{"carriers":2,...}}
  * </pre>
+ *
+ * Before measuring, a vthreads or goloom-vt run checks that this JVM's virtual threads run
+ * where its system says ({@link TransparentMode#verify}): a goloom-vt JVM whose agent did not
+ * take over fails instead of measuring stock virtual threads under goloom's name.
  *
  * For a workload that records latency, FILE receives the run's histogram (HistogramLogWriter,
  * values in nanoseconds). Exit status 0 on success, 1 when the workload failed (stack trace on
@@ -78,6 +83,7 @@ public final class RunOne {
                         + " must be on the command line (found " + parallelism + ")");
             }
         }
+        TransparentMode.verify(system);
         LatencyRecorder recorder = new LatencyRecorder();
         long startMs = System.currentTimeMillis();
         double value = w.run(system, procs, size, recorder);
@@ -99,8 +105,24 @@ public final class RunOne {
                 + ",\"metric\":" + Json.str(w.metric().unit())
                 + ",\"value\":" + Json.num(value)
                 + ",\"jdk\":" + Json.str(jdk())
-                + ",\"latency_count\":" + count + "}");
+                + ",\"latency_count\":" + count
+                + ",\"extras\":" + extrasJson(w, recorder) + "}");
         return 0;
+    }
+
+    /** The run's extra figures as a JSON object; every name the workload lists must have been recorded. */
+    private static String extrasJson(Workload w, LatencyRecorder recorder) {
+        var got = recorder.extras();
+        StringBuilder sb = new StringBuilder("{");
+        for (String name : w.extras()) {
+            Double v = got.get(name);
+            if (v == null) {
+                throw new IllegalStateException(w.name() + " did not record its extra figure " + name + " (recorded: "
+                        + got.keySet() + ")");
+            }
+            sb.append(sb.length() > 1 ? "," : "").append(Json.str(name)).append(':').append(Json.num(v));
+        }
+        return sb.append('}').toString();
     }
 
     /** This JVM's version and vendor, as summary.json's machine.jdk. */

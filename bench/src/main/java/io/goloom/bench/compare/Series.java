@@ -1,7 +1,9 @@
 package io.goloom.bench.compare;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -17,6 +19,10 @@ final class Series {
     /** One per successful run, values in nanoseconds, start/end timestamps set; empty unless the workload records latency. */
     final List<Histogram> histograms = new ArrayList<>();
     final List<String> failures = new ArrayList<>();
+    /** The workload's {@link Workload#extras()} figures, one value per successful run each. */
+    final Map<String, List<Double>> extras = new LinkedHashMap<>();
+    /** Non-null: this system was not run (a goloom feature it needs is missing); no values, no failure. */
+    String skipReason;
 
     Series(Workload workload, SystemKind system, int procs) {
         this.workload = workload;
@@ -25,13 +31,38 @@ final class Series {
     }
 
     boolean ok() {
-        return !values.isEmpty() && failures.isEmpty();
+        return skipReason == null && !values.isEmpty() && failures.isEmpty();
     }
 
     double median() {
-        List<Double> v = sorted();
-        int n = v.size();
-        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+        return median(sorted());
+    }
+
+    private static double median(List<Double> sorted) {
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    /** The median of extra figure {@code name} over the runs, or NaN when no run recorded it. */
+    double extraMedian(String name) {
+        List<Double> v = extras.get(name);
+        if (v == null || v.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> s = new ArrayList<>(v);
+        s.sort(null);
+        return median(s);
+    }
+
+    /** The smallest and largest value of extra figure {@code name} over the runs; NaNs when none. */
+    double[] extraRange(String name) {
+        List<Double> v = extras.get(name);
+        if (v == null || v.isEmpty()) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        List<Double> s = new ArrayList<>(v);
+        s.sort(null);
+        return new double[] {s.getFirst(), s.getLast()};
     }
 
     double min() {
@@ -67,7 +98,14 @@ final class Series {
     Summary.Row row() {
         Histogram h = merged();
         Summary.Latency lat = h == null ? null : Summary.Latency.of(h);
+        Map<String, Double> ex = new LinkedHashMap<>();
+        for (String name : workload.extras()) {
+            double m = extraMedian(name);
+            if (!Double.isNaN(m)) {
+                ex.put(name, m);
+            }
+        }
         return new Summary.Row(workload.name(), system.id(), workload.metric().unit(), median(), min(), max(),
-                values.size(), procs, lat);
+                values.size(), procs, lat, ex);
     }
 }

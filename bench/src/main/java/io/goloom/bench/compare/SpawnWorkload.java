@@ -52,8 +52,7 @@ final class SpawnWorkload implements Workload {
                 goloom(warm);
                 return goloom(n);
             });
-            // goloom-vt: the spawner runs on goloom's carriers, so the Thread.ofVirtual() threads
-            // it starts inherit goloom's scheduler (JDK 25), as in an app under ./goloom run.
+            // goloom-vt: the same code; the child JVM's agent puts every virtual thread on goloom.
             case VTHREADS, GOLOOM_VT -> Tasks.withVirtualThreads(system, procs, vts -> Tasks.virtualMain(vts, () -> {
                 threads(Thread.ofVirtual(), warm);
                 return threads(Thread.ofVirtual(), n);

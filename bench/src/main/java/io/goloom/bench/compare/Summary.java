@@ -1,6 +1,7 @@
 package io.goloom.bench.compare;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.HdrHistogram.Histogram;
 
@@ -14,6 +15,10 @@ import org.HdrHistogram.Histogram;
  *              "p50":num, "p90":num, "p99":num, "p999":num, "max_latency":num}]}   (latency fields: µs,
  *                                                                                  latency workloads only)
  * </pre>
+ *
+ * A workload with extra figures ({@link Workload#extras()}, e.g. the http workload's
+ * {@code carriers}, {@code carriers_max}, {@code server_cpu_s}, {@code server_cpu_us_per_req}) adds each one's median
+ * over the runs to its rows as {@code "<name>":num}.
  *
  * Skipped workloads and failed (workload, system) pairs have no row; report.md lists them.
  */
@@ -37,13 +42,20 @@ record Summary(String date, Machine machine, boolean quick, String command, List
         }
     }
 
-    /** One (workload, system) pair; latency is null for workloads that record none. */
+    /** One (workload, system) pair; latency is null for workloads that record none; extras: name to median. */
     record Row(String workload, String system, String metric, double median, double min, double max, int runs,
-               int procs, Latency latency) {
+               int procs, Latency latency, Map<String, Double> extras) {
         Row {
             Objects.requireNonNull(workload);
             SystemKind.of(system); // validates
             Objects.requireNonNull(metric);
+            extras = Map.copyOf(extras);
+        }
+
+        /** A row without extra figures. */
+        Row(String workload, String system, String metric, double median, double min, double max, int runs,
+            int procs, Latency latency) {
+            this(workload, system, metric, median, min, max, runs, procs, latency, Map.of());
         }
     }
 
@@ -76,6 +88,9 @@ record Summary(String date, Machine machine, boolean quick, String command, List
                         .append(",\"p99\":").append(Json.num(l.p99()))
                         .append(",\"p999\":").append(Json.num(l.p999()))
                         .append(",\"max_latency\":").append(Json.num(l.max()));
+            }
+            for (Map.Entry<String, Double> e : new java.util.TreeMap<>(r.extras()).entrySet()) {
+                sb.append(',').append(Json.str(e.getKey())).append(':').append(Json.num(e.getValue()));
             }
             sb.append('}');
         }

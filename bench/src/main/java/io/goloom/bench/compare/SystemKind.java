@@ -9,9 +9,10 @@ public enum SystemKind {
     /** Plain platform threads; procs does not apply (the OS schedules them on every core). */
     PLATFORM("platform"),
     /**
-     * JDK virtual threads whose carrier scheduler is goloom ({@code GoRuntime.create(procs)
-     * .virtualThreads()}): the same code as {@link #VTHREADS}, so the difference is what the
-     * carrier scheduler alone buys.
+     * Stock virtual-thread code (exactly {@link #VTHREADS}'s) in a JVM started with goloom's
+     * transparent-mode agent ({@code -javaagent:goloom-bench.jar=scheduler,procs=P}): every
+     * virtual thread runs on goloom's carriers, so the difference is what the carrier
+     * scheduler alone buys an unmodified virtual-thread program. See {@link TransparentMode}.
      */
     GOLOOM_VT("goloom-vt");
 

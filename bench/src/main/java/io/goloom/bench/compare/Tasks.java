@@ -8,6 +8,17 @@ final class Tasks {
     private Tasks() {
     }
 
+    /** This JVM's java binary: load-client processes run with the same one. */
+    static String thisJava() {
+        return ProcessHandle.current().info().command()
+                .orElse(System.getProperty("java.home") + java.io.File.separator + "bin" + java.io.File.separator + "java");
+    }
+
+    /** This JVM's class path (under surefire: the test class path), for load-client processes. */
+    static String thisClassPath() {
+        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    }
+
     /** Runs {@code main} as the main goroutine of a fresh runtime with {@code procs} Ps, closes the runtime, returns main's result. */
     static <T> T goloomMain(int procs, Callable<T> main) throws Exception {
         try (GoRuntime rt = GoRuntime.create(procs)) {
@@ -27,35 +38,22 @@ final class Tasks {
         }
     }
 
-    /** Starts virtual threads: stock ones, or ones on a goloom runtime's carriers. */
+    /** Starts virtual threads. */
     interface VtStarter {
         Thread start(Runnable task);
     }
 
-    /** Stock virtual threads (the JVM's ForkJoinPool). */
+    /** Plain {@code Thread.ofVirtual().start}: whichever scheduler this JVM's virtual threads use. */
     static final VtStarter STOCK = task -> Thread.ofVirtual().start(task);
 
-    /** Virtual threads on {@code rt}'s carriers. */
-    static VtStarter on(io.goloom.scheduler.GoRuntime rt) {
-        java.util.concurrent.ThreadFactory f = rt.virtualThreadFactory();
-        return task -> {
-            Thread t = f.newThread(task);
-            t.start();
-            return t;
-        };
-    }
-
     /**
-     * Runs {@code body} with the virtual threads of {@code system}: stock for VTHREADS; for
-     * GOLOOM_VT, on a fresh GoRuntime(procs), closed afterwards.
+     * Runs {@code body} with this JVM's virtual threads, for VTHREADS and GOLOOM_VT alike: the
+     * code is the same, and what differs is the child JVM (goloom-vt's runs with goloom's
+     * transparent-mode agent, so the same {@code Thread.ofVirtual()} threads run on goloom;
+     * see {@link TransparentMode}).
      */
     static <T> T withVirtualThreads(SystemKind system, int procs, VtBody<T> body) throws Exception {
-        if (system == SystemKind.GOLOOM_VT) {
-            try (io.goloom.scheduler.GoRuntime rt = io.goloom.scheduler.GoRuntime.create(procs)) {
-                return body.run(on(rt));
-            }
-        }
-        if (system != SystemKind.VTHREADS) {
+        if (system != SystemKind.VTHREADS && system != SystemKind.GOLOOM_VT) {
             throw new IllegalArgumentException("not a virtual-thread system: " + system);
         }
         return body.run(STOCK);

@@ -37,6 +37,19 @@ public interface Workload {
         return null;
     }
 
+    /**
+     * The names of the extra figures a run records besides its value ({@link LatencyRecorder#extra});
+     * summary.json carries each one's median as a field of the row, report.md a table.
+     */
+    default List<String> extras() {
+        return List.of();
+    }
+
+    /** One sentence for report.md saying what the {@link #extras()} figures are; unused without extras. */
+    default String extrasLegend() {
+        return "";
+    }
+
     /** Extra JVM arguments for this workload's child JVM on {@code system} (e.g. a -javaagent). */
     default List<String> jvmArgs(SystemKind system) {
         return List.of();

@@ -18,7 +18,8 @@ public final class Workloads {
             new ParkUnparkWorkload(),
             new MemoryWorkload(),
             new FairnessWorkload(),
-            new EchoWorkload());
+            new EchoWorkload(),
+            new HttpWorkload());
 
     /** The workload called {@code name}, or null. */
     public static Workload byName(String name) {

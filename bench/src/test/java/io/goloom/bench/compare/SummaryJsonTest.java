@@ -19,6 +19,8 @@ class SummaryJsonTest {
     static final Set<String> MACHINE = Set.of("cpus", "os", "jdk");
     static final Set<String> ROW = Set.of("workload", "system", "metric", "median", "min", "max", "runs", "procs");
     static final Set<String> LATENCY = Set.of("p50", "p90", "p99", "p999", "max_latency");
+    /** The extra figures a workload may add to its rows (Workload.extras(), e.g. http's server figures). */
+    static final Set<String> EXTRAS = Set.of(HttpWorkload.CARRIERS, HttpWorkload.CARRIERS_MAX, HttpWorkload.CPU_S, HttpWorkload.CPU_US_PER_REQ);
     static final Set<String> SYSTEMS = Set.of("goloom", "vthreads", "platform", "goloom-vt");
     static final Set<String> METRICS = Set.of("ns/op", "ops/s", "ms", "bytes");
 
@@ -40,7 +42,12 @@ class SummaryJsonTest {
         for (Object o : results) {
             Map<String, Object> r = assertInstanceOf(Map.class, o);
             boolean latency = r.containsKey("p50");
-            assertEquals(latency ? union(ROW, LATENCY) : ROW, r.keySet(), () -> "fields of " + r);
+            Set<String> extras = new java.util.HashSet<>(r.keySet());
+            extras.retainAll(EXTRAS);
+            for (String x : extras) {
+                assertTrue(assertInstanceOf(BigDecimal.class, r.get(x), x).signum() >= 0, () -> x + " in " + r);
+            }
+            assertEquals(union(latency ? union(ROW, LATENCY) : ROW, extras), r.keySet(), () -> "fields of " + r);
             assertInstanceOf(String.class, r.get("workload"));
             assertTrue(SYSTEMS.contains(r.get("system")), () -> "system of " + r);
             assertTrue(METRICS.contains(r.get("metric")), () -> "metric of " + r);
@@ -85,7 +92,10 @@ class SummaryJsonTest {
                         new Summary.Row("yield", "vthreads", "ns/op", 430, 420, 455, 3, 1, null),
                         new Summary.Row("park-unpark", "platform", "ns/op", 6431.29, 6000, 7000, 3, 2,
                                 new Summary.Latency(3.897, 5.523, 10.407, 38.687, 35782.7)),
-                        new Summary.Row("memory", "goloom", "bytes", -12.5, -20, 1e6, 5, 2, null)));
+                        new Summary.Row("memory", "goloom", "bytes", -12.5, -20, 1e6, 5, 2, null),
+                        new Summary.Row("http", "goloom-vt", "ops/s", 21000, 20000, 22000, 3, 2,
+                                new Summary.Latency(2000, 2500, 4000, 9000, 20000),
+                                Map.of(HttpWorkload.CARRIERS, 2.0, HttpWorkload.CPU_S, 19.5, HttpWorkload.CPU_US_PER_REQ, 92.8))));
         String json = s.toJson();
         Object parsed = MiniJson.parse(json);
         List<Map<String, Object>> rows = checkSchema(parsed);
@@ -94,7 +104,12 @@ class SummaryJsonTest {
         assertEquals(command, top.get("command"), "strings survive escaping");
         assertEquals("2026-01-02T03:04:05+01:00", top.get("date"));
         assertEquals(Boolean.TRUE, top.get("quick"));
-        assertEquals(4, rows.size());
+        assertEquals(5, rows.size());
+        Map<String, Object> http = rows.get(4);
+        assertEquals(new BigDecimal("2"), http.get(HttpWorkload.CARRIERS));
+        assertEquals(new BigDecimal("19.5"), http.get(HttpWorkload.CPU_S));
+        assertEquals(new BigDecimal("92.8"), http.get(HttpWorkload.CPU_US_PER_REQ));
+        assertEquals(new BigDecimal("4000"), http.get("p99"));
         Map<String, Object> pu = rows.get(2);
         assertEquals("park-unpark", pu.get("workload"));
         assertEquals("platform", pu.get("system"));

@@ -1,0 +1,79 @@
+package io.goloom.bench.compare;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tables from synthetic series: the goloom-vt ratio column, http judged by goloom-vt's
+ * ratio, extra figures (medians, min–max, whole numbers without decimals), a skipped system.
+ */
+class ReportTest {
+
+    private static Series series(Workload w, SystemKind s, double... values) {
+        Series x = new Series(w, s, 2);
+        for (double v : values) {
+            x.values.add(v);
+        }
+        return x;
+    }
+
+    private static void extra(Series s, String name, double... values) {
+        List<Double> l = new ArrayList<>();
+        for (double v : values) {
+            l.add(v);
+        }
+        s.extras.put(name, l);
+    }
+
+    @Test
+    void httpIsJudgedByGoloomVtAndShowsItsServerFigures() {
+        Workload http = Workloads.byName("http");
+        Series stock = series(http, SystemKind.VTHREADS, 10_000, 11_000, 9_000);
+        Series vt = series(http, SystemKind.GOLOOM_VT, 12_000, 13_000, 11_500);
+        extra(stock, HttpWorkload.CARRIERS, 2, 2, 3);
+        extra(vt, HttpWorkload.CARRIERS, 2, 2, 2);
+        extra(stock, HttpWorkload.CARRIERS_MAX, 2, 3, 3);
+        extra(vt, HttpWorkload.CARRIERS_MAX, 4, 2, 2);
+        for (Series s : List.of(stock, vt)) {
+            extra(s, HttpWorkload.CPU_S, 9.5, 9.7, 9.6);
+            extra(s, HttpWorkload.CPU_US_PER_REQ, 90, 95, 100);
+        }
+        Outcome o = new Outcome(http, null, List.of(stock, vt));
+        assertTrue(Double.isNaN(o.ratio()), "no goloom column");
+        assertEquals(1.2, o.vtRatio(), 1e-9);
+        assertEquals("goloom-vt 1.20x", o.better());
+
+        String md = Report.markdown(List.of(o));
+        assertTrue(md.contains("| workload | metric | procs | vthreads | goloom-vt | goloom/vthreads | goloom-vt/vthreads | better |"), md);
+        assertTrue(md.contains("| - | 1.20 | goloom-vt 1.20x |"), md);
+        assertTrue(md.contains("| system | carriers | carriers_max | server_cpu_s | server_cpu_us_per_req |"), md);
+        assertTrue(md.contains("| vthreads | 2 (2–3) | 3 (2–3) | 9.60 (9.50–9.70) | 95 (90–100) |"), md);
+        String text = Report.text(List.of(o));
+        assertTrue(text.lines().anyMatch(l -> l.strip().startsWith("carriers") && l.strip().endsWith("2")), text);
+
+        Summary.Row row = vt.row();
+        assertEquals(Map.of(HttpWorkload.CARRIERS, 2.0, HttpWorkload.CARRIERS_MAX, 2.0, HttpWorkload.CPU_S, 9.6, HttpWorkload.CPU_US_PER_REQ, 95.0), row.extras());
+    }
+
+    @Test
+    void aSkippedGoloomVtIsShownAsSkippedAndHasNoRow() {
+        Workload yield = Workloads.byName("yield");
+        Series g = series(yield, SystemKind.GOLOOM, 100);
+        Series v = series(yield, SystemKind.VTHREADS, 200);
+        Series vt = new Series(yield, SystemKind.GOLOOM_VT, 1);
+        vt.skipReason = "needs the agent";
+        Outcome o = new Outcome(yield, null, List.of(g, v, vt));
+        assertFalse(vt.ok());
+        assertEquals("goloom 2.00x", o.better());
+        assertTrue(Double.isNaN(o.vtRatio()));
+        String md = Report.markdown(List.of(o));
+        assertTrue(md.contains("| yield | ns/op | 2 | 100 (100–100) | 200 (200–200) | skipped | 0.50 | - | goloom 2.00x |"), md);
+        assertTrue(Report.text(List.of(o)).contains("skipped"));
+    }
+}
