@@ -32,8 +32,19 @@ import java.util.concurrent.TimeUnit;
  */
 final class CarrierPool extends ForkJoinPool {
 
-    private final GoRuntime runtime;
-    private final Scheduler sched;
+    /**
+     * The runtime: the default one, built at the first virtual thread's first mount (or timed
+     * park), not at premain. Other agents' premains run after ours and may add jars to the class
+     * path (goloom's yield-point agent: the runtime links to its YieldPoint class when it is
+     * built; built in premain it would find none and preemption at yield points would never
+     * work). A holder class: after its initialisation the JIT reads the scheduler as a constant.
+     */
+    private static final class DefaultRuntime {
+        static final GoRuntime RT = GoRuntime.getDefault();
+        static final Scheduler SCHED = RT.sched;
+    }
+
+    private final int procs;
 
     /**
      * Slots beyond the carriers' caches, shared, linked through Slot.next; guarded by
@@ -66,10 +77,10 @@ final class CarrierPool extends ForkJoinPool {
     /** Slots kept in {@link #spare} at most; beyond, they are left to the GC. */
     static final int SPARE_MAX = 4096;
 
-    CarrierPool(GoRuntime runtime) {
-        super(runtime.procs());
-        this.runtime = runtime;
-        this.sched = runtime.sched;
+    /** A pool for the default runtime, which will be built with {@code procs} Ps (goloom.procs). */
+    CarrierPool(int procs) {
+        super(procs);
+        this.procs = procs;
     }
 
     /**
@@ -92,7 +103,7 @@ final class CarrierPool extends ForkJoinPool {
 
         Slot(CarrierPool pool) {
             this.pool = pool;
-            this.g = G.directTask(0, this, pool.sched);
+            this.g = G.directTask(0, this, DefaultRuntime.SCHED);
             g.markRunnable(); // a mount G's status stays RUNNABLE: the JDK's thread state is the real one
         }
 
@@ -125,6 +136,7 @@ final class CarrierPool extends ForkJoinPool {
         if (mount == null) {
             throw new NullPointerException("task");
         }
+        Scheduler sched = DefaultRuntime.SCHED;
         M m = Carrier.current() instanceof M cm && cm.sched == sched ? cm : null;
         boolean self = m != null && m.task != null && m.task.directTask instanceof Slot running && running.running == mount;
         Slot s = acquire(m);
@@ -183,7 +195,7 @@ final class CarrierPool extends ForkJoinPool {
 
     /** After a mount returned, on the M that ran it: into its cache; a full cache gives BATCH away. */
     private void release(Slot s) {
-        if (!(Carrier.current() instanceof M m) || m.sched != sched) {
+        if (!(Carrier.current() instanceof M m) || m.sched != DefaultRuntime.SCHED) {
             return; // cannot happen: slots run on our Ms; left to the GC
         }
         s.next = m.slots;
@@ -221,7 +233,7 @@ final class CarrierPool extends ForkJoinPool {
             throw new NullPointerException();
         }
         long nanos = Math.max(0, Math.min(unit.toNanos(delay), Long.MAX_VALUE / 2));
-        Timeout t = new Timeout(command, sched.timerQueueForCaller());
+        Timeout t = new Timeout(command, DefaultRuntime.SCHED.timerQueueForCaller());
         t.queue.schedule(t, System.nanoTime() + nanos);
         return t;
     }
@@ -286,12 +298,12 @@ final class CarrierPool extends ForkJoinPool {
 
     @Override
     public int getParallelism() {
-        return runtime.procs();
+        return procs;
     }
 
     @Override
     public int getPoolSize() {
-        return sched.threadCount();
+        return DefaultRuntime.SCHED.threadCount();
     }
 
     @Override
@@ -301,6 +313,6 @@ final class CarrierPool extends ForkJoinPool {
 
     @Override
     public String toString() {
-        return "goloom " + runtime + " as the virtual-thread scheduler";
+        return "goloom's default runtime (procs=" + procs + ") as the virtual-thread scheduler";
     }
 }

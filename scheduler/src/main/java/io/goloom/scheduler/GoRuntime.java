@@ -77,7 +77,7 @@ public final class GoRuntime implements AutoCloseable {
             synchronized (GoRuntime.class) {
                 rt = defaultRuntime;
                 if (rt == null) {
-                    rt = builder().name("goloom").procs(Integer.getInteger("goloom.procs",
+                    rt = builder().name("goloom").procs(Integer.getInteger(PROCS_PROPERTY,
                             Runtime.getRuntime().availableProcessors())).build();
                     defaultRuntime = rt;
                 }
@@ -85,6 +85,9 @@ public final class GoRuntime implements AutoCloseable {
         }
         return rt;
     }
+
+    /** The system property that sets the default runtime's GOMAXPROCS (else the number of CPUs). */
+    static final String PROCS_PROPERTY = "goloom.procs";
 
     /** The runtime of the current goroutine, or null on a plain thread. */
     public static GoRuntime current() {

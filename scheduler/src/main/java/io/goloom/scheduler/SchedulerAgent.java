@@ -79,6 +79,16 @@ public final class SchedulerAgent {
         }
     }
 
+    /**
+     * GOMAXPROCS of the default runtime, as {@link GoRuntime#getDefault()} will read it. Not
+     * asked of GoRuntime: initialising that class in premain would link goloom to the
+     * yield-point agent's classes before a later {@code -javaagent:goloom-agent.jar} has put
+     * them on the class path (see CarrierPool.DefaultRuntime).
+     */
+    private static int defaultProcs() {
+        return Integer.getInteger(GoRuntime.PROCS_PROPERTY, Runtime.getRuntime().availableProcessors());
+    }
+
     /** Installs goloom as every virtual thread's scheduler; null on success, else why not. */
     private static String install(Instrumentation inst, int procs) {
         // First of all: java.base's internals for goloom's classes (G extends a jdk.internal.vm
@@ -86,9 +96,9 @@ public final class SchedulerAgent {
         JdkBridge.openJavaBase(inst);
         return JdkBridge.install(inst, () -> {
             if (procs > 0) {
-                System.setProperty("goloom.procs", Integer.toString(procs));
+                System.setProperty(GoRuntime.PROCS_PROPERTY, Integer.toString(procs));
             }
-            return new CarrierPool(GoRuntime.getDefault());
+            return new CarrierPool(defaultProcs());
         });
     }
 
@@ -111,7 +121,7 @@ public final class SchedulerAgent {
         if (why == null) {
             System.setProperty(PROPERTY, "goloom");
             if (!o.quiet()) {
-                System.err.println("goloom: virtual threads run on goloom (procs=" + GoRuntime.getDefault().procs() + ", " + jdk + ")"
+                System.err.println("goloom: virtual threads run on goloom (procs=" + defaultProcs() + ", " + jdk + ")"
                         + (o.verbose() ? " via " + JdkBridge.HOOKS_CLASS + " and a rewritten java.lang.VirtualThread" : ""));
             }
         } else {

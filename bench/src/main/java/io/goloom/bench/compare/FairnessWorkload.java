@@ -166,6 +166,13 @@ final class FairnessWorkload implements Workload {
         }
         // goloom with the agent promises every hog progresses inside the window; stock virtual
         // threads (and goloom without the agent, as in the in-process tests) promise nothing.
+        // goloom-vt always runs with the yield-point agent (jvmArgs): a runtime not linked to it
+        // could not preempt a hog, and the ticker would starve (seen when the scheduler agent
+        // built the runtime in its premain, before the yield-point agent's jar was on the class path).
+        if (system == SystemKind.GOLOOM_VT && !io.goloom.core.AgentHook.present()) {
+            throw new IllegalStateException("fairness: goloom-vt runs with the yield-point agent, but goloom's runtime is not"
+                    + " linked to it (AgentHook.present() is false), so no hog can be preempted");
+        }
         if (system != SystemKind.VTHREADS && io.goloom.core.AgentHook.present()) {
             for (int i = 0; i < HOGS; i++) {
                 if (progress.get(i) == 0) {
