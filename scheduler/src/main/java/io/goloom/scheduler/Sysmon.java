@@ -29,8 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  * </ul>
  * It sleeps 20 µs between ticks while it finds something to do, doubling to 10 ms after 50
  * quiet ticks (but at most {@link #TIMER_WATCH_NS} while a busy P has timers pending), and
- * sleeps without a deadline (no CPU at all) while every P is idle, until an M acquires a P
- * again.
+ * sleeps without a deadline (no CPU at all) once every P has stayed idle through that back-off
+ * (about 20 ms), until an M acquires a P again.
  *
  * <p>Threads: everything here runs on the sysmon thread, except {@link #wake} (any thread)
  * and the {@link #sleeping} flag read by acquirep. Sysmon holds no P and no lock while it
@@ -110,8 +110,17 @@ final class Sysmon extends Thread {
             sched.coarseNanos = now;
             ticks = ticks + 1;
             if (sched.npidle() == sched.gomaxprocs) {
-                deepSleep();
-                idle = 0;
+                // Every P idle: nothing to retake. Sleep for good only once the runtime has
+                // stayed idle while sysmon backed off to its longest tick (about 20 ms): a
+                // runtime that goes idle between requests many times a second would otherwise
+                // pay, on the M that next acquires a P, a wake-up of sysmon each time (measured:
+                // the JDK HttpServer on goloom-vt). Go's sysmon also backs off before it waits.
+                if (idle > IDLE_TICKS_BEFORE_BACKOFF && delay == MAX_DELAY_NS) {
+                    deepSleep();
+                    idle = 0;
+                } else {
+                    idle++;
+                }
                 continue;
             }
             try {
