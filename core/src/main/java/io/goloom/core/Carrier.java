@@ -9,7 +9,6 @@ import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import jdk.internal.access.SharedSecrets;
 
 /**
  * The current carrier thread, read so that the JIT can never reuse a stale value across a
@@ -53,12 +52,7 @@ public final class Carrier {
     private static final String BOOT_CLASS = "java.lang.GoloomCarrier$1";
 
     private static MethodHandle define() {
-        Class<?> c;
-        try {
-            c = Class.forName(BOOT_CLASS, false, null); // defined already (another class loader's goloom)
-        } catch (ClassNotFoundException notYet) {
-            c = defineBootClass();
-        }
+        Class<?> c = BootClasses.define(BOOT_CLASS, Carrier::bootClassBytes);
         try {
             return MethodHandles.publicLookup().findStatic(c, "current", MethodType.methodType(Thread.class));
         } catch (ReflectiveOperationException e) {
@@ -66,9 +60,10 @@ public final class Carrier {
         }
     }
 
-    private static Class<?> defineBootClass() {
+    /** The boot class: one @DontInline method reading the carrier thread afresh. */
+    private static byte[] bootClassBytes() {
         ClassDesc threadDesc = ClassDesc.of("java.lang.Thread");
-        byte[] bytes = ClassFile.of().build(ClassDesc.of(BOOT_CLASS), cb -> cb
+        return ClassFile.of().build(ClassDesc.of(BOOT_CLASS), cb -> cb
                 .withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC)
                 .withSuperclass(ConstantDescs.CD_Object)
                 .withMethod("current", MethodTypeDesc.of(threadDesc), ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC, mb -> mb
@@ -77,16 +72,5 @@ public final class Carrier {
                         .withCode(code -> code
                                 .invokestatic(threadDesc, "currentCarrierThread", MethodTypeDesc.of(threadDesc))
                                 .areturn())));
-        try {
-            // The boot loader (null) defines it: VM annotations such as @DontInline are honoured
-            // only for boot and platform classes.
-            return SharedSecrets.getJavaLangAccess().defineClass(null, BOOT_CLASS, bytes, null, "goloom");
-        } catch (LinkageError e) {
-            try {
-                return Class.forName(BOOT_CLASS, false, null); // lost a definition race
-            } catch (ClassNotFoundException stillMissing) {
-                throw new IllegalStateException("goloom: cannot define " + BOOT_CLASS, e);
-            }
-        }
     }
 }

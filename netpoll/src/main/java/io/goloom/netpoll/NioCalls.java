@@ -15,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.AbstractInterruptibleChannel;
-import jdk.internal.access.SharedSecrets;
 
 /**
  * The NIO calls of the Selector backend, each behind a frame the JIT never inlines.
@@ -47,7 +46,7 @@ final class NioCalls {
     private static final ClassDesc CD_BB = ClassDesc.of("java.nio.ByteBuffer");
     private static final ClassDesc CD_ADDR = ClassDesc.of("java.net.SocketAddress");
 
-    private static final Class<?> BOOT = define();
+    private static final Class<?> BOOT = io.goloom.core.BootClasses.define(BOOT_CLASS, NioCalls::bootClassBytes);
     private static final MethodHandle READ = find("read", int.class, SocketChannel.class, ByteBuffer.class);
     private static final MethodHandle WRITE = find("write", int.class, SocketChannel.class, ByteBuffer.class);
     private static final MethodHandle ACCEPT = find("accept", SocketChannel.class, ServerSocketChannel.class);
@@ -134,16 +133,12 @@ final class NioCalls {
         }
     }
 
-    private static Class<?> define() {
-        try {
-            return Class.forName(BOOT_CLASS, false, null); // defined already (another class loader's goloom)
-        } catch (ClassNotFoundException notYet) {
-            // define below
-        }
+    /** The boot class: one @DontInline static method per NIO call. */
+    private static byte[] bootClassBytes() {
         int flags = ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC;
         RuntimeVisibleAnnotationsAttribute dontInline = RuntimeVisibleAnnotationsAttribute.of(
                 Annotation.of(ClassDesc.of("jdk.internal.vm.annotation.DontInline")));
-        byte[] bytes = ClassFile.of().build(ClassDesc.of(BOOT_CLASS), cb -> cb
+        return ClassFile.of().build(ClassDesc.of(BOOT_CLASS), cb -> cb
                 .withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC)
                 .withSuperclass(ConstantDescs.CD_Object)
                 .withMethod("read", MethodTypeDesc.of(ConstantDescs.CD_int, CD_SC, CD_BB), flags, mb -> mb
@@ -174,15 +169,5 @@ final class NioCalls {
                         .with(dontInline)
                         .withCode(c -> c.aload(0)
                                 .invokevirtual(CD_AIC, "close", MethodTypeDesc.of(ConstantDescs.CD_void)).return_())));
-        try {
-            // The boot loader (null) defines it: @DontInline is honoured only for boot and platform classes.
-            return SharedSecrets.getJavaLangAccess().defineClass(null, BOOT_CLASS, bytes, null, "goloom");
-        } catch (LinkageError e) {
-            try {
-                return Class.forName(BOOT_CLASS, false, null); // lost a definition race
-            } catch (ClassNotFoundException stillMissing) {
-                throw new IllegalStateException("goloom: cannot define " + BOOT_CLASS, e);
-            }
-        }
     }
 }

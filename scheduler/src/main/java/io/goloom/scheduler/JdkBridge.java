@@ -19,7 +19,6 @@ import java.security.ProtectionDomain;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
-import jdk.internal.access.SharedSecrets;
 
 /**
  * The one JDK-version-specific class of transparent mode: it makes every virtual thread of the
@@ -186,13 +185,12 @@ final class JdkBridge {
      * </pre>
      */
     private static Class<?> defineHooks() {
-        try {
-            return Class.forName(HOOKS_CLASS, false, null);
-        } catch (ClassNotFoundException notYet) {
-            // define below
-        }
+        return io.goloom.core.BootClasses.define(HOOKS_CLASS, JdkBridge::hooksBytes);
+    }
+
+    private static byte[] hooksBytes() {
         int field = ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC;
-        byte[] bytes = ClassFile.of().build(HOOKS, cb -> cb
+        return ClassFile.of().build(HOOKS, cb -> cb
                 .withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC)
                 .withSuperclass(ConstantDescs.CD_Object)
                 .withField("SCHEDULER", CD_FJP, field)
@@ -204,15 +202,6 @@ final class JdkBridge {
                         .getstatic(HOOKS, "QUEUED_WORK", CD_BOOLEAN_SUPPLIER)
                         .invokeinterface(CD_BOOLEAN_SUPPLIER, "getAsBoolean", MethodTypeDesc.of(ConstantDescs.CD_boolean))
                         .ireturn()));
-        try {
-            return SharedSecrets.getJavaLangAccess().defineClass(null, HOOKS_CLASS, bytes, null, "goloom");
-        } catch (LinkageError e) {
-            try {
-                return Class.forName(HOOKS_CLASS, false, null); // lost a definition race
-            } catch (ClassNotFoundException stillMissing) {
-                throw e;
-            }
-        }
     }
 
     /** Rewrites the two JDK classes; records what it did, since the JVM swallows a transformer's exceptions. */
