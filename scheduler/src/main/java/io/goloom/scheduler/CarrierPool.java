@@ -47,12 +47,14 @@ final class CarrierPool extends ForkJoinPool {
     private final int procs;
 
     /**
-     * Slots beyond the carriers' caches, shared, linked through Slot.next; guarded by
-     * {@link #spareLock}, a try-lock: a carrier never waits for it (a carrier blocked on a
-     * monitor is what sysmon hands off), it allocates or drops a batch instead.
+     * Slots beyond the carriers' caches, shared: a stack of batches of BATCH slots (each batch
+     * linked through Slot.next and ending in null, batches linked through Slot.nextBatch), so a
+     * carrier moves a whole batch in O(1) without touching slots another core wrote last.
+     * Guarded by {@link #spareLock}, a try-lock: a carrier never waits for it (a carrier blocked
+     * on a monitor is what sysmon hands off), it allocates or drops a batch instead.
      */
     private Slot spare;
-    private int spareCount;
+    private int spareBatches;
     private volatile int spareLock;
     private static final java.lang.invoke.VarHandle SPARE_LOCK;
     static {
@@ -74,8 +76,8 @@ final class CarrierPool extends ForkJoinPool {
     /** Slots a carrier keeps for itself (M.slots), and the batch moved to or from {@link #spare}. */
     static final int CACHE = 64;
     static final int BATCH = CACHE / 2;
-    /** Slots kept in {@link #spare} at most; beyond, they are left to the GC. */
-    static final int SPARE_MAX = 4096;
+    /** Batches kept in {@link #spare} at most; beyond, they are left to the GC. */
+    static final int SPARE_MAX_BATCHES = 128;
 
     /** A pool for the default runtime, which will be built with {@code procs} Ps (goloom.procs). */
     CarrierPool(int procs) {
@@ -97,8 +99,10 @@ final class CarrierPool extends ForkJoinPool {
         Runnable mount;
         /** The mount being run now, for the self re-submission test (owner M only). */
         Runnable running;
-        /** Link in a cache or the spare list. */
+        /** Link in a carrier's cache or within a spare batch. */
         Slot next;
+        /** Link between spare batches (on a batch's first slot only). */
+        Slot nextBatch;
         private final CarrierPool pool;
 
         Slot(CarrierPool pool) {
@@ -174,23 +178,25 @@ final class CarrierPool extends ForkJoinPool {
         return new Slot(this);
     }
 
-    /** Moves up to BATCH spare slots into m's cache, unless another carrier holds the spare list. */
+    /** Gives m's empty cache one spare batch, unless another carrier holds the spare list. */
     private void refill(M m) {
         if (spare == null || !tryLockSpare()) {
             return;
         }
+        Slot batch;
         try {
-            for (int i = 0; i < BATCH && spare != null; i++) {
-                Slot s = spare;
-                spare = s.next;
-                spareCount--;
-                s.next = m.slots;
-                m.slots = s;
-                m.slotCount++;
+            batch = spare;
+            if (batch == null) {
+                return;
             }
+            spare = batch.nextBatch;
+            spareBatches--;
         } finally {
             unlockSpare();
         }
+        batch.nextBatch = null;
+        m.slots = batch;
+        m.slotCount = BATCH;
     }
 
     /** After a mount returned, on the M that ran it: into its cache; a full cache gives BATCH away. */
@@ -211,10 +217,10 @@ final class CarrierPool extends ForkJoinPool {
             last.next = null; // the batch goes to the GC unless the spare list takes it
             if (tryLockSpare()) {
                 try {
-                    if (spareCount < SPARE_MAX) {
-                        last.next = spare;
+                    if (spareBatches < SPARE_MAX_BATCHES) {
+                        first.nextBatch = spare;
                         spare = first;
-                        spareCount += BATCH;
+                        spareBatches++;
                     }
                 } finally {
                     unlockSpare();
