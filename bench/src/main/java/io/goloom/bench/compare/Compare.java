@@ -91,9 +91,13 @@ public final class Compare {
         System.exit(run(argv, System.out, System.err));
     }
 
-    /** Runs compare; returns the exit code (0 ok, 1 some run or output failed, 2 bad arguments). */
+    /** Runs compare; returns the exit code (0 ok or --help, 1 some run or output failed, 2 bad arguments). */
     public static int run(String[] argv, PrintStream out, PrintStream err) {
         System.setProperty("java.awt.headless", "true"); // before any AWT class: charts only
+        if (java.util.Arrays.asList(argv).contains("--help") || java.util.Arrays.asList(argv).contains("-h")) {
+            out.print(CompareArgs.USAGE); // asked for: on stdout, status 0, as java -help
+            return 0;
+        }
         CompareArgs a;
         try {
             a = CompareArgs.parse(argv);

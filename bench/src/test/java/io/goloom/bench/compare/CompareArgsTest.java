@@ -78,6 +78,18 @@ class CompareArgsTest {
     }
 
     @Test
+    void helpPrintsTheUsageOnStdoutAndSucceeds() {
+        for (String flag : new String[] {"--help", "-h"}) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            int status = Compare.run(new String[] {flag}, new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+            org.junit.jupiter.api.Assertions.assertEquals(0, status, flag);
+            org.junit.jupiter.api.Assertions.assertEquals(CompareArgs.USAGE, out.toString(), flag);
+            org.junit.jupiter.api.Assertions.assertEquals("", err.toString(), flag);
+        }
+    }
+
+    @Test
     void badArguments() throws Exception {
         bad("unknown workload 'nope'", "--only", "nope");
         bad("unknown workload 'nope'", "--only", "yield,nope");
