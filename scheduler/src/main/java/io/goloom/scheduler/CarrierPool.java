@@ -65,6 +65,12 @@ final class CarrierPool extends ForkJoinPool {
         }
     }
 
+    /**
+     * The CAS (volatile semantics) acquires: it pairs with the previous holder's release store in
+     * {@link #unlockSpare}, so the holder sees every write made to {@link #spare} and
+     * {@link #spareBatches} under the lock before. The plain read first only avoids a CAS on a
+     * held lock; refill's unlocked {@code spare == null} peek is a hint, re-read under the lock.
+     */
     private boolean tryLockSpare() {
         return spareLock == 0 && SPARE_LOCK.compareAndSet(this, 0, 1);
     }
@@ -111,8 +117,14 @@ final class CarrierPool extends ForkJoinPool {
             g.markRunnable(); // a mount G's status stays RUNNABLE: the JDK's thread state is the real one
         }
 
+        /** Only ever run through {@link #runOn}, by the M that dequeued the slot's G. */
         @Override
         public void run() {
+            throw new IllegalStateException("goloom: a virtual thread's mount slot was run outside DirectTasks.run: " + this);
+        }
+
+        /** Runs the mount on m, the M that dequeued this slot's G; then the slot goes to m's cache. */
+        void runOn(M m) {
             Runnable r = mount;
             mount = null;
             running = r;
@@ -120,7 +132,7 @@ final class CarrierPool extends ForkJoinPool {
                 r.run();
             } finally {
                 running = null;
-                pool.release(this);
+                pool.release(this, m);
             }
         }
     }
@@ -199,11 +211,8 @@ final class CarrierPool extends ForkJoinPool {
         m.slotCount = BATCH;
     }
 
-    /** After a mount returned, on the M that ran it: into its cache; a full cache gives BATCH away. */
-    private void release(Slot s) {
-        if (!(Carrier.current() instanceof M m) || m.sched != DefaultRuntime.SCHED) {
-            return; // cannot happen: slots run on our Ms; left to the GC
-        }
+    /** After a mount returned, on m, the M that ran it: into its cache; a full cache gives BATCH away. */
+    private void release(Slot s, M m) {
         s.next = m.slots;
         m.slots = s;
         if (++m.slotCount > CACHE) {

@@ -32,7 +32,11 @@ final class DirectTasks {
     int run(M m, G g) {
         m.task = g;
         try {
-            g.directTask.run();
+            if (g.directTask instanceof CarrierPool.Slot slot) {
+                slot.runOn(m); // transparent mode: the slot goes back to m's cache, no carrier lookup
+            } else {
+                g.directTask.run();
+            }
         } catch (Throwable t) {
             try {
                 sched.panicked(g, t);

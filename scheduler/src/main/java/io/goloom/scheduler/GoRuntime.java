@@ -272,7 +272,7 @@ public final class GoRuntime implements AutoCloseable {
                 G g = m.curg();
                 sb.append("\n\t").append(m.getName()).append(" [").append(m.getState()).append("] running ")
                         .append(g != null ? "goroutine " + g.id + (g.name != null ? " \"" + g.name + "\"" : "")
-                                : m.runningTask ? "a direct task (a virtual thread)" : "scheduler code");
+                                : m.task != null ? "a direct task (a virtual thread)" : "scheduler code");
             }
         }
         if (!sb.isEmpty()) {

@@ -62,17 +62,10 @@ final class M extends Machine {
     /** One of IN_*. Written by this M only; read by sysmon. Atomic via WHERE. */
     private volatile int where;
     /**
-     * True while this M runs a direct task (a JDK virtual thread), false while it runs a
-     * goroutine. Written by this M before its release store of {@code where = IN_USER}; read
-     * racily by close's report of the carriers still running (GoRuntime), for a message only
-     * ({@link #where()} is an opaque read, which orders nothing). After the work returns and
-     * before {@code where} leaves IN_USER it keeps the value of the work that just ran.
-     */
-    boolean runningTask;
-    /**
-     * The direct task this M is running, null otherwise. Owner-only: read by the task's own
-     * re-submission (CarrierPool.execute, VirtualThreads.execute) to tell a virtual thread's
-     * Thread.yield from a wake-up by another thread.
+     * The direct task this M is running, null otherwise. Written by this M only; read by the
+     * task's own re-submission (CarrierPool.execute, VirtualThreads.execute, on this M) to tell a
+     * virtual thread's Thread.yield from a wake-up by another thread, and racily by close's
+     * report of the carriers still running (GoRuntime), for a message only.
      */
     G task;
     /**

@@ -896,7 +896,6 @@ final class Scheduler implements Sched {
         if (g.preemptRequested()) {
             g.clearPreempt();
         }
-        m.runningTask = g.directTask != null;
         m.setWhereRelease(M.IN_USER);
         int how = g.directTask == null ? m.runG(g) : directTasks.run(m, g);
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
