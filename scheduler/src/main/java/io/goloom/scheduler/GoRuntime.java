@@ -51,6 +51,7 @@ public final class GoRuntime implements AutoCloseable {
         this.sched = new Scheduler(name, b.procs, b.runqCapacity, b.maxThreads, handler);
         sched.deadlockDetection = b.deadlockDetection;
         sched.runtime = this;
+        sched.start(); // sysmon reads the two fields above
     }
 
     /** A runtime with GOMAXPROCS = available processors. */
@@ -223,7 +224,7 @@ public final class GoRuntime implements AutoCloseable {
      * After it, {@link #go} throws {@link java.util.concurrent.RejectedExecutionException}.
      */
     public List<GoroutineInfo> shutdown() {
-        List<G> alive = sched.shutdown(1000);
+        List<G> alive = Shutdown.shutdown(sched, 1000);
         List<GoroutineInfo> out = new ArrayList<>(alive.size());
         for (G g : alive) {
             out.add(info(g));
@@ -247,36 +248,9 @@ public final class GoRuntime implements AutoCloseable {
         if (SchedChaos.ON) {
             SchedInvariants.afterShutdown(sched, broken); // tests only: throws on a broken invariant
         }
-        StringBuilder sb = new StringBuilder();
-        if (!alive.isEmpty()) {
-            sb.append("goloom: runtime ").append(name).append(" closed with ")
-                    .append(alive.size()).append(" goroutine(s) still alive:");
-            int shown = 0;
-            for (GoroutineInfo gi : alive) {
-                if (shown++ == 20) {
-                    sb.append("\n... and ").append(alive.size() - 20).append(" more");
-                    break;
-                }
-                sb.append("\n").append(gi);
-            }
-        }
-        List<M> running = sched.runningMs();
-        if (!running.isEmpty()) {
-            if (!sb.isEmpty()) {
-                sb.append('\n');
-            }
-            sb.append("goloom: runtime ").append(name).append(" closed, but ").append(running.size())
-                    .append(" carrier thread(s) still run code that has not reached a yield point; each exits"
-                            + " when its goroutine next yields, parks or returns:");
-            for (M m : running) {
-                G g = m.curg();
-                sb.append("\n\t").append(m.getName()).append(" [").append(m.getState()).append("] running ")
-                        .append(g != null ? "goroutine " + g.id + (g.name != null ? " \"" + g.name + "\"" : "")
-                                : m.task != null ? "a direct task (a virtual thread)" : "scheduler code");
-            }
-        }
-        if (!sb.isEmpty()) {
-            System.err.println(sb);
+        String report = Shutdown.report(sched, alive);
+        if (!report.isEmpty()) {
+            System.err.println(report);
         }
     }
 

@@ -1,0 +1,363 @@
+package io.goloom.scheduler;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Worker parking and unparking: when an M gets a P, gives it up, is woken or parks (Go's
+ * acquirep/releasep, wakep/startm/stopm, mput/mget's callers, spinning), and what happens at
+ * the carrier bound and the thread limit. The second layer of the scheduler object (see
+ * {@link SchedT} for the layers); the lists it moves Ps and Ms between are SchedT's.
+ *
+ * <h2>Threads</h2>
+ * {@link #wakep} and {@link #startm} run on any thread (a goroutine's in ready or newproc,
+ * sysmon in handoffp, a timer waker, a plain thread calling go()); {@link #acquirep},
+ * {@link #releasep}, {@link #stopm} and the spinning transitions run on the M concerned, with
+ * no lock held except where a method says "sched.lock must be held". startm and stopm decide
+ * under sched.lock and signal (notewakeup) after it.
+ *
+ * <h2>Invariants</h2>
+ * An M holds at most one P and a running P ({@code PRUNNING}) has exactly one M, the one whose
+ * {@code m.p} and {@code m.pEpoch} match its status word: acquirep and releasep check both
+ * sides and fail loudly with the state they saw. {@code nmspinning} counts the Ms with
+ * {@code m.spinning} set and is never negative (each decrement checks). An M parks (stopm) only
+ * without a P and only after it is on the idle list, under the same sched.lock section in
+ * which it looked for work that startm could not place (no lost hand-off).
+ *
+ * <h2>The essay (after the one at the top of proc.go)</h2>
+ *
+ * We must keep enough Ms running to use the available parallelism, and park the rest to save
+ * CPU. This is hard for two reasons: scheduler state is distributed (per-P run queues), so no
+ * single place can tell whether a new G needs a new M; and to run new work fast an idle M must
+ * be woken at once, yet waking one per submission would burn CPU on wake/park churn. Rejected
+ * approaches (Go's list, all of which apply here): (1) centralising all state in one lock-held
+ * structure (inhibits scalability); (2) handing a G directly to a woken M (state thrashing:
+ * the submitter may be about to run it, the woken M may not get a CPU soon; no locality);
+ * (3) waking an M whenever a G becomes ready and an idle P exists (excessive wake/park churn).
+ *
+ * <p>What we do: an M is <em>spinning</em> when it has a P, has run out of local work and is
+ * looking for more in the global queue and other Ps' queues; spinning Ms are counted in
+ * {@link #nmspinning}. We unpark an M only if there is an idle P and no spinning M
+ * ({@link #wakep}: the 0 -> 1 CAS of nmspinning). When a spinning M finds work it stops
+ * spinning and wakes the next one ({@link #resetspinning}), so a burst ramps up one M at a
+ * time and the last spinner always checks once more. At most half the busy Ps may have a
+ * spinning M.
+ *
+ * <p>The two patterns that make this lose no wake-up:
+ * <pre>
+ *  submission (ready, newproc, gosched):     a spinning M going idle (findRunnable):
+ *   1. put the G on a run queue                1. decrement nmspinning (a volatile RMW: a
+ *      (local: release-store of tail; global:     full fence)
+ *      under sched.lock)                       2. re-check every source: the global queue
+ *   2. #StoreLoad                                 under sched.lock, then every P's run queue
+ *   3. check nmspinning (wakep)                3. only then park (stopm)
+ * </pre>
+ * Either the submitter sees nmspinning == 0 and wakes an M, or the spinning M's re-check sees
+
+ */
+abstract sealed class Parking extends SchedT permits Syscalls {
+
+    /**
+     * How many times a P with work, or a wake-up, found no M to hand it to because maxMCount Ms
+     * exist and none was idle or asleep (see {@link #threadLimit}). Atomic.
+     */
+    final AtomicLong threadLimitHits = new AtomicLong();
+    /** The one report of the thread limit (set once, by CAS), or null while it was never hit. */
+    private volatile IllegalStateException threadLimitError;
+
+    Parking(String name, int procs, int runqCapacity, int maxMCount) {
+        super(name, procs, runqCapacity, maxMCount);
+    }
+
+    /**
+     * An M without a P (the timer sleeper or the poll-token holder, back from its sleep) takes
+     * one to run Gs: a P waiting for an M first (it has work), else an idle one. Returns whether
+     * m now holds a P. The one way {@link Sleepers} reaches the idle lists. Takes sched.lock.
+     */
+    final boolean acquireIdleP(M m) {
+        P pp;
+        synchronized (lock) {
+            pp = pget();
+        }
+        if (pp == null) {
+            return false;
+        }
+        acquirep(m, pp);
+        return true;
+    }
+
+    /** Makes pp, which the caller took off the idle list (or was handed), m's P. */
+    final void acquirep(M m, P pp) {
+        long s = pp.status();
+        if (m.p != null || pp.m != null || P.state(s) != P.PIDLE) {
+            throw new IllegalStateException("goloom: acquirep: invalid p state: m" + m.id + ".p=" + m.p
+                    + " p.m=" + (pp.m == null ? "nil" : "m" + pp.m.id) + " " + pp);
+        }
+        long epoch = P.epoch(s) + 1;
+        pp.m = m;
+        m.p = pp;
+        m.pEpoch = epoch;
+        pp.setStatus(epoch << 3 | P.PRUNNING);
+        // Volatile read after the status store: pairs with sysmon's store of sysmonSleeping
+        // and its read of npidle (see Sysmon.deepSleep).
+        if (sysmon.sleeping) {
+            sysmon.wake();
+        }
+    }
+
+    /** Gives up m's P (Go's releasep). Owner only; returns the P, now PIDLE but not yet on the idle list. */
+    final P releasep(M m) {
+        P pp = m.p;
+        if (pp == null || pp.m != m) {
+            throw new IllegalStateException("goloom: releasep: invalid p state: m" + m.id + " p=" + pp
+                    + " p.m=" + (pp == null || pp.m == null ? "nil" : "m" + pp.m.id));
+        }
+        long mine = m.pEpoch << 3 | P.PRUNNING;
+        while (!pp.casStatus(mine, m.pEpoch << 3 | P.PIDLE)) {
+            if (P.state(pp.status()) != P.PRETAKING) {
+                throw new IllegalStateException("goloom: releasep: m" + m.id + " does not own " + pp);
+            }
+            Thread.onSpinWait(); // sysmon is deciding; it backs off since we are not IN_USER
+        }
+        m.p = null;
+        pp.m = null;
+        return pp;
+    }
+
+    /**
+     * Tries to add one more spinning M to run Gs: only if there is an idle P and nobody is
+     * spinning already (the 0 -> 1 CAS). See the header for why this loses no wake-up.
+     */
+    final void wakep() {
+        // A racy peek first keeps the common busy case to two plain-ish reads.
+        if (npidle == 0 || nmspinning.get() != 0 || !nmspinning.compareAndSet(0, 1)) {
+            return;
+        }
+        P pp;
+        synchronized (lock) {
+            pp = stopping ? null : pidleget();
+        }
+        if (pp == null) {
+            if (nmspinning.decrementAndGet() < 0) {
+                throw new IllegalStateException("goloom: wakep: negative nmspinning");
+            }
+            return;
+        }
+        startm(pp, true);
+    }
+
+    /**
+     * Hands pp to an idle M, or to a new one. {@code spinning}: the caller already counted the
+     * M in nmspinning. Never throws for want of a thread; see below.
+     *
+     * <h3>At the thread limit</h3>
+     * With maxMCount Ms and none idle, Go's newm dies ("thread exhaustion"). Here the work must
+     * wait, not be lost, and nobody's operation may fail after it took effect (startm runs
+     * inside go(), ready(), resetspinning, timer wakers and sysmon's handoff). So pp stays
+     * findable: an empty pp goes back on the idle list; a pp with Gs goes on the wants-an-M
+     * list ({@link #pneedm}), where thieves still steal from it. The caller's spinning count
+     * is dropped. Who runs that work then:
+     * <ul>
+     *   <li>an M in findRunnable (it steals, and idle-listed Ps now skip only when empty);</li>
+     *   <li>an M that would go idle: {@link #stopm} takes a wanting P, or an idle P when the
+     *       global queue has Gs, under the same sched.lock section as its mput. startm decided
+     *       "no M" under sched.lock too, so either it saw the M on the idle list or the M sees
+     *       the work: no wake-up is lost (below the limit startm would have made a new M);</li>
+     *   <li>an M coming back from a blocking call without its P (exitsyscall, lostP: {@link #pget});</li>
+     *   <li>an M sleeping for timers or in the poller holds no P and is not on the idle list:
+     *       {@link #threadLimit} wakes it, and it comes for the work through pget/stopm.</li>
+     * </ul>
+     * A JVM that refuses a thread (OutOfMemoryError from Thread.start) is treated the same way.
+     */
+    final void startm(P pp, boolean spinning) {
+        M nm;
+        boolean spare = false;
+        synchronized (lock) {
+            nm = mget();
+            if (nm == null && mcount < maxMCount && mcount >= gomaxprocs + mblocked.get()) {
+                // The carrier bound: GOMAXPROCS Ms besides the blocked ones exist, and one of
+                // them has no P and is not idle-listed yet: on its way to stopm (the idle
+                // dance), back from a blocking call (pget), or sleeping for timers or in the
+                // poller (woken below). It takes pp there, as at the thread limit.
+                if (spinning) {
+                    nmspinning.decrementAndGet();
+                    needspinning = true;
+                }
+                if (pp.runqempty()) {
+                    pidleput(pp);
+                } else {
+                    pneedmput(pp);
+                }
+                spare = true;
+            } else if (nm == null) {
+                if (mcount < maxMCount) {
+                    nm = new M((Scheduler) this, mnext++); // the one subclass (sealed)
+                    nm.nextp = pp;
+                    nm.spinning = spinning;
+                    if (startThread(nm)) {
+                        mcount++;
+                        allm.add(nm);
+                        return;
+                    }
+                    nm = null;
+                }
+                // The thread limit: keep pp findable (see above).
+                if (spinning) {
+                    nmspinning.decrementAndGet();
+                }
+                if (pp.runqempty()) {
+                    pidleput(pp); // unowned: nobody can put into it, so it stays empty
+                } else {
+                    pneedmput(pp);
+                }
+            }
+        }
+        if (spare) {
+            sleepers.wakeMWithoutP();
+            return;
+        }
+        if (nm == null) {
+            threadLimit();
+            return;
+        }
+        nm.spinning = spinning;
+        nm.nextp = pp;
+        nm.notewakeup(); // the note's volatile store publishes spinning and nextp
+    }
+
+    /** Starts an M's thread; false if the JVM could not create one (then nothing refers to nm). */
+    private static boolean startThread(M nm) {
+        try {
+            nm.start();
+            return true;
+        } catch (OutOfMemoryError e) { // "unable to create native thread": as the limit
+            System.err.println("goloom: cannot start carrier " + nm.getName() + ": " + e);
+            return false;
+        }
+    }
+
+    /**
+     * startm found no M for a P (see startm). If an M of this runtime sleeps for timers or in the
+     * poller, wake it: it holds no P and takes the work through pget or stopm, so the limit
+     * costs nothing. Otherwise every M is busy or blocked: count the hit and report it once.
+     * No lock held; any thread (a goroutine's, sysmon, a plain thread calling go()).
+     */
+    private void threadLimit() {
+        if (sleepers.wakeMWithoutP()) {
+            return;
+        }
+        threadLimitHits.incrementAndGet();
+        if (threadLimitError == null) {
+            IllegalStateException e = new IllegalStateException("goloom: runtime " + name + " reached its thread limit: all "
+                    + maxMCount + " carrier threads are running goroutines or blocked in Go.blocking or JDK calls, so "
+                    + "runnable goroutines wait until a carrier comes back (none is lost, no operation fails). Raise "
+                    + "GoRuntime.builder().maxThreads(n) (now " + maxMCount + ") if this many blocked carriers is expected, "
+                    + "or block fewer goroutines at once. Reported once; see GoRuntime.threadLimitError().");
+            if (THREAD_LIMIT_ERROR.compareAndSet(this, null, e)) {
+                System.err.println(e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Is there work that startm found no M for (the carrier bound, the thread limit)? Read by an
+     * M after it published itself as the timer sleeper or the poll-token holder and before it
+     * sleeps: startm writes the work under sched.lock and then reads those roles
+     * (wakeMWithoutP), so either it wakes this M or this M sees the work here (pair 3 of
+     * {@link Sleepers}).
+     */
+    final boolean workForMWithoutP() {
+        synchronized (lock) {
+            return !stopping && (pneedm != null || needspinning && npidle > 0);
+        }
+    }
+
+    /** The report of the first thread-limit hit, or null. */
+    IllegalStateException threadLimitError() {
+        return threadLimitError;
+    }
+
+    private static final java.lang.invoke.VarHandle THREAD_LIMIT_ERROR;
+    static {
+        try {
+            THREAD_LIMIT_ERROR = java.lang.invoke.MethodHandles.lookup()
+                    .findVarHandle(Parking.class, "threadLimitError", IllegalStateException.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Parks m until startm hands it a P (or the runtime stops). First takes work that startm
+     * could not find an M for (the carrier bound or the thread limit, see startm): a P on the
+     * wants-an-M list, an idle P when the global queue has Gs, or an idle P to spin on. Then m
+     * returns holding that P. An M beyond GOMAXPROCS + blocked Ms retires instead of parking
+     * (returns without a P, {@code m.retired} set).
+     */
+    final void stopm(M m) {
+        if (m.p != null) {
+            throw new IllegalStateException("goloom: stopm: m" + m.id + " holds " + m.p);
+        }
+        P work = null;
+        boolean spin = false;
+        synchronized (lock) {
+            if (stopping) {
+                return;
+            }
+            // Work startm found no M for (the carrier bound or the thread limit; Go, which
+            // makes an M whenever one is missing, does not need this): a P that wants an M, an
+            // idle P for global Gs, or an idle P to spin on in place of the spinner not made.
+            work = pneedmget();
+            if (work == null && runqsize != 0) {
+                work = pidleget();
+            }
+            if (work == null && needspinning && (work = pidleget()) != null) {
+                needspinning = false;
+                spin = true;
+            }
+            if (work == null) {
+                if (mcount > gomaxprocs + mblocked.get()) {
+                    // One M too many for the carrier bound: it stood in for a blocked M that has
+                    // come back and kept a P. Retire rather than idle beside GOMAXPROCS others.
+                    allm.remove(m);
+                    mcount--;
+                    m.retired = true;
+                    return;
+                }
+                mput(m);
+            }
+        }
+        if (work != null) {
+            acquirep(m, work);
+            if (spin) {
+                becomeSpinning(m);
+            }
+            return;
+        }
+        // Only startm (with a P) or shutdown take us off the idle list and signal us. A signal
+        // left over from the timer-sleeper role (a timerWaker that found us after we left it)
+        // is stale: we are still on the idle list, so keep sleeping until a real hand-off.
+        P pp;
+        do {
+            m.notesleep();
+            pp = m.nextp;
+        } while (pp == null && !stopping);
+        if (pp != null) {
+            m.nextp = null;
+            acquirep(m, pp);
+        }
+    }
+
+    final void becomeSpinning(M m) {
+        m.spinning = true;
+        nmspinning.incrementAndGet();
+    }
+
+    /** The M found work while spinning: stop spinning and wake the next spinner (Go's resetspinning). */
+    final void resetspinning(M m) {
+        m.spinning = false;
+        if (nmspinning.decrementAndGet() < 0) {
+            throw new IllegalStateException("goloom: resetspinning: negative nmspinning");
+        }
+        wakep();
+    }
+}

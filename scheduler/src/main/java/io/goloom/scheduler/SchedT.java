@@ -1,0 +1,340 @@
+package io.goloom.scheduler;
+
+import io.goloom.core.G;
+import io.goloom.timers.TimerQueue;
+import io.goloom.timers.TimerWheel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Go's {@code schedt}: the scheduler's shared state under sched.lock ({@link #lock}), and the
+ * small operations on it. The first layer of one runtime's scheduler object:
+ * <pre>
+ *  SchedT     the global run queue, the idle P list, the wants-an-M list, the idle M list,
+ *             the M registry (mcount, allm), the counters (npidle, nmspinning, mblocked),
+ *             stopping; the rooms' references (sysmon, sleepers, directTasks)
+ *  Parking    worker parking and unparking: acquirep/releasep, wakep/startm/stopm, spinning,
+ *             the carrier bound and the thread limit (proc.go's essay)
+ *  Syscalls   blocking calls and hand-offs: entersyscall/exitsyscall, handoffp, lostP
+ *  Scheduler  proc.go's loop: the Sched SPI (ready), newproc, schedule, findRunnable,
+ *             stealing, execute, checkTimers
+ * </pre>
+ * The layers are superclasses of the one final {@link Scheduler} (sealed: no other subclass),
+ * not separate objects, so the hot paths read the same fields of {@code this} as when all was
+ * one class: no extra load, no allocation, and every cross-layer method is {@code final} (or
+ * private/static), so a call is bound statically as before.
+ *
+ * <h2>Invariants (all under {@link #lock}, checked at close in test mode by SchedInvariants)</h2>
+ * <ul>
+ *   <li>The global queue is a list through {@code G.schedlink} from {@link #runqHead} to
+ *       {@link #runqTail} of exactly {@link #runqsize} RUNNABLE Gs (empty: both null, size 0).</li>
+ *   <li>Every P on the idle list ({@link #pidle}, linked through {@code P.link}) is PIDLE,
+ *       unowned and has an empty run queue; {@link #npidle} counts them.</li>
+ *   <li>A P on the wants-an-M list ({@link #pneedm}) is PIDLE, unowned, has Gs, is not on the
+ *       idle list and is not counted in npidle. Non-empty only at the carrier bound or the
+ *       thread limit (see {@link Parking#startm}).</li>
+ *   <li>Every M on the idle list ({@link #midle}, through {@code M.link}) holds no P and sleeps
+ *       on its note; {@link #nmidle} counts them. {@link #mcount} == allm.size().</li>
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * Any thread may call what is here (a goroutine's, sysmon, a plain thread calling go(), a
+ * timer waker). The list operations require the caller to hold {@link #lock}; the racy reads
+ * ({@link #runqsize}, {@link #npidle}) are cheap emptiness peeks that the caller re-checks under
+ * the lock before it acts. sched.lock is a monitor and a leaf among the scheduler's locks: no G
+ * is readied and no user code runs under it, and an M never parks with it held (ARCHITECTURE.md,
+ * "Lock order").
+ */
+abstract sealed class SchedT permits Parking {
+
+    final String name;
+    final P[] allp;
+    final int gomaxprocs;
+    /** Maximum number of Ms (Go's maxmcount, default 10,000). Immutable. */
+    final int maxMCount;
+    final AllGs allgs = new AllGs();
+
+    /**
+     * sched.lock: protects the global run queue, the idle lists and mcount (lock order:
+     * ARCHITECTURE.md).
+     * A monitor, not a ReentrantLock, on purpose: it is taken from goroutine frames (ready,
+     * newproc), and j.u.c locks record their owner with Thread.currentThread(), which a compiled
+     * goroutine frame may have read before it migrated to another carrier (see Carrier);
+     * monitor ownership follows the real carrier.
+     */
+    final Object lock = new Object();
+    // ---- guarded by lock (package-private for SchedInvariants.check, which reads them under it) ----
+    G runqHead, runqTail;
+    /** Written under lock; read racily (a cheap emptiness peek) by findRunnable. */
+    volatile int runqsize;
+    P pidle;
+    /** Written under lock; read racily by wakep and the spinning bound. */
+    volatile int npidle;
+    M midle;
+    int nmidle;
+    /**
+     * Ps with runnable Gs for which startm found no M because the thread limit was reached
+     * (Go's newm would throw "thread exhaustion" there). Linked through P.link, PIDLE, never
+     * counted in npidle. The next M to become free takes one ({@link Parking#stopm}, {@link #pget});
+     * thieves steal from them meanwhile ({@link Scheduler#stealWork}). Non-empty only at the limit.
+     */
+    P pneedm;
+    int mcount;
+    /**
+     * startm wanted a spinning M but made none (the carrier bound): the next M to go idle
+     * takes an idle P and spins instead (stopm). Guarded by lock.
+     */
+    boolean needspinning;
+    /** The id of the next M (ids are never reused: Ms retire, see lostP). Guarded by lock. */
+    int mnext;
+    final List<M> allm = new ArrayList<>();
+    // ---- end of the fields guarded by lock ----
+
+    /**
+     * Ms whose P sysmon handed off while they were blocked (in user code or Go.blocking) and
+     * that have not come back yet (M.handedOff set). startm makes a new M only while
+     * {@code mcount < gomaxprocs + mblocked}: the carriers are GOMAXPROCS plus the truly
+     * blocked ones. Incremented by sysmon before the hand-off is visible, decremented once by
+     * the M when it notices (backFromHandoff).
+     */
+    final AtomicInteger mblocked = new AtomicInteger();
+    /** Number of spinning Ms. Atomic; see {@link Parking}'s essay. */
+    final AtomicInteger nmspinning = new AtomicInteger();
+    /** Set once by shutdown (step 1 of {@link Shutdown}'s protocol); read by every M loop and by submission. */
+    volatile boolean stopping;
+
+    /** The sysmon daemon of this runtime. Immutable; started by {@link Scheduler#start}. */
+    final Sysmon sysmon;
+    /** The idle path: the timer sleeper, the poll token and every call into the netpoller. Immutable. */
+    final Sleepers sleepers;
+    /** Runnables run on an M's own stack: the mounts of JDK virtual threads. Immutable. */
+    final DirectTasks directTasks;
+
+    SchedT(String name, int procs, int runqCapacity, int maxMCount) {
+        if (procs < 1) {
+            throw new IllegalArgumentException("GOMAXPROCS must be at least 1, got " + procs);
+        }
+        if (maxMCount < procs) {
+            throw new IllegalArgumentException("maxThreads (" + maxMCount + ") must be at least GOMAXPROCS (" + procs + ")");
+        }
+        Scheduler self = (Scheduler) this; // the one subclass (sealed)
+        this.name = name;
+        this.maxMCount = maxMCount;
+        this.gomaxprocs = procs;
+        this.sleepers = new Sleepers(self);
+        this.directTasks = new DirectTasks(self);
+        this.allp = new P[procs];
+        for (int i = 0; i < procs; i++) {
+            allp[i] = new P(i, runqCapacity, new TimerQueue(new TimerWheel(System.nanoTime()), sleepers::timerWaker));
+        }
+        synchronized (lock) {
+            for (int i = procs - 1; i >= 0; i--) {
+                pidleput(allp[i]);
+            }
+        }
+        this.sysmon = new Sysmon(self);
+    }
+
+    // =====================================================================================
+    // The global run queue
+
+    /** Puts one G at the tail of the global queue. Takes sched.lock. */
+    void globrunqput(G g) {
+        g.schedlink = null;
+        synchronized (lock) {
+            if (runqTail == null) {
+                runqHead = g;
+            } else {
+                runqTail.schedlink = g;
+            }
+            runqTail = g;
+            runqsize = runqsize + 1;
+        }
+    }
+
+    /** Puts a linked batch of n Gs on the global queue. Takes sched.lock. */
+    final void globrunqputbatch(G first, int n) {
+        if (SchedChaos.ON) first = SchedChaos.shuffle(first, n); // randomised mode only; see SchedChaos
+        G last = first;
+        while (last.schedlink != null) {
+            last = last.schedlink;
+        }
+        synchronized (lock) {
+            if (runqTail == null) {
+                runqHead = first;
+            } else {
+                runqTail.schedlink = first;
+            }
+            runqTail = last;
+            runqsize = runqsize + n;
+        }
+    }
+
+    /**
+     * Takes a batch from the global queue: returns one G and puts up to the rest into pp's ring
+     * (Go's globrunqget). {@code max} 0 means no limit beyond the fair share. sched.lock must be
+     * held; pp must be owned by the caller (or just taken off the idle list).
+     */
+    final G globrunqget(P pp, int max) {
+        assert Thread.holdsLock(lock);
+        int size = runqsize;
+        if (size == 0) {
+            return null;
+        }
+        int n = Math.min(size, size / gomaxprocs + 1);
+        if (max > 0 && n > max) {
+            n = max;
+        }
+        n = Math.min(n, pp.capacity() / 2);
+        G g = runqHead;
+        runqHead = g.schedlink;
+        n--;
+        G batch = null, batchTail = null;
+        for (int i = 0; i < n; i++) {
+            G x = runqHead;
+            runqHead = x.schedlink;
+            x.schedlink = null;
+            if (batchTail == null) {
+                batch = x;
+            } else {
+                batchTail.schedlink = x;
+            }
+            batchTail = x;
+        }
+        if (runqHead == null) {
+            runqTail = null;
+        }
+        runqsize = size - n - 1;
+        g.schedlink = null;
+        if (batch != null) {
+            G rest = pp.runqputbatch(batch);
+            if (rest != null) {
+                throw new IllegalStateException("goloom: globrunqget: local run queue of P" + pp.id
+                        + " had no room for a batch of " + n + " (size " + pp.runqsize() + ")");
+            }
+        }
+        return g;
+    }
+
+    int globalQueueSize() {
+        return runqsize;
+    }
+
+    /** {@link #globrunqget} under sched.lock. */
+    final G globrunqgetLocked(P pp, int max) {
+        synchronized (lock) {
+            return globrunqget(pp, max);
+        }
+    }
+
+    // =====================================================================================
+    // The idle P list, the wants-an-M list, the idle M list
+
+    /** Puts pp on the idle list. sched.lock must be held; pp's run queue must be empty. */
+    final void pidleput(P pp) {
+        assert Thread.holdsLock(lock);
+        if (!pp.runqempty()) {
+            throw new IllegalStateException("goloom: pidleput: P has non-empty run queue: " + pp);
+        }
+        pp.link = pidle;
+        pidle = pp;
+        npidle = npidle + 1;
+    }
+
+    /** Takes a P off the idle list, or null. sched.lock must be held. */
+    final P pidleget() {
+        assert Thread.holdsLock(lock);
+        P pp = pidle;
+        if (pp != null) {
+            pidle = pp.link;
+            pp.link = null;
+            npidle = npidle - 1;
+        }
+        return pp;
+    }
+
+    /** Puts pp, PIDLE with Gs queued, on the wants-an-M list. sched.lock must be held. */
+    final void pneedmput(P pp) {
+        assert Thread.holdsLock(lock);
+        pp.link = pneedm;
+        pneedm = pp;
+    }
+
+    /** Takes a P off the wants-an-M list, or null. sched.lock must be held. */
+    final P pneedmget() {
+        assert Thread.holdsLock(lock);
+        P pp = pneedm;
+        if (pp != null) {
+            pneedm = pp.link;
+            pp.link = null;
+        }
+        return pp;
+    }
+
+    /**
+     * The P an M without one takes when it wants to run Gs: one waiting for an M at the
+     * thread limit first (it has work and nobody else will come for it), else an idle one.
+     * sched.lock must be held.
+     */
+    final P pget() {
+        P pp = pneedmget();
+        return pp != null ? pp : pidleget();
+    }
+
+    /** Puts m on the idle list. sched.lock must be held. */
+    final void mput(M m) {
+        m.link = midle;
+        midle = m;
+        nmidle++;
+    }
+
+    final M mget() {
+        M m = midle;
+        if (m != null) {
+            midle = m.link;
+            m.link = null;
+            nmidle--;
+        }
+        return m;
+    }
+
+    // =====================================================================================
+    // Introspection (any thread)
+
+    /** Is the runtime stopping (closed)? Any thread. */
+    boolean isStopping() {
+        return stopping;
+    }
+
+    /** Ms whose P was handed off while they were blocked, not back yet. */
+    int blockedCarriers() {
+        return mblocked.get();
+    }
+
+    /** Ms (carrier threads) started so far and not retired. */
+    int threadCount() {
+        synchronized (lock) {
+            return mcount;
+        }
+    }
+
+    /** Racy view of the Ms, for tests and dumps. */
+    List<M> allm() {
+        synchronized (lock) {
+            return new ArrayList<>(allm);
+        }
+    }
+
+    /** Idle Ps (racy). Any thread. */
+    int npidle() {
+        return npidle;
+    }
+
+    /** Idle Ms. Takes sched.lock. */
+    int nmidle() {
+        synchronized (lock) {
+            return nmidle;
+        }
+    }
+}
