@@ -1,9 +1,14 @@
 package io.goloom.core;
 
+import io.goloom.timers.TimerQueue;
+
 /**
- * The one SPI through which core reaches a scheduler. Implemented by the G/M/P scheduler
- * (module {@code scheduler}) and, in core's own tests, by a deterministic single-thread
- * scheduler, so channels and locks are testable without threads.
+ * The one SPI through which core, and netpoll, reach a scheduler. Implemented by the G/M/P
+ * scheduler (module {@code scheduler}) and, in core's own tests, by a deterministic
+ * single-thread scheduler, so channels and locks are testable without threads. A goroutine
+ * carries its scheduler from construction ({@link G#sched}), so code holding a G reaches its
+ * scheduler's run queues ({@link #ready}), timers ({@link #timerQueue}) and blocking-call
+ * section ({@link #blocking}) through here, with no downcast and no process-wide callback.
  *
  * <p>Every method may be called from any thread unless it says otherwise.
  */
@@ -51,5 +56,27 @@ public interface Sched {
      */
     default long nanoTime() {
         return System.nanoTime();
+    }
+
+    /**
+     * The timer queue a timer armed by the calling thread goes to (Go arms a timer on the
+     * current P): the queue of the caller's P when the caller is one of this scheduler's
+     * carriers holding a P, else a queue of this scheduler's that some carrier runs. Null when
+     * this scheduler runs no timers (the default): then {@code Go.sleep} sleeps the thread and
+     * netpoll's deadlines rely on the check at the start of each operation. Any thread; the
+     * timer's callback runs on one of this scheduler's carriers.
+     */
+    default TimerQueue timerQueue() {
+        return null;
+    }
+
+    /**
+     * Runs {@code call}, which may block its carrier thread in code goloom cannot park (a host
+     * name lookup, an FFM downcall), as Go's entersyscall/exitsyscall: the caller's P is lent to
+     * the scheduler's hand-off while the call runs. Called by a goroutine of this scheduler on
+     * its own carrier; returns or throws what {@code call} does. Default: run the call.
+     */
+    default <T> T blocking(java.util.concurrent.Callable<T> call) throws Exception {
+        return call.call();
     }
 }

@@ -3,7 +3,6 @@ package io.goloom.netpoll;
 import io.goloom.core.Carrier;
 import io.goloom.core.G;
 import io.goloom.core.Machine;
-import io.goloom.timers.TimerQueue;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Locale;
@@ -58,29 +57,6 @@ public final class Netpoll {
     private Netpoll() {
     }
 
-    /**
-     * Where a goroutine's deadline timers go: the scheduler installs one that returns the
-     * calling M's P's queue (or a queue of {@code g}'s runtime when called off its Ms), or null
-     * when {@code g}'s scheduler has no timers.
-     */
-    @FunctionalInterface
-    public interface TimerHost {
-        TimerQueue queue(G g);
-    }
-
-    /**
-     * How a call that blocks its thread in code goloom cannot park (a host name lookup:
-     * getaddrinfo or a JDK resolver) runs when the caller is a goroutine: the scheduler installs
-     * its {@code Go.blocking}, which lends the goroutine's P to sysmon's handoff while the call
-     * runs (Go's cgo resolver runs getaddrinfo as a system call too). Returns what
-     * {@code call} returns; on a plain thread, or before a scheduler installed one, the call
-     * simply runs.
-     */
-    @FunctionalInterface
-    public interface BlockingHost {
-        Object call(java.util.concurrent.Callable<?> call) throws Exception;
-    }
-
     /** Sysmon polls if nobody has for this long (Go's sysmon: 10 ms). */
     public static final long SYSMON_POLL_NS = 10_000_000L;
 
@@ -94,8 +70,6 @@ public final class Netpoll {
     private static final ArrayDeque<Thread> HELPERS = new ArrayDeque<>();
     /** Copy-on-write under INIT: what {@link #kick()} runs (each scheduler's wakep). */
     private static volatile Runnable[] idleHooks = new Runnable[0];
-    private static volatile TimerHost timerHost;
-    private static volatile BlockingHost blockingHost;
 
     /**
      * A sink that wakes what it finds at once, for a select run outside the scheduler's poll
@@ -313,26 +287,16 @@ public final class Netpoll {
         }
     }
 
-    /** Installs the scheduler's deadline-timer placement. Scheduler SPI. */
-    public static void setTimerHost(TimerHost host) {
-        timerHost = host;
-    }
-
-    /** Installs the scheduler's blocking-call section ({@link BlockingHost}). Scheduler SPI. */
-    public static void setBlockingHost(BlockingHost host) {
-        blockingHost = host;
-    }
-
-    /** Runs {@code call} through the installed {@link BlockingHost}, or directly if none. */
-    @SuppressWarnings("unchecked")
+    /**
+     * Runs {@code call}, which blocks its thread in code goloom cannot park (a host name lookup:
+     * getaddrinfo or a JDK resolver): on a goroutine through its scheduler's blocking-call
+     * section ({@link io.goloom.core.Sched#blocking}: the P is lent to sysmon's hand-off while the
+     * call runs, as Go's cgo resolver runs getaddrinfo as a system call); on a plain thread it
+     * simply runs.
+     */
     static <T> T blocking(java.util.concurrent.Callable<T> call) throws Exception {
-        BlockingHost h = blockingHost;
-        return h == null ? call.call() : (T) h.call(call);
-    }
-
-    static TimerQueue timerQueue(G g) {
-        TimerHost h = timerHost;
-        return h == null ? null : h.queue(g);
+        G g = G.current();
+        return g == null ? call.call() : g.sched.blocking(call);
     }
 
     /**

@@ -63,7 +63,7 @@ import java.lang.invoke.VarHandle;
  * nobody waits needs no timer at all) and they are enforced on a parked waiter by a timer:
  * <ul>
  *   <li>A parked goroutine: its park commit arms a {@link DeadlineTimer} on its M's P (through
- *       {@link Netpoll.TimerHost}) unless one is armed for the current sequence number; so does
+ *       its scheduler's {@link io.goloom.core.Sched#timerQueue}) unless one is armed for the current sequence number; so does
  *       {@link #setDeadline} when it finds a G parked. The fire expires the deadline (-1) and
  *       readies the waiter with an error.</li>
  *   <li>A parked plain thread: it parks (or polls) no longer than the deadline and re-checks it;
@@ -495,7 +495,7 @@ final class PollDesc {
         if (d <= 0 || closing || (armed != null && armed.seq == seq)) {
             return;
         }
-        TimerQueue q = Netpoll.timerQueue(g);
+        TimerQueue q = g.sched.timerQueue(); // the goroutine's scheduler's timers (Sched SPI)
         if (q == null) {
             return; // not a goloom scheduler: only the start-of-operation clock check applies
         }

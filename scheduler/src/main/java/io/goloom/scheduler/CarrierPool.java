@@ -248,7 +248,7 @@ final class CarrierPool extends ForkJoinPool {
             throw new NullPointerException();
         }
         long nanos = Math.max(0, Math.min(unit.toNanos(delay), Long.MAX_VALUE / 2));
-        Timeout t = new Timeout(command, DefaultRuntime.SCHED.timerQueueForCaller());
+        Timeout t = new Timeout(command, DefaultRuntime.SCHED.timerQueue());
         t.queue.schedule(t, System.nanoTime() + nanos);
         return t;
     }

@@ -76,10 +76,7 @@ public final class Go {
     public static <T> T blocking(java.util.concurrent.Callable<T> call) throws Exception {
         java.util.Objects.requireNonNull(call, "call");
         G g = G.current();
-        if (g != null && g.sched instanceof Scheduler s && s.currentM() instanceof M m) {
-            return s.blocking(m, call);
-        }
-        return call.call();
+        return g != null ? g.sched.blocking(call) : call.call();
     }
 
     /** {@link #blocking(java.util.concurrent.Callable)} for a call that returns nothing and throws nothing checked. */
@@ -110,7 +107,7 @@ public final class Go {
             return;
         }
         G g = G.current();
-        if (g == null || !(g.sched instanceof Scheduler s)) {
+        if (g == null || g.sched.timerQueue() == null) { // a plain thread, or a scheduler without timers
             try {
                 Thread.sleep(d);
             } catch (InterruptedException e) {
@@ -120,7 +117,7 @@ public final class Go {
         }
         // The timer is armed by the park commit, after the G is WAITING, so its fire can only
         // ready a parked G. Arming works from any thread: a P lost to sysmon does not matter.
-        g.park0(io.goloom.core.WaitReason.SLEEP, SleepTimer.ARM, new SleepTimer(g, s, deadline));
+        g.park0(io.goloom.core.WaitReason.SLEEP, SleepTimer.ARM, new SleepTimer(g, deadline));
     }
 
     /** A new timer that sends the time on its channel after {@code d}. */

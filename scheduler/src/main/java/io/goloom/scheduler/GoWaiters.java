@@ -139,7 +139,7 @@ final class GoWaiters {
                     return !claim(); // we claimed: abort the park; else a waker readies g
                 }
                 if (nanos >= 0) {
-                    TimerQueue q = ((Scheduler) g.sched).timerQueueForCaller();
+                    TimerQueue q = g.sched.timerQueue();
                     timerQueue = q;
                     q.schedule(this, System.nanoTime() + nanos);
                     if (state != 0) {

@@ -50,7 +50,7 @@ import java.util.function.BiConsumer;
  *
  * <h2>Threads</h2>
  * A method here runs on an M of this runtime unless its comment says "any thread" (ready,
- * newproc, canSpin, the Sched SPI, timerQueueForCaller). The loop (mstart, schedule,
+ * newproc, the Sched SPI). The loop (mstart, schedule,
  * findRunnable, execute) runs only on the M it is given, which holds its P (m.p) from
  * findRunnable's return to execute's end unless sysmon took it (then execute calls lostP).
  *
@@ -184,6 +184,17 @@ final class Scheduler extends Syscalls implements Sched {
     }
 
     private static final int NCPU = Runtime.getRuntime().availableProcessors();
+
+    /**
+     * Sched SPI: a call that may block the carrier, with this G's P lent to sysmon's hand-off
+     * (Go's entersyscall/exitsyscall; see {@link Syscalls#blocking(M, java.util.concurrent.Callable)}).
+     * Off this scheduler's Ms (a plain thread, another runtime's carrier) the call simply runs.
+     */
+    @Override
+    public <T> T blocking(java.util.concurrent.Callable<T> call) throws Exception {
+        M m = currentM();
+        return m != null ? blocking(m, call) : call.call();
+    }
 
     /** The current thread as an M of this scheduler, or null. */
     M currentM() {
@@ -646,8 +657,13 @@ final class Scheduler extends Syscalls implements Sched {
         return true;
     }
 
-    /** The queue a new timer armed by the caller goes to: its own P's, else P0's. */
-    TimerQueue timerQueueForCaller() {
+    /**
+     * Sched SPI: the queue a new timer armed by the caller goes to: its own P's, else P0's
+     * (every P's timers are run by whichever M finds them due, see {@link #checkTimers}). Any
+     * thread.
+     */
+    @Override
+    public TimerQueue timerQueue() {
         M m = currentM();
         P pp = m != null ? m.p : null;
         return (pp != null ? pp : allp[0]).timers;

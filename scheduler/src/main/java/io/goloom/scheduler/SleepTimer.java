@@ -7,12 +7,10 @@ import io.goloom.timers.TimerNode;
 /** The wake-up of a goroutine in {@link Go#sleep}: armed by the park commit, fires ready(next). */
 final class SleepTimer extends TimerNode {
     private final G g;
-    private final Scheduler sched;
     private final long until;
 
-    SleepTimer(G g, Scheduler sched, long until) {
+    SleepTimer(G g, long until) {
         this.g = g;
-        this.sched = sched;
         this.until = until;
     }
 
@@ -23,7 +21,7 @@ final class SleepTimer extends TimerNode {
      */
     static final ParkCommit ARM = (g, arg) -> {
         SleepTimer t = (SleepTimer) arg;
-        t.sched.timerQueueForCaller().schedule(t, t.until);
+        t.g.sched.timerQueue().schedule(t, t.until);
         return true;
     };
 

@@ -87,10 +87,6 @@ final class Sleepers {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
-        // Deadline timers go to the caller's P when it is an M of the G's runtime, else to P0.
-        Netpoll.setTimerHost(Sleepers::timerQueue);
-        // Host name lookups in Net.dial/listen run as blocking calls (sysmon may hand the P off).
-        Netpoll.setBlockingHost(Go::blocking);
     }
 
     private final Scheduler sched;
@@ -108,10 +104,6 @@ final class Sleepers {
     Sleepers(Scheduler sched) {
         this.sched = sched;
         this.idleHook = sched::wakep;
-    }
-
-    private static TimerQueue timerQueue(G g) {
-        return g.sched instanceof Scheduler s ? s.timerQueueForCaller() : null;
     }
 
     // =====================================================================================

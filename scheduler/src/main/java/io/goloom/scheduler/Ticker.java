@@ -57,7 +57,7 @@ public final class Ticker {
 
     Ticker(Scheduler sched, Duration period) {
         this.period = checkPeriod(period);
-        this.queue = sched.timerQueueForCaller();
+        this.queue = sched.timerQueue();
         queue.schedule(node, System.nanoTime() + this.period);
     }
 

@@ -29,7 +29,7 @@ public final class Timer {
 
     Timer(Scheduler sched, Chan<Instant> c, Runnable f) {
         this.sched = sched;
-        this.queue = sched.timerQueueForCaller();
+        this.queue = sched.timerQueue();
         this.c = c;
         this.f = f;
     }
