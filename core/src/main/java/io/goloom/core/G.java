@@ -92,8 +92,12 @@ public class G extends Continuation {
     public static final int EXEC_GOSCHED = 3;
     /** A preemption request was honoured: the G is PREEMPTED; queue it globally. */
     public static final int EXEC_PREEMPT = 4;
-    /** Scheduler-defined yield kinds start here (e.g. a blocking-call handoff). */
-    public static final int EXEC_USER = 8;
+    /**
+     * The first yield kind a scheduler may define for itself (e.g. goloom's blocking-call exit
+     * without a P); core never returns one. ("EXEC_": what {@link Machine#runG} returns, not
+     * where the M is, which is M's IN_USER/IN_SCHED/... word.)
+     */
+    public static final int EXEC_SCHED_BASE = 8;
 
     private static final VarHandle STATUS;
     private static final VarHandle PERMIT;
@@ -316,18 +320,12 @@ public class G extends Continuation {
     // Called by the goroutine itself
 
     /**
-     * Parks the current goroutine (Go's gopark). The continuation yields; then, on the M's
-     * stack, the status becomes WAITING and {@code commit.commit(g, arg)} runs. Returns when a
-     * waker has called {@link #ready}, or at once if the commit returned false.
-     *
-     * @throws IllegalStateException from a plain thread
+     * Parks this goroutine, which must be the current one (Go's gopark; not to be confused with
+     * {@code Go.park()}, a permit park for users, built on this). The continuation yields; then,
+     * on the M's stack, the status becomes WAITING and {@code commit.commit(g, arg)} runs.
+     * Returns when a waker has called {@link #ready}, or at once if the commit returned false.
      */
-    public static void park(WaitReason reason, ParkCommit commit, Object arg) {
-        currentOrThrow("park").park0(reason, commit, arg);
-    }
-
-    /** {@link #park} on a G known to be the current one. */
-    public final void park0(WaitReason reason, ParkCommit commit, Object arg) {
+    public final void gopark(WaitReason reason, ParkCommit commit, Object arg) {
         if (commit == null) {
             throw new NullPointerException("commit");
         }
@@ -342,7 +340,7 @@ public class G extends Continuation {
     }
 
     /**
-     * After {@link #park0} threw: whether it threw before the M took the park, so the commit
+     * After {@link #gopark} threw: whether it threw before the M took the park, so the commit
      * never ran and the G never left RUNNING (a StackOverflowError or OutOfMemoryError from the
      * yield itself). Then the park is forgotten and this returns true: the caller still holds
      * what the commit would have released and must undo what it published before parking
@@ -528,7 +526,7 @@ public class G extends Continuation {
         if (PERMIT.compareAndSet(g, 1, 0)) {
             return;
         }
-        g.park0(WaitReason.PARK, PERMIT_COMMIT, null);
+        g.gopark(WaitReason.PARK, PERMIT_COMMIT, null);
     }
 
     /**

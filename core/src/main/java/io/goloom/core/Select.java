@@ -589,7 +589,7 @@ public final class Select {
         G g = G.current();
         for (;;) { // park never returns: there is no waker; loop in case of a protocol bug
             if (g != null) {
-                g.park0(reason, FOREVER, null);
+                g.gopark(reason, FOREVER, null);
             } else {
                 LockSupport.park(reason);
                 Thread.interrupted(); // an interrupt must not turn this into a busy loop

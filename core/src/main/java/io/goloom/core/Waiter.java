@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
  * once (one Waiter per select case); a queue may hold many Waiters.
  *
  * <h2>Who waits: a G or a thread</h2>
- * Exactly one of {@link #g} and {@link #thread} is set. A G blocks with {@link G#park0}: the
+ * Exactly one of {@link #g} and {@link #thread} is set. A G blocks with {@link G#gopark}: the
  * {@link ParkCommit} releases the queue's lock after the G has yielded, and the one waker
  * calls {@link G#ready}. A plain thread (e.g. {@code main} receiving from a channel) runs the
  * same commit itself and then parks with {@link LockSupport} until the waker sets
@@ -133,7 +133,7 @@ final class Waiter {
         G gp = g;
         if (gp != null) {
             try {
-                gp.park0(reason, commit, arg);
+                gp.gopark(reason, commit, arg);
             } catch (Throwable t) {
                 // The yield itself failed (an Error): if the M never took the park, this Waiter
                 // is still queued and the lock still held. Unqueue it and release the lock, so

@@ -232,7 +232,7 @@ final class EpollPoller extends Poller {
                 pd.markReadEnded(); // before the report: see PollDesc.readEnded
             }
             if (modes != 0) {
-                sink.ready(pd, modes);
+                sink.netpollready(pd, modes);
                 reported++;
             }
         }

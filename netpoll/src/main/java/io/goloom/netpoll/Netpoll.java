@@ -46,7 +46,7 @@ import java.util.concurrent.locks.LockSupport;
  *       is done it {@link #kick()}s so that a runtime M or another thread takes over.</li>
  * </ul>
  * What a poll finds is returned as a list of goroutines linked through {@link G#schedlink}
- * (Go's gList); the caller readies them with {@link #ready(G)} once it is placed to do so (the
+ * (Go's gList); the caller readies them with {@link #injectglist(G)} once it is placed to do so (the
  * idle M after it has acquired a P, so they land in its run queue). Plain threads found ready are
  * unparked during the poll itself.
  *
@@ -238,7 +238,7 @@ public final class Netpoll {
      * Readies every goroutine of a list from a poll (Go's injectglist): each goes to its own
      * runtime; from an M holding a P, to that P's run queue, with a wakep. Scheduler SPI.
      */
-    public static void ready(G list) {
+    public static void injectglist(G list) {
         while (list != null) {
             G g = list;
             list = g.schedlink;
@@ -432,7 +432,7 @@ public final class Netpoll {
         private G tail;
 
         @Override
-        public void ready(PollDesc pd, int modes) {
+        public void netpollready(PollDesc pd, int modes) {
             if ((modes & Poller.READ) != 0) {
                 add(pd.unblock(Poller.READ, true));
             }

@@ -267,7 +267,7 @@ final class PollDesc {
         if (checkErr(mode) == OK) {
             G g = G.current();
             if (g != null) {
-                g.park0(WaitReason.IO_WAIT, mode == Poller.READ ? COMMIT_READ : COMMIT_WRITE, this);
+                g.gopark(WaitReason.IO_WAIT, mode == Poller.READ ? COMMIT_READ : COMMIT_WRITE, this);
             } else {
                 threadWait(sem, mode);
             }

@@ -58,7 +58,7 @@ abstract class Poller {
     /** Receives readiness reports during a {@link #poll}. Runs on the polling thread. */
     interface Sink {
         /** {@code pd} is ready for {@code modes} (a combination of {@link #READ} and {@link #WRITE}). */
-        void ready(PollDesc pd, int modes);
+        void netpollready(PollDesc pd, int modes);
     }
 
     /** The backend's name as {@code -Dgoloom.netpoll} spells it: "epoll" or "selector". */

@@ -170,7 +170,7 @@ final class SelectorPoller extends Poller {
             modes |= WRITE;
         }
         if (modes != 0) {
-            sink.ready(pd, modes);
+            sink.netpollready(pd, modes);
             reported++;
         }
     }

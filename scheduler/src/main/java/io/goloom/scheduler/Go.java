@@ -117,7 +117,7 @@ public final class Go {
         }
         // The timer is armed by the park commit, after the G is WAITING, so its fire can only
         // ready a parked G. Arming works from any thread: a P lost to sysmon does not matter.
-        g.park0(io.goloom.core.WaitReason.SLEEP, SleepTimer.ARM, new SleepTimer(g, deadline));
+        g.gopark(io.goloom.core.WaitReason.SLEEP, SleepTimer.ARM, new SleepTimer(g, deadline));
     }
 
     /** A new timer that sends the time on its channel after {@code d}. */

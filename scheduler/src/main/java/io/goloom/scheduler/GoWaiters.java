@@ -76,7 +76,7 @@ final class GoWaiters {
                 }
             }
             Waiter w = new Waiter(g, this, cond, left);
-            g.park0(WaitReason.JOIN, COMMIT, w);
+            g.gopark(WaitReason.JOIN, COMMIT, w);
             // Resumed: claimed by a waker, the timer, or our own commit.
             TimerQueue t = w.timerQueue;
             if (t != null) {

@@ -165,20 +165,20 @@ final class Sleepers {
             }
         }
         if (sched.stopping) {
-            Netpoll.ready(ready); // Gs of other runtimes must not be lost
+            Netpoll.injectglist(ready); // Gs of other runtimes must not be lost
             return false;
         }
         if (!sched.acquireIdleP(m)) {
             // Every P is busy. Run the expired timers anyway, without a P: what they ready goes
             // to the global queue (with wakep), and sysmon preempts a G that keeps its P while
             // timers are overdue, so the busy Ms get to it. Then park normally.
-            Netpoll.ready(ready); // to the global queue, with wakep (Go's injectglist)
+            Netpoll.injectglist(ready); // to the global queue, with wakep (Go's injectglist)
             for (P p : sched.allp) {
                 sched.checkTimers(p);
             }
             return false;
         }
-        Netpoll.ready(ready); // into our P's run queue (Go: acquirep, then injectglist)
+        Netpoll.injectglist(ready); // into our P's run queue (Go: acquirep, then injectglist)
         for (P p : sched.allp) {
             sched.checkTimers(p);
         }
@@ -315,7 +315,7 @@ final class Sleepers {
             return false; // two volatile reads: the common case costs nothing more
         }
         G list = Netpoll.pollNow();
-        Netpoll.ready(list);
+        Netpoll.injectglist(list);
         // Threads the poll found ready were unparked during it; a JDK virtual thread scheduled on
         // our carriers was thereby queued on this M's P. Either way there may be work here now.
         P pp = m.p;
@@ -335,7 +335,7 @@ final class Sleepers {
         if (list == null) {
             return false;
         }
-        Netpoll.ready(list);
+        Netpoll.injectglist(list);
         return true;
     }
 

@@ -116,7 +116,7 @@ abstract sealed class Syscalls extends Parking permits Scheduler {
     }
 
     /** Yield kind of a G leaving Go.blocking after its P was taken (Go's exitsyscall0). */
-    static final int EXEC_SYSCALL_EXIT = G.EXEC_USER;
+    static final int EXEC_SYSCALL_EXIT = G.EXEC_SCHED_BASE;
 
     /**
      * Runs a blocking call with the P released to sysmon's judgement (Go's entersyscall /
