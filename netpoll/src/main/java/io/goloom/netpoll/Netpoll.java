@@ -348,7 +348,7 @@ public final class Netpoll {
             } finally {
                 release();
             }
-            ready(list);
+            injectglist(list);
             return true;
         }
         synchronized (HELPERS) {

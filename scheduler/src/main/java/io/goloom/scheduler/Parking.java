@@ -318,9 +318,7 @@ abstract sealed class Parking extends SchedT permits Syscalls {
                 if (mcount > gomaxprocs + mblocked.get()) {
                     // One M too many for the carrier bound: it stood in for a blocked M that has
                     // come back and kept a P. Retire rather than idle beside GOMAXPROCS others.
-                    allm.remove(m);
-                    mcount--;
-                    m.retired = true;
+                    retire(m);
                     return;
                 }
                 mput(m);
@@ -345,6 +343,19 @@ abstract sealed class Parking extends SchedT permits Syscalls {
             m.nextp = null;
             acquirep(m, pp);
         }
+    }
+
+    /**
+     * Under sched.lock: m leaves allm for good; its thread ends when it returns to mstart. The
+     * thread's name gets " (retired)" here, in the same lock section, so that a thread dump
+     * (or a tool counting goloom-m threads beside {@link #blockedCarriers}) tells an M on its
+     * way out from a live carrier.
+     */
+    final void retire(M m) {
+        allm.remove(m);
+        mcount--;
+        m.retired = true;
+        m.setName(m.getName() + " (retired)");
     }
 
     final void becomeSpinning(M m) {
