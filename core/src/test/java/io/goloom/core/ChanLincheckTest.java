@@ -1,5 +1,6 @@
 package io.goloom.core;
 
+import io.goloom.testkit.Stress;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 import java.util.List;
@@ -87,7 +88,7 @@ public class ChanLincheckTest {
                 .addCustomScenario(scenario(List.of(actor("trySend", 1), actor("trySend", 2)),
                         List.of(List.of(actor("trySend", 3), actor("len")), List.of(actor("tryReceive"), actor("close"))),
                         List.of(actor("tryReceive"), actor("tryReceive"))))
-                .iterations(5 * Integer.getInteger("goloom.stress", 1))
+                .iterations(5 * Stress.FACTOR)
                 .invocationsPerIteration(100)
                 .threads(3)
                 .actorsPerThread(3)
@@ -97,7 +98,7 @@ public class ChanLincheckTest {
     @Test
     void stress() {
         new StressOptions()
-                .iterations(5 * Integer.getInteger("goloom.stress", 1))
+                .iterations(5 * Stress.FACTOR)
                 .invocationsPerIteration(200)
                 .threads(3)
                 .actorsPerThread(3)

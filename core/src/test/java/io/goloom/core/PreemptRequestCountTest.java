@@ -1,5 +1,6 @@
 package io.goloom.core;
 
+import io.goloom.testkit.Stress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class PreemptRequestCountTest {
 
-    private static final int SCALE = Integer.getInteger("goloom.stress", 1);
+    private static final int SCALE = Stress.FACTOR;
 
     @Test
     @Timeout(60)

@@ -1,5 +1,6 @@
 package io.goloom.launcher;
 
+import io.goloom.testkit.Stress;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.launcher.Child.Result;
@@ -189,7 +190,7 @@ class LauncherJarIT {
      */
     @Test
     void nativeGoroutinesAreNeverSwitchedInsideAnInstrumentedLibrary() throws Exception {
-        int scale = Integer.getInteger("goloom.stress", 1);
+        int scale = Stress.FACTOR;
         Result r = withYieldPointAgent("--procs", "2", "--agent", "include=example.lib.,verbose=true",
                 "-cp", Child.APP_CP, "example.app.GoroutineLibraryApp", "4", String.valueOf(3 * scale), "40000000");
         assertEquals("ok\n", r.out(), r.toString());

@@ -1,8 +1,8 @@
 package io.goloom.net;
 
 import static io.goloom.testkit.Await.awaitCondition;
-import static io.goloom.testkit.Await.awaitParkedFromGoroutine;
-import static io.goloom.testkit.Await.awaitParkedFromThread;
+import static io.goloom.testkit.goroutines.AwaitParked.awaitParkedFromGoroutine;
+import static io.goloom.testkit.goroutines.AwaitParked.awaitParkedFromThread;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -16,6 +16,7 @@ import io.goloom.core.WaitReason;
 import io.goloom.scheduler.Go;
 import io.goloom.scheduler.GoRuntime;
 import io.goloom.testkit.Await;
+import io.goloom.testkit.goroutines.AwaitParked;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,7 +67,7 @@ class ChanIntegrationTest {
                 }));
             }
             for (G g : receivers) {
-                Await.awaitParkedFromGoroutine(g, WaitReason.CHAN_RECEIVE, Rt.TIMEOUT);
+                AwaitParked.awaitParkedFromGoroutine(g, WaitReason.CHAN_RECEIVE, Rt.TIMEOUT);
             }
             c.close();
             wg.await();
@@ -97,7 +98,7 @@ class ChanIntegrationTest {
                 }));
             }
             for (G g : senders) {
-                Await.awaitParkedFromGoroutine(g, WaitReason.CHAN_SEND, Rt.TIMEOUT);
+                AwaitParked.awaitParkedFromGoroutine(g, WaitReason.CHAN_SEND, Rt.TIMEOUT);
             }
             c.close();
             wg.await();

@@ -13,6 +13,7 @@ import io.goloom.scheduler.Go;
 import io.goloom.scheduler.GoRuntime;
 import io.goloom.scheduler.GoroutineInfo;
 import io.goloom.testkit.Await;
+import io.goloom.testkit.goroutines.AwaitParked;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -87,8 +88,8 @@ class SelectIntegrationTest {
             }
             Select sel = Select.of().withSeed(7L * procs).recv(a).recv(b);
             for (int r = 0; r < rounds; r++) {
-                Await.awaitParkedFromGoroutine(producers[0], WaitReason.SELECT, Rt.TIMEOUT);
-                Await.awaitParkedFromGoroutine(producers[1], WaitReason.SELECT, Rt.TIMEOUT);
+                AwaitParked.awaitParkedFromGoroutine(producers[0], WaitReason.SELECT, Rt.TIMEOUT);
+                AwaitParked.awaitParkedFromGoroutine(producers[1], WaitReason.SELECT, Rt.TIMEOUT);
                 counts[sel.run()]++;
             }
             quit.close();
@@ -146,8 +147,8 @@ class SelectIntegrationTest {
             rt.run(() -> {
                 g[0] = Go.go(() -> Select.of().run());
                 g[1] = Go.go(() -> Select.of().recv(null).run());
-                Await.awaitParkedFromGoroutine(g[0], WaitReason.SELECT_NO_CASES, Rt.TIMEOUT);
-                Await.awaitParkedFromGoroutine(g[1], WaitReason.SELECT, Rt.TIMEOUT);
+                AwaitParked.awaitParkedFromGoroutine(g[0], WaitReason.SELECT_NO_CASES, Rt.TIMEOUT);
+                AwaitParked.awaitParkedFromGoroutine(g[1], WaitReason.SELECT, Rt.TIMEOUT);
             });
             List<GoroutineInfo> alive = rt.shutdown();
             assertEquals(2, alive.size(), alive.toString());

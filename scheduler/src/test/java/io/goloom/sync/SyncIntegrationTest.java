@@ -16,7 +16,7 @@ import io.goloom.core.WaitGroup;
 import io.goloom.core.WaitReason;
 import io.goloom.scheduler.Go;
 import io.goloom.scheduler.GoRuntime;
-import io.goloom.testkit.Await;
+import io.goloom.testkit.goroutines.AwaitParked;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -81,7 +81,7 @@ class SyncIntegrationTest {
                 order.add("waiter");
                 m.unlock();
             });
-            Await.awaitParkedFromGoroutine(waiter, WaitReason.SYNC_MUTEX_LOCK, Rt.TIMEOUT);
+            AwaitParked.awaitParkedFromGoroutine(waiter, WaitReason.SYNC_MUTEX_LOCK, Rt.TIMEOUT);
             // Let more than the 1 ms threshold pass while the waiter waits. This waits for the
             // clock, not for another goroutine: nothing else is runnable.
             long parkedAt = System.nanoTime();
@@ -98,7 +98,7 @@ class SyncIntegrationTest {
                 order.add("newcomer");
                 m.unlock();
             });
-            Await.awaitParkedFromGoroutine(newcomer, WaitReason.SYNC_MUTEX_LOCK, Rt.TIMEOUT);
+            AwaitParked.awaitParkedFromGoroutine(newcomer, WaitReason.SYNC_MUTEX_LOCK, Rt.TIMEOUT);
             assertEquals(2, m.waiters());
             m.unlock(); // hand-off to the waiter, then (still starving) to the newcomer
             m.lock();
@@ -341,7 +341,7 @@ class SyncIntegrationTest {
             WaitReason[] reasons = {WaitReason.SYNC_MUTEX_LOCK, WaitReason.SYNC_RWMUTEX_RLOCK,
                     WaitReason.SYNC_WAITGROUP_WAIT, WaitReason.SYNC_COND_WAIT, WaitReason.SEMAPHORE_ACQUIRE};
             for (int i = 0; i < gs.size(); i++) {
-                Await.awaitParkedFromGoroutine(gs.get(i), reasons[i], Rt.TIMEOUT);
+                AwaitParked.awaitParkedFromGoroutine(gs.get(i), reasons[i], Rt.TIMEOUT);
             }
             m.unlock();
             rw.unlock();

@@ -1,5 +1,6 @@
 package io.goloom.timers;
 
+import io.goloom.testkit.Stress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -33,7 +34,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class TimerQueueConcurrencyTest {
 
-    static final int STRESS = Integer.getInteger("goloom.stress", 1);
+    static final int STRESS = Stress.FACTOR;
     static final int PRODUCERS = 3;
     static final int OPS_PER_PRODUCER = 40_000;
     /** Pool size (a parameter): small pools make threads hit the same node at the same time. */

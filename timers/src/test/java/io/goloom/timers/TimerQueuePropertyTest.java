@@ -1,5 +1,6 @@
 package io.goloom.timers;
 
+import io.goloom.testkit.Stress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TimerQueuePropertyTest {
 
-    static final int STRESS = Integer.getInteger("goloom.stress", 1);
+    static final int STRESS = Stress.FACTOR;
     static final int OPS = 100_000;
     static final int POOL = 1_024;
 

@@ -1,5 +1,6 @@
 package io.goloom.timers;
 
+import io.goloom.testkit.Stress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -26,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TimerWheelPropertyTest {
 
-    static final int STRESS = Integer.getInteger("goloom.stress", 1);
+    static final int STRESS = Stress.FACTOR;
     /** Operations per case at stress 1: 12 cases x 100k = 1.2M. */
     static final int OPS = 100_000;
     /** Timers in a case's pool; bounds the live set. */
