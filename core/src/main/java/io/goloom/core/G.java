@@ -64,7 +64,7 @@ import jdk.internal.vm.ContinuationScope;
  * See each field. "G-private" fields are written by the goroutine itself or by the M running
  * it, which is the same carrier thread; the M reads them after {@code run()} returns.
  */
-public class G extends Continuation {
+public class G extends io.goloom.core.spi.SchedLinks {
 
     /** The continuation scope of every goroutine. */
     public static final ContinuationScope SCOPE = new ContinuationScope("goloom");
@@ -150,13 +150,8 @@ public class G extends Continuation {
     /** The carrier blocked in a pinned park (see {@link #parkPinned}); published by the commit. */
     private Thread pinnedCarrier;
 
-    // ---- scheduler-owned: written only by the scheduler under its own rules ----
-    /** Link in scheduler lists (global run queue, batches). Guarded by whoever owns the list. */
-    public G schedlink;
-    /** Links in the scheduler's registry of live Gs. Guarded by the registry's stripe lock. */
-    public G allPrev, allNext;
-    /** Nanos when made runnable, for the scheduling-latency histogram; 0 = not sampled. */
-    public long readiedAt;
+    // ---- scheduler-owned (schedlink, allPrev/allNext, readiedAt): in SchedLinks, this class's
+    // superclass, behind accessors that core's module exports to the scheduler and netpoll only ----
     /** Optional label shown in dumps. Written before start. */
     public String name;
     /**

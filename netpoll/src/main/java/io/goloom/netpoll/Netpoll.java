@@ -2,6 +2,7 @@ package io.goloom.netpoll;
 
 import io.goloom.core.Carrier;
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import io.goloom.core.Machine;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -45,7 +46,7 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>A plain thread that waits for I/O and finds the token free ({@link #pollOrPark}); when it
  *       is done it {@link #kick()}s so that a runtime M or another thread takes over.</li>
  * </ul>
- * What a poll finds is returned as a list of goroutines linked through {@link G#schedlink}
+ * What a poll finds is returned as a list of goroutines linked through {@code SchedLinks.schedlink}
  * (Go's gList); the caller readies them with {@link #injectglist(G)} once it is placed to do so (the
  * idle M after it has acquired a P, so they land in its run queue). Plain threads found ready are
  * unparked during the poll itself.
@@ -241,8 +242,8 @@ public final class Netpoll {
     public static void injectglist(G list) {
         while (list != null) {
             G g = list;
-            list = g.schedlink;
-            g.schedlink = null;
+            list = SchedLinks.schedlink(g);
+            SchedLinks.setSchedlink(g, null);
             g.ready(false);
         }
     }
@@ -448,11 +449,11 @@ public final class Netpoll {
             WAITERS.decrementAndGet();
             if (w instanceof G g) {
                 // We won the CAS that took g out of its semaphore: we own its schedlink until ready.
-                g.schedlink = null;
+                SchedLinks.setSchedlink(g, null);
                 if (tail == null) {
                     head = g;
                 } else {
-                    tail.schedlink = g;
+                    SchedLinks.setSchedlink(tail, g);
                 }
                 tail = g;
             } else {

@@ -1,6 +1,7 @@
 package io.goloom.scheduler;
 
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,7 +9,7 @@ import java.util.List;
  * The registry of live goroutines (Go's allgs), for goroutine counts, dumps and the report of
  * Gs still alive when a runtime closes. Striped by goroutine id so concurrent spawns and exits
  * on different Ps rarely meet on a lock; each stripe is an intrusive doubly-linked list
- * through {@link G#allPrev}/{@link G#allNext}, so registering allocates nothing.
+ * through SchedLinks.allPrev/allNext, so registering allocates nothing.
  */
 final class AllGs {
     private static final int STRIPES = 64; // power of two; > cores * 8 keeps collisions rare
@@ -37,10 +38,10 @@ final class AllGs {
         Stripe s = stripe(g);
         synchronized (s) {
             G h = s.head;
-            g.allNext = h;
-            g.allPrev = null;
+            SchedLinks.setAllNext(g, h);
+            SchedLinks.setAllPrev(g, null);
             if (h != null) {
-                h.allPrev = g;
+                SchedLinks.setAllPrev(h, g);
             }
             s.head = g;
             s.size++;
@@ -50,9 +51,9 @@ final class AllGs {
     void remove(G g) {
         Stripe s = stripe(g);
         synchronized (s) {
-            G prev = g.allPrev, next = g.allNext;
+            G prev = SchedLinks.allPrev(g), next = SchedLinks.allNext(g);
             if (prev != null) {
-                prev.allNext = next;
+                SchedLinks.setAllNext(prev, next);
             } else {
                 if (s.head != g) {
                     throw new IllegalStateException("goloom: allgs.remove: " + g + " is not registered");
@@ -60,9 +61,10 @@ final class AllGs {
                 s.head = next;
             }
             if (next != null) {
-                next.allPrev = prev;
+                SchedLinks.setAllPrev(next, prev);
             }
-            g.allPrev = g.allNext = null;
+            SchedLinks.setAllPrev(g, null);
+            SchedLinks.setAllNext(g, null);
             s.size--;
         }
     }
@@ -82,7 +84,7 @@ final class AllGs {
         List<G> out = new ArrayList<>();
         for (Stripe s : stripes) {
             synchronized (s) {
-                for (G g = s.head; g != null; g = g.allNext) {
+                for (G g = s.head; g != null; g = SchedLinks.allNext(g)) {
                     out.add(g);
                 }
             }

@@ -1,6 +1,7 @@
 package io.goloom.scheduler;
 
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -92,7 +93,7 @@ class RunQueue {
      * Puts {@code g} on the queue. Executed only by the owner.
      * With {@code next}, g goes into runnext and the G it displaces goes to the tail.
      * Returns null, or, when the ring was full, the overflow batch (half the ring plus the G,
-     * linked through {@link G#schedlink}, head first) that the caller must put on the global
+     * linked through {@code SchedLinks.schedlink}, head first) that the caller must put on the global
      * queue; {@link #lastOverflowSize} tells its length.
      */
     final G runqput(G g, boolean next) {
@@ -162,11 +163,11 @@ class RunQueue {
         G last = first;
         for (int i = 1; i < n; i++) {
             G x = ring[(h + i) & mask];
-            last.schedlink = x;
+            SchedLinks.setSchedlink(last, x);
             last = x;
         }
-        last.schedlink = g;
-        g.schedlink = null;
+        SchedLinks.setSchedlink(last, g);
+        SchedLinks.setSchedlink(g, null);
         lastOverflowSize = n + 1;
         return first;
     }
@@ -329,8 +330,8 @@ class RunQueue {
         int t = tail;
         int start = t;
         while (batch != null && t - h < ring.length) {
-            G next = batch.schedlink;
-            batch.schedlink = null;
+            G next = SchedLinks.schedlink(batch);
+            SchedLinks.setSchedlink(batch, null);
             ring[t & mask] = batch;
             t++;
             batch = next;

@@ -1,6 +1,7 @@
 package io.goloom.scheduler;
 
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -119,7 +120,7 @@ final class SchedChaos {
         }
         G[] a = new G[n];
         int k = 0;
-        for (G x = first; x != null && k < n; x = x.schedlink) {
+        for (G x = first; x != null && k < n; x = SchedLinks.schedlink(x)) {
             a[k++] = x;
         }
         if (k != n) {
@@ -133,9 +134,9 @@ final class SchedChaos {
             a[j] = t;
         }
         for (int i = 0; i < n - 1; i++) {
-            a[i].schedlink = a[i + 1];
+            SchedLinks.setSchedlink(a[i], a[i + 1]);
         }
-        a[n - 1].schedlink = null;
+        SchedLinks.setSchedlink(a[n - 1], null);
         return a[0];
     }
 }

@@ -1,6 +1,7 @@
 package io.goloom.scheduler;
 
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -115,7 +116,7 @@ final class SchedInvariants {
         synchronized (s.lock) {
             int n = 0;
             G last = null;
-            for (G g = s.runqHead; g != null && n <= s.runqsize; g = g.schedlink, n++) {
+            for (G g = s.runqHead; g != null && n <= s.runqsize; g = SchedLinks.schedlink(g), n++) {
                 if (!queued.add(g)) {
                     bad.add("G" + g.id + " twice on the global queue");
                     break;

@@ -1,6 +1,7 @@
 package io.goloom.scheduler;
 
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import io.goloom.timers.TimerQueue;
 import io.goloom.timers.TimerWheel;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Invariants (all under {@link #lock}, checked at close in test mode by SchedInvariants)</h2>
  * <ul>
- *   <li>The global queue is a list through {@code G.schedlink} from {@link #runqHead} to
+ *   <li>The global queue is a list through {@code SchedLinks.schedlink} from {@link #runqHead} to
  *       {@link #runqTail} of exactly {@link #runqsize} RUNNABLE Gs (empty: both null, size 0).</li>
  *   <li>Every P on the idle list ({@link #pidle}, linked through {@code P.link}) is PIDLE,
  *       unowned and has an empty run queue; {@link #npidle} counts them.</li>
@@ -141,12 +142,12 @@ abstract sealed class SchedT permits Parking {
 
     /** Puts one G at the tail of the global queue. Takes sched.lock. */
     void globrunqput(G g) {
-        g.schedlink = null;
+        SchedLinks.setSchedlink(g, null);
         synchronized (lock) {
             if (runqTail == null) {
                 runqHead = g;
             } else {
-                runqTail.schedlink = g;
+                SchedLinks.setSchedlink(runqTail, g);
             }
             runqTail = g;
             runqsize = runqsize + 1;
@@ -157,14 +158,14 @@ abstract sealed class SchedT permits Parking {
     final void globrunqputbatch(G first, int n) {
         if (SchedChaos.ON) first = SchedChaos.shuffle(first, n); // randomised mode only; see SchedChaos
         G last = first;
-        while (last.schedlink != null) {
-            last = last.schedlink;
+        while (SchedLinks.schedlink(last) != null) {
+            last = SchedLinks.schedlink(last);
         }
         synchronized (lock) {
             if (runqTail == null) {
                 runqHead = first;
             } else {
-                runqTail.schedlink = first;
+                SchedLinks.setSchedlink(runqTail, first);
             }
             runqTail = last;
             runqsize = runqsize + n;
@@ -188,17 +189,17 @@ abstract sealed class SchedT permits Parking {
         }
         n = Math.min(n, pp.capacity() / 2);
         G g = runqHead;
-        runqHead = g.schedlink;
+        runqHead = SchedLinks.schedlink(g);
         n--;
         G batch = null, batchTail = null;
         for (int i = 0; i < n; i++) {
             G x = runqHead;
-            runqHead = x.schedlink;
-            x.schedlink = null;
+            runqHead = SchedLinks.schedlink(x);
+            SchedLinks.setSchedlink(x, null);
             if (batchTail == null) {
                 batch = x;
             } else {
-                batchTail.schedlink = x;
+                SchedLinks.setSchedlink(batchTail, x);
             }
             batchTail = x;
         }
@@ -206,7 +207,7 @@ abstract sealed class SchedT permits Parking {
             runqTail = null;
         }
         runqsize = size - n - 1;
-        g.schedlink = null;
+        SchedLinks.setSchedlink(g, null);
         if (batch != null) {
             G rest = pp.runqputbatch(batch);
             if (rest != null) {

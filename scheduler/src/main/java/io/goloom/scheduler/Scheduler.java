@@ -2,6 +2,7 @@ package io.goloom.scheduler;
 
 import io.goloom.core.Carrier;
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import io.goloom.core.Sched;
 import io.goloom.timers.TimerQueue;
 import java.util.ArrayList;
@@ -133,7 +134,7 @@ final class Scheduler extends Syscalls implements Sched {
             P pp = enterRuntime(m);
             if (pp != null) {
                 if ((++pp.trackTick & LATENCY_SAMPLE_MASK) == 0) {
-                    g.readiedAt = System.nanoTime();
+                    SchedLinks.setReadiedAt(g, System.nanoTime());
                 }
                 runqputLocal(pp, g, next);
                 // Read while m still owns pp: after exitRuntime sysmon may hand pp to another M,
@@ -154,7 +155,7 @@ final class Scheduler extends Syscalls implements Sched {
             }
             exitRuntime(m);
         }
-        g.readiedAt = System.nanoTime();
+        SchedLinks.setReadiedAt(g, System.nanoTime());
         globrunqput(g);
         wakep();
     }
@@ -357,9 +358,9 @@ final class Scheduler extends Syscalls implements Sched {
         if (!inheritTime) {
             pp.schedtick++;
         }
-        long readied = g.readiedAt;
+        long readied = SchedLinks.readiedAt(g);
         if (readied != 0) {
-            g.readiedAt = 0;
+            SchedLinks.setReadiedAt(g, 0);
             pp.schedLatency.record(System.nanoTime() - readied);
         }
         // Go's execute clears gp.preempt: sysmon asks only the G an M is running (m.curg, set in

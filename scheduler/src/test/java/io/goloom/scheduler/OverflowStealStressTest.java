@@ -3,6 +3,7 @@ package io.goloom.scheduler;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import io.goloom.testkit.Stress;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -68,7 +69,7 @@ class OverflowStealStressTest {
                 int id = i;
                 Go.go(() -> {
                     G me = Go.current();
-                    G link = me.schedlink;
+                    G link = SchedLinks.schedlink(me);
                     if (link != null && linked.getAndIncrement() == 0) {
                         firstLinked.add("G " + me.id + " started running linked to G " + link.id);
                     }

@@ -1,6 +1,7 @@
 package io.goloom.scheduler;
 
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import io.goloom.testkit.Stress;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,13 +41,13 @@ public class RunQueueLincheckTest {
 
     public RunQueueLincheckTest() {
         for (G g : GS) {
-            g.schedlink = null; // the Gs are shared by all invocations
+            SchedLinks.setSchedlink(g, null); // the Gs are shared by all invocations
         }
     }
 
     private static List<Long> drain(G chain) {
         List<Long> out = new ArrayList<>();
-        for (G x = chain; x != null; x = x.schedlink) {
+        for (G x = chain; x != null; x = SchedLinks.schedlink(x)) {
             out.add(x.id);
         }
         return out;
@@ -84,16 +85,16 @@ public class RunQueueLincheckTest {
         RunQueue mine = new RunQueue(4);
         G head = null, tail = null;
         for (G x = mine.runqsteal(q, false); x != null; x = mine.runqget()) {
-            x.schedlink = null;
+            SchedLinks.setSchedlink(x, null);
             if (tail == null) {
                 head = x;
             } else {
-                tail.schedlink = x;
+                SchedLinks.setSchedlink(tail, x);
             }
             tail = x;
         }
         List<Long> out = new ArrayList<>();
-        for (G x = head; x != null && out.size() <= mine.capacity(); x = x.schedlink) {
+        for (G x = head; x != null && out.size() <= mine.capacity(); x = SchedLinks.schedlink(x)) {
             out.add(x.id);
         }
         return out;

@@ -3,6 +3,7 @@ package io.goloom.scheduler;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import io.goloom.testkit.Stress;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -83,9 +84,9 @@ class RunQueueOverflowStealTest {
         try {
             while (System.nanoTime() - start < budget && thief.isAlive()) {
                 for (G x; (x = fromThief.poll()) != null; ) {
-                    if (x.schedlink != null) {
+                    if (SchedLinks.schedlink(x) != null) {
                         fail("after " + puts + " puts (" + overflows + " overflows): G " + x.id
-                                + " came back from the thief linked to G " + x.schedlink.id
+                                + " came back from the thief linked to G " + SchedLinks.schedlink(x).id
                                 + ": the owner's overflow wrote a G it did not own");
                     }
                     back(out, x, "the thief");
@@ -117,8 +118,8 @@ class RunQueueOverflowStealTest {
                     int n = victim.lastOverflowSize, walked = 0;
                     for (G x = batch, next; x != null; x = next) {
                         assertTrue(++walked <= n, "overflow batch longer than " + n);
-                        next = x.schedlink;
-                        x.schedlink = null; // ours: it came off the ring by our CAS
+                        next = SchedLinks.schedlink(x);
+                        SchedLinks.setSchedlink(x, null); // ours: it came off the ring by our CAS
                         back(out, x, "the overflow batch");
                         pool.add(x);
                     }
@@ -132,7 +133,7 @@ class RunQueueOverflowStealTest {
         assertFalse(thief.isAlive(), "thief did not stop");
         assertNull(thiefFailure[0]);
         for (G x; (x = fromThief.poll()) != null; ) {
-            assertNull(x.schedlink, "G " + x.id + " came back from the thief linked");
+            assertNull(SchedLinks.schedlink(x), "G " + x.id + " came back from the thief linked");
             back(out, x, "the thief");
         }
         for (G x; (x = victim.runqget()) != null; ) {

@@ -3,6 +3,7 @@ package io.goloom.scheduler;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import io.goloom.testkit.Stress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,7 +23,7 @@ class RunQueueTest {
 
     static List<Long> ids(G chain) {
         List<Long> out = new ArrayList<>();
-        for (G x = chain; x != null; x = x.schedlink) {
+        for (G x = chain; x != null; x = SchedLinks.schedlink(x)) {
             out.add(x.id);
         }
         return out;
@@ -169,7 +170,7 @@ class RunQueueTest {
             List<G> overflow = new ArrayList<>();
             for (int i = 0; i < total; i++) {
                 G batch = q.runqput(gs[i], (i & 3) == 0);
-                for (G x = batch; x != null; x = x.schedlink) {
+                for (G x = batch; x != null; x = SchedLinks.schedlink(x)) {
                     overflow.add(x);
                 }
                 if ((i & 1) == 0) {

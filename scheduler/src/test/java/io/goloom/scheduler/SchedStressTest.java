@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.goloom.core.Carrier;
 import io.goloom.core.Chan;
 import io.goloom.core.G;
+import io.goloom.core.spi.SchedLinks;
 import io.goloom.timers.TimerNode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,8 +168,8 @@ class SchedStressTest {
                     int slot = i;
                     Go.go(() -> {
                         G me = Go.current();
-                        if (me.schedlink != null) { // a running G is on no list
-                            startedLinked.add("G " + me.id + " started running linked to G " + me.schedlink.id);
+                        if (SchedLinks.schedlink(me) != null) { // a running G is on no list
+                            startedLinked.add("G " + me.id + " started running linked to G " + SchedLinks.schedlink(me).id);
                         }
                         if (inside.getAndIncrement(slot) != 0) {
                             ranTwice.incrementAndGet(); // on two Ms at once
