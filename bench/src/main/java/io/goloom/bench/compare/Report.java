@@ -1,12 +1,31 @@
 package io.goloom.bench.compare;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 
-/** The results table, as aligned text for the terminal and as Markdown for report.md. */
+/** The results table, as aligned text for the terminal and as Markdown, and the whole of report.md. */
 final class Report {
     private Report() {
+    }
+
+    /**
+     * How the comparison was run, for report.md's header.
+     *
+     * @param runs         runs per workload and system
+     * @param quick        --quick
+     * @param testSize     the internal --test-size (tiny counts)
+     * @param childCommand the child JVM's command line with placeholders (W, S, P, FILE)
+     */
+    record Setup(int runs, boolean quick, boolean testSize, List<String> childCommand) {
+        Setup {
+            childCommand = List.copyOf(childCommand);
+        }
     }
 
     static final String RATIO_LEGEND = "goloom/vthreads (and goloom-vt/vthreads) = ratio of the medians; 'better'"
@@ -224,7 +243,7 @@ final class Report {
             if (names.isEmpty() || o.series().stream().noneMatch(Series::ok)) {
                 continue;
             }
-            sb.append("\n### ").append(o.workload().name()).append(": ").append(o.workload().extrasLegend())
+            sb.append("\n### ").append(o.workload().name()).append(": ").append(o.workload().spec().extrasLegend())
                     .append("\n\n| system |");
             for (String n : names) {
                 sb.append(' ').append(n).append(" |");
@@ -245,6 +264,106 @@ final class Report {
         }
         return sb.toString();
     }
+
+    /**
+     * The whole of report.md: how the comparison ran (date, command, machine, JDK, runs, the
+     * child JVM's command line), the tables ({@link #markdown}), failures, skipped systems, the
+     * charts, notes, what each workload measures and the files next to it.
+     *
+     * @param charts the chart files written next to it
+     * @param notes  paragraphs appended after the charts (e.g. why a chart is missing)
+     */
+    static String reportMd(List<Outcome> outcomes, Summary summary, Setup setup, List<String> charts,
+                           List<String> notes) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# goloom compare\n\n");
+        sb.append("- date: ").append(summary.date()).append('\n');
+        sb.append("- command: `").append(summary.command()).append("`\n");
+        sb.append("- machine: ").append(summary.machine().cpus()).append(" cpus");
+        String model = cpuModel();
+        if (model != null) {
+            sb.append(" (").append(model).append(')');
+        }
+        sb.append(", ").append(summary.machine().os()).append('\n');
+        sb.append("- jdk: ").append(summary.machine().jdk()).append('\n');
+        sb.append("- runs: ").append(setup.runs()).append(" per workload and system, alternating systems, a fresh JVM each")
+                .append(setup.quick() ? "; **--quick: short runs, a smoke test rather than a result**" : "")
+                .append(setup.testSize() ? "; **test sizes: the numbers mean nothing**" : "").append('\n');
+        sb.append("- child JVM: `").append(String.join(" ", setup.childCommand())).append("`\n\n");
+        sb.append("## Results\n\n").append(markdown(outcomes)).append('\n');
+        boolean anyFailure = false;
+        for (Outcome o : outcomes) {
+            for (Series s : o.series()) {
+                for (String f : s.failures) {
+                    if (!anyFailure) {
+                        sb.append("## Failures\n\n");
+                        anyFailure = true;
+                    }
+                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(", ")
+                            .append(f).append('\n');
+                }
+            }
+        }
+        if (anyFailure) {
+            sb.append("\nThe stderr of each failed run is in `logs/<workload>-<system>-run<k>.log` when it printed anything.\n\n");
+        }
+        boolean anySkipped = false;
+        for (Outcome o : outcomes) {
+            for (Series s : o.series()) {
+                if (s.skipReason != null) {
+                    if (!anySkipped) {
+                        sb.append("## Skipped systems\n\n");
+                        anySkipped = true;
+                    }
+                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(": ")
+                            .append(s.skipReason).append('\n');
+                }
+            }
+        }
+        if (anySkipped) {
+            sb.append('\n');
+        }
+        if (!charts.isEmpty()) {
+            sb.append("## Charts\n\n");
+            for (String c : charts) {
+                sb.append("![").append(c).append("](").append(c).append(")\n\n");
+            }
+        }
+        for (String n : notes) {
+            sb.append(n).append("\n\n");
+        }
+        sb.append("## Workloads\n\n");
+        for (Outcome o : outcomes) {
+            sb.append("- **").append(o.workload().name()).append("** (").append(o.workload().metric()).append("): ")
+                    .append(o.workload().description());
+            if (o.skipReason() != null) {
+                sb.append(" *Skipped: ").append(o.skipReason()).append(".*");
+            }
+            sb.append('\n');
+        }
+        sb.append("\n## Files\n\n")
+                .append("- `summary.json`: medians, min, max per workload and system; latency percentiles in µs\n")
+                .append("- `<workload>-<system>.hgrm`: percentile distribution in µs, all runs merged "
+                        + "(HdrHistogram format; plot with HdrHistogram's plotFiles.html)\n")
+                .append("- `<workload>-<system>.hlog`: the raw histograms, one interval per run, in ns "
+                        + "(HistogramLogWriter format)\n")
+                .append("- `logs/`: stderr of child JVMs that printed anything\n");
+        return sb.toString();
+    }
+
+    private static String cpuModel() {
+        Path p = Paths.get("/proc/cpuinfo");
+        if (!Files.isReadable(p)) {
+            return null;
+        }
+        try (Stream<String> lines = Files.lines(p)) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
+                    .findFirst().orElse(null);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
+    }
+
 
     /** Text safe inside a Markdown table cell. */
     static String md(String s) {
