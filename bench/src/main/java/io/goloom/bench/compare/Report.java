@@ -32,6 +32,12 @@ final class Report {
             + " names the system that wins and by how much, goloom's ratio deciding (goloom-vt's where goloom"
             + " itself does not run); ns/op, ms, bytes: lower is better; ops/s: higher is better.";
 
+    /** What the verdict columns mean. */
+    static final String NOISE_LEGEND = "verdict: 'win' or 'loss' (for goloom, or goloom-vt) only when the two"
+            + " systems' per-run ranges (min–max) do not overlap, 'within noise' when they do (then 'better' says"
+            + " 'within noise' too); p = two-sided Mann–Whitney U p-value over the runs (exact; with 5 runs"
+            + " against 5 the smallest possible is 0.008, with 3 against 3 it is 0.1).";
+
     /** A number with about three significant digits, thousands separated. */
     static String fmt(double v) {
         double a = Math.abs(v);
@@ -76,6 +82,10 @@ final class Report {
         return Double.isNaN(r) ? "-" : fmtRatio(r);
     }
 
+    private static String verdictCell(Noise.Verdict v) {
+        return v == null ? "-" : v.cell();
+    }
+
     private static String latencyCell(Series s) {
         if (s == null || !s.ok() || s.merged() == null) {
             return "-";
@@ -94,8 +104,10 @@ final class Report {
         }
         boolean vt = systems.contains(SystemKind.GOLOOM_VT);
         header.add("goloom/vthreads");
+        header.add("verdict");
         if (vt) {
             header.add("goloom-vt/vthreads");
+            header.add("verdict");
         }
         header.add("better");
         rows.add(header.toArray(String[]::new));
@@ -113,8 +125,10 @@ final class Report {
                 r.add(cell(o.of(s)));
             }
             r.add(ratioCell(o.ratio()));
+            r.add(verdictCell(o.verdict()));
             if (vt) {
                 r.add(ratioCell(o.vtRatio()));
+                r.add(verdictCell(o.vtVerdict()));
             }
             r.add(o.better());
             rows.add(r.toArray(String[]::new));
@@ -149,7 +163,7 @@ final class Report {
             String[] r = rows.get(k);
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
-                boolean right = i >= 2 && i < cols - 1; // numbers right-aligned
+                boolean right = i >= 2 && i < cols - 1 && !header.get(i).equals("verdict"); // numbers right-aligned
                 String c = r[i];
                 String pad = " ".repeat(w[i] - c.length());
                 line.append(right ? pad + c : c + pad).append(i < cols - 1 ? "  " : "");
@@ -160,6 +174,7 @@ final class Report {
             sb.append(line.toString().stripTrailing()).append('\n');
         }
         sb.append(RATIO_LEGEND).append('\n');
+        sb.append(NOISE_LEGEND).append('\n');
         sb.append("Latency lines: p50 / p99 / p99.9 in microseconds, every run's histogram merged.\n");
         return sb.toString();
     }
@@ -174,13 +189,15 @@ final class Report {
         }
         boolean vt = systems.contains(SystemKind.GOLOOM_VT);
         int ratios = vt ? 2 : 1;
-        sb.append(vt ? " goloom/vthreads | goloom-vt/vthreads | better |\n|---|---|---:|" : " goloom/vthreads | better |\n|---|---|---:|");
-        sb.append("---:|".repeat(systems.size() + ratios));
+        sb.append(vt ? " goloom/vthreads | verdict | goloom-vt/vthreads | verdict | better |\n|---|---|---:|"
+                : " goloom/vthreads | verdict | better |\n|---|---|---:|");
+        sb.append("---:|".repeat(systems.size()));
+        sb.append("---:|---|".repeat(ratios));
         sb.append("---|\n");
         for (Outcome o : outcomes) {
             if (o.skipReason() != null) {
                 sb.append("| ").append(o.workload().name()).append(" | skipped: ").append(md(o.skipReason()))
-                        .append(" |").append(" |".repeat(systems.size() + ratios + 2)).append('\n');
+                        .append(" |").append(" |".repeat(systems.size() + 2 * ratios + 2)).append('\n');
                 continue;
             }
             sb.append("| ").append(o.workload().name()).append(" | ").append(o.workload().metric().unit())
@@ -199,13 +216,15 @@ final class Report {
                 }
                 sb.append(" |");
             }
-            sb.append(' ').append(ratioCell(o.ratio())).append(" |");
+            sb.append(' ').append(ratioCell(o.ratio())).append(" | ").append(verdictCell(o.verdict())).append(" |");
             if (vt) {
-                sb.append(' ').append(ratioCell(o.vtRatio())).append(" |");
+                sb.append(' ').append(ratioCell(o.vtRatio())).append(" | ").append(verdictCell(o.vtVerdict()))
+                        .append(" |");
             }
             sb.append(' ').append(o.better()).append(" |\n");
         }
-        sb.append("\nMedians of the runs, (min–max) in parentheses. ").append(RATIO_LEGEND).append('\n');
+        sb.append("\nMedians of the runs, (min–max) in parentheses. ").append(RATIO_LEGEND).append(' ')
+                .append(NOISE_LEGEND).append('\n');
 
         boolean anyLatency = false;
         StringBuilder lat = new StringBuilder();
