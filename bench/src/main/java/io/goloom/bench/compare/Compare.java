@@ -79,6 +79,9 @@ public final class Compare {
     private Path agentJar;
     private String jdk;
     private boolean failed;
+    /** How busy the machine is: started before the first child, stopped after the last. */
+    private MachineLoad load;
+    private MachineLoad.Result loadResult;
     /** The child JVM running now, for the shutdown hook (Ctrl-C must not leave it running). */
     private volatile Process child;
 
@@ -162,10 +165,21 @@ public final class Compare {
         out.printf(Locale.ROOT, "goloom compare: %d workload(s), %d run(s) per system%s, systems alternating, "
                         + "a fresh JVM per run%n  output: %s%n", args.workloads().size(), args.runs(),
                 args.quick() ? " (quick)" : "", dir);
+        try {
+            load = MachineLoad.start(cores);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading the machine's load", e);
+        }
+        String warning = load.startWarning();
+        if (warning != null) {
+            out.println("compare: warning: " + warning);
+        }
         List<Outcome> outcomes = new ArrayList<>();
         for (Workload w : args.workloads()) {
             outcomes.add(runWorkload(w));
         }
+        loadResult = load.stop();
         writeOutputs(outcomes, now);
         out.println();
         out.print(Report.text(outcomes));
@@ -259,6 +273,7 @@ public final class Compare {
         Path stdout = runsDir.resolve(base + ".out");
         Path log = logsDir.resolve(base + ".log");
         long start = System.nanoTime();
+        load.sample();
         String problem;
         try {
             Process p = new ProcessBuilder(childCommand(s.workload, s.system, s.procs, hlog))
@@ -288,6 +303,7 @@ public final class Compare {
             Thread.currentThread().interrupt();
             problem = "interrupted";
         }
+        load.sample();
         double secs = (System.nanoTime() - start) / 1e9;
         String line;
         if (problem == null) {
@@ -400,7 +416,7 @@ public final class Compare {
         Summary summary = new Summary(now.toOffsetDateTime().toString(), machine(), args.quick(), command(), rows(outcomes));
         Files.writeString(dir.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("report.md"), Report.reportMd(outcomes, summary,
-                new Report.Setup(args.runs(), args.quick(), args.testSize(), childTemplate()), charts, notes), StandardCharsets.UTF_8);
+                new Report.Setup(args.runs(), args.quick(), args.testSize(), childTemplate(), loadResult), charts, notes), StandardCharsets.UTF_8);
         cleanUp();
     }
 

@@ -21,8 +21,9 @@ final class Report {
      * @param quick        --quick
      * @param testSize     the internal --test-size (tiny counts)
      * @param childCommand the child JVM's command line with placeholders (W, S, P, FILE)
+     * @param load         how busy the machine was before and during the run; null when not measured
      */
-    record Setup(int runs, boolean quick, boolean testSize, List<String> childCommand) {
+    record Setup(int runs, boolean quick, boolean testSize, List<String> childCommand, MachineLoad.Result load) {
         Setup {
             childCommand = List.copyOf(childCommand);
         }
@@ -309,6 +310,9 @@ final class Report {
                 .append(setup.quick() ? "; **--quick: short runs, a smoke test rather than a result**" : "")
                 .append(setup.testSize() ? "; **test sizes: the numbers mean nothing**" : "").append('\n');
         sb.append("- child JVM: `").append(String.join(" ", setup.childCommand())).append("`\n\n");
+        if (setup.load() != null) {
+            sb.append(MachineLoad.markdown(setup.load()));
+        }
         sb.append("## Results\n\n").append(markdown(outcomes)).append('\n');
         boolean anyFailure = false;
         for (Outcome o : outcomes) {
