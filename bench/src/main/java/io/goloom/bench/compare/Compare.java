@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
@@ -80,6 +79,9 @@ public final class Compare {
     private Path agentJar;
     private String jdk;
     private boolean failed;
+    /** How busy the machine is: started before the first child, stopped after the last. */
+    private MachineLoad load;
+    private MachineLoad.Result loadResult;
     /** The child JVM running now, for the shutdown hook (Ctrl-C must not leave it running). */
     private volatile Process child;
 
@@ -163,10 +165,21 @@ public final class Compare {
         out.printf(Locale.ROOT, "goloom compare: %d workload(s), %d run(s) per system%s, systems alternating, "
                         + "a fresh JVM per run%n  output: %s%n", args.workloads().size(), args.runs(),
                 args.quick() ? " (quick)" : "", dir);
+        try {
+            load = MachineLoad.start(cores);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading the machine's load", e);
+        }
+        String warning = load.startWarning();
+        if (warning != null) {
+            out.println("compare: warning: " + warning);
+        }
         List<Outcome> outcomes = new ArrayList<>();
         for (Workload w : args.workloads()) {
             outcomes.add(runWorkload(w));
         }
+        loadResult = load.stop();
         writeOutputs(outcomes, now);
         out.println();
         out.print(Report.text(outcomes));
@@ -264,6 +277,7 @@ public final class Compare {
         Path stdout = runsDir.resolve(base + ".out");
         Path log = logsDir.resolve(base + ".log");
         long start = System.nanoTime();
+        load.sample();
         String problem;
         try {
             Process p = new ProcessBuilder(childCommand(s.workload, s.system, s.procs, hlog))
@@ -293,6 +307,7 @@ public final class Compare {
             Thread.currentThread().interrupt();
             problem = "interrupted";
         }
+        load.sample();
         double secs = (System.nanoTime() - start) / 1e9;
         String line;
         if (problem == null) {
@@ -324,22 +339,23 @@ public final class Compare {
         if (line == null) {
             return "no result line on stdout";
         }
-        Map<?, ?> r;
+        Json.ResultLine r;
         try {
-            r = (Map<?, ?>) Json.parse(line);
-        } catch (IllegalArgumentException | ClassCastException e) {
-            return "bad result line: " + line;
+            r = Json.ResultLine.parse(line);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
         }
-        if (!s.workload.name().equals(r.get("workload")) || !s.system.id().equals(r.get("system"))
-                || !(r.get("value") instanceof Double v)) {
+        if (!s.workload.name().equals(r.workload()) || !s.system.id().equals(r.system())) {
             return "unexpected result line: " + line;
         }
-        if (jdk == null && r.get("jdk") instanceof String j) {
-            jdk = j;
+        double v = r.value();
+        if (jdk == null) {
+            jdk = r.jdk();
         }
         List<Double> extras = new ArrayList<>();
         for (String name : s.workload.extras()) {
-            if (!(r.get("extras") instanceof Map<?, ?> ex) || !(ex.get(name) instanceof Double x)) {
+            Double x = r.extras().get(name);
+            if (x == null) {
                 return "no extra figure " + name + " in the result line: " + line;
             }
             extras.add(x);
@@ -404,7 +420,8 @@ public final class Compare {
 
         Summary summary = new Summary(now.toOffsetDateTime().toString(), machine(), args.quick(), command(), rows(outcomes));
         Files.writeString(dir.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("report.md"), reportMd(outcomes, summary, charts, notes), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("report.md"), Report.reportMd(outcomes, summary,
+                new Report.Setup(args.runs(), args.quick(), args.testSize(), childTemplate(), loadResult), charts, notes), StandardCharsets.UTF_8);
         cleanUp();
     }
 
@@ -442,83 +459,7 @@ public final class Compare {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 
-    private String reportMd(List<Outcome> outcomes, Summary summary, List<String> charts, List<String> notes) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("# goloom compare\n\n");
-        sb.append("- date: ").append(summary.date()).append('\n');
-        sb.append("- command: `").append(summary.command()).append("`\n");
-        sb.append("- machine: ").append(summary.machine().cpus()).append(" cpus");
-        String model = cpuModel();
-        if (model != null) {
-            sb.append(" (").append(model).append(')');
-        }
-        sb.append(", ").append(summary.machine().os()).append('\n');
-        sb.append("- jdk: ").append(summary.machine().jdk()).append('\n');
-        sb.append("- runs: ").append(args.runs()).append(" per workload and system, alternating systems, a fresh JVM each")
-                .append(args.quick() ? "; **--quick: short runs, a smoke test rather than a result**" : "")
-                .append(args.testSize() ? "; **test sizes: the numbers mean nothing**" : "").append('\n');
-        sb.append("- child JVM: `").append(String.join(" ", childTemplate())).append("`\n\n");
-        sb.append("## Results\n\n").append(Report.markdown(outcomes)).append('\n');
-        boolean anyFailure = false;
-        for (Outcome o : outcomes) {
-            for (Series s : o.series()) {
-                for (String f : s.failures) {
-                    if (!anyFailure) {
-                        sb.append("## Failures\n\n");
-                        anyFailure = true;
-                    }
-                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(", ")
-                            .append(f).append('\n');
-                }
-            }
-        }
-        if (anyFailure) {
-            sb.append("\nThe stderr of each failed run is in `logs/<workload>-<system>-run<k>.log` when it printed anything.\n\n");
-        }
-        boolean anySkipped = false;
-        for (Outcome o : outcomes) {
-            for (Series s : o.series()) {
-                if (s.skipReason != null) {
-                    if (!anySkipped) {
-                        sb.append("## Skipped systems\n\n");
-                        anySkipped = true;
-                    }
-                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(": ")
-                            .append(s.skipReason).append('\n');
-                }
-            }
-        }
-        if (anySkipped) {
-            sb.append('\n');
-        }
-        if (!charts.isEmpty()) {
-            sb.append("## Charts\n\n");
-            for (String c : charts) {
-                sb.append("![").append(c).append("](").append(c).append(")\n\n");
-            }
-        }
-        for (String n : notes) {
-            sb.append(n).append("\n\n");
-        }
-        sb.append("## Workloads\n\n");
-        for (Outcome o : outcomes) {
-            sb.append("- **").append(o.workload().name()).append("** (").append(o.workload().metric()).append("): ")
-                    .append(o.workload().description());
-            if (o.skipReason() != null) {
-                sb.append(" *Skipped: ").append(o.skipReason()).append(".*");
-            }
-            sb.append('\n');
-        }
-        sb.append("\n## Files\n\n")
-                .append("- `summary.json`: medians, min, max per workload and system; latency percentiles in µs\n")
-                .append("- `<workload>-<system>.hgrm`: percentile distribution in µs, all runs merged "
-                        + "(HdrHistogram format; plot with HdrHistogram's plotFiles.html)\n")
-                .append("- `<workload>-<system>.hlog`: the raw histograms, one interval per run, in ns "
-                        + "(HistogramLogWriter format)\n")
-                .append("- `logs/`: stderr of child JVMs that printed anything\n");
-        return sb.toString();
-    }
-
+    /** The child JVM command line with placeholders, as report.md shows it. */
     private List<String> childTemplate() {
         List<String> t = new ArrayList<>();
         t.add("java");
@@ -534,19 +475,6 @@ public final class Compare {
         }
         t.addAll(List.of("--hlog", "FILE"));
         return t;
-    }
-
-    private static String cpuModel() {
-        Path p = Paths.get("/proc/cpuinfo");
-        if (!Files.isReadable(p)) {
-            return null;
-        }
-        try (Stream<String> lines = Files.lines(p)) {
-            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
-                    .findFirst().orElse(null);
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return null;
-        }
     }
 
     /** Removes the per-run scratch files and empty child logs. */
