@@ -78,6 +78,10 @@ public final class Compare {
     /** goloom-vt children's -javaagent jar; made on first use. */
     private Path agentJar;
     private String jdk;
+    /** The go system: null until {@link #setUpGo}, or when no selected workload has a Go program. */
+    private GoSystem go;
+    /** Why the Go column is missing (no go on PATH, a failed build), for report.md; null when it is there. */
+    private String goMissing;
     private boolean failed;
     /** The child JVM running now, for the shutdown hook (Ctrl-C must not leave it running). */
     private volatile Process child;
@@ -162,6 +166,7 @@ public final class Compare {
         out.printf(Locale.ROOT, "goloom compare: %d workload(s), %d run(s) per system%s, systems alternating, "
                         + "a fresh JVM per run%n  output: %s%n", args.workloads().size(), args.runs(),
                 args.quick() ? " (quick)" : "", dir);
+        setUpGo();
         List<Outcome> outcomes = new ArrayList<>();
         for (Workload w : args.workloads()) {
             outcomes.add(runWorkload(w));
@@ -171,6 +176,35 @@ public final class Compare {
         out.print(Report.text(outcomes));
         out.printf(Locale.ROOT, "%nwrote %s (%s)%n", dir, elapsed());
         return failed ? 1 : 0;
+    }
+
+    /**
+     * Finds Go and builds the selected workloads' programs once for the whole run. Without Go
+     * (or when the build fails) the run goes on without the column and says why, in one line
+     * here and in report.md; a failed build also makes the exit code 1.
+     */
+    private void setUpGo() throws IOException {
+        if (!GoSystem.anyProgram(args.workloads())) {
+            return;
+        }
+        GoSystem g = args.goPath() != null ? GoSystem.detect(args.goPath(), GoSystem.sources()) : GoSystem.detect();
+        if (g.absentReason() != null) {
+            goMissing = g.absentReason();
+            out.printf(Locale.ROOT, "  no go column: %s%n", goMissing);
+            return;
+        }
+        out.printf(Locale.ROOT, "  go column: %s; building the Go programs into %s%n", g.version(), g.binDir());
+        String problem = g.build(args.workloads());
+        if (problem != null) {
+            failed = true;
+            Path log = logsDir.resolve("go-build.log");
+            Files.writeString(log, problem, StandardCharsets.UTF_8);
+            goMissing = "the Go programs did not build (" + dir.relativize(log) + ")";
+            out.printf(Locale.ROOT, "  no go column: %s%n", goMissing);
+            printTail(log);
+            return;
+        }
+        go = g;
     }
 
     private String elapsed() {
@@ -196,8 +230,13 @@ public final class Compare {
                 toRun.add(x);
             }
         }
+        if (go != null && GoSystem.program(w) != null) {
+            Series x = new Series(w, SystemKind.GO, procs); // alternates last: goloom, vthreads, ..., go
+            series.add(x);
+            toRun.add(x);
+        }
         out.printf(Locale.ROOT, "[%7s] %s (%s, procs %d): %d run(s) of %s%n", elapsed(), w.name(), w.metric(),
-                procs, args.runs(), String.join(", ", w.systems().stream().map(SystemKind::id).toList()));
+                procs, args.runs(), String.join(", ", series.stream().map(x -> x.system.id()).toList()));
         for (Series x : series) {
             if (x.skipReason != null) {
                 out.printf(Locale.ROOT, "[%7s]   %-15s %-9s skipped: %s%n", elapsed(), w.name(), x.system.id(), x.skipReason);
@@ -218,6 +257,9 @@ public final class Compare {
      * ({@link Workload#jvmArgs}, e.g. fairness's preemption agent).
      */
     List<String> childCommand(Workload w, SystemKind system, int procs, Path hlog) throws IOException {
+        if (system == SystemKind.GO) { // not a JVM: the workload's Go program, GOMAXPROCS in its environment
+            return go.command(w, procs, args.size(), hlog, args.java(), args.classpath());
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add(args.java());
         cmd.addAll(JVM_EXPORTS);
@@ -261,11 +303,14 @@ public final class Compare {
         long start = System.nanoTime();
         String problem;
         try {
-            Process p = new ProcessBuilder(childCommand(s.workload, s.system, s.procs, hlog))
+            ProcessBuilder pb = new ProcessBuilder(childCommand(s.workload, s.system, s.procs, hlog))
                     .redirectInput(Redirect.from(nullFile().toFile()))
                     .redirectOutput(stdout.toFile())
-                    .redirectError(log.toFile())
-                    .start();
+                    .redirectError(log.toFile());
+            if (s.system == SystemKind.GO) {
+                pb.environment().put(GoSystem.GOMAXPROCS, Integer.toString(s.procs));
+            }
+            Process p = pb.start();
             child = p;
             try {
                 if (!p.waitFor(childTimeoutSeconds(), TimeUnit.SECONDS)) {
@@ -308,8 +353,12 @@ public final class Compare {
         return Paths.get(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
     }
 
-    /** Reads a finished child's result into {@code s}; returns what is wrong with it, or null. */
-    private String collect(Series s, Path stdout, Path hlog) throws IOException {
+    /**
+     * Reads a finished child's result into {@code s}; returns what is wrong with it, or null. A
+     * Go child's line carries "go" (its runtime version) where RunOne's carries "jdk", and its
+     * histogram file is {@link GoSystem#readHistogram}'s format.
+     */
+    String collect(Series s, Path stdout, Path hlog) throws IOException {
         String line = null;
         for (String l : Files.readAllLines(stdout, StandardCharsets.UTF_8)) {
             if (l.startsWith("{")) {
@@ -329,7 +378,7 @@ public final class Compare {
                 || !(r.get("value") instanceof Double v)) {
             return "unexpected result line: " + line;
         }
-        if (jdk == null && r.get("jdk") instanceof String j) {
+        if (s.system != SystemKind.GO && jdk == null && r.get("jdk") instanceof String j) {
             jdk = j;
         }
         List<Double> extras = new ArrayList<>();
@@ -343,7 +392,7 @@ public final class Compare {
             if (!Files.exists(hlog)) {
                 return "no histogram written";
             }
-            s.histograms.add(HistogramFiles.readRun(hlog));
+            s.histograms.add(s.system == SystemKind.GO ? GoSystem.readHistogram(hlog) : HistogramFiles.readRun(hlog));
         }
         s.values.add(v);
         for (int i = 0; i < extras.size(); i++) {
@@ -418,7 +467,7 @@ public final class Compare {
     private Summary.Machine machine() {
         String os = System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch");
-        return new Summary.Machine(cores, os, jdk != null ? jdk : RunOne.jdk());
+        return new Summary.Machine(cores, os, jdk != null ? jdk : RunOne.jdk(), go != null ? go.version() : null);
     }
 
     /** The user's command, as it would be typed to reproduce this run. */
@@ -449,10 +498,20 @@ public final class Compare {
         }
         sb.append(", ").append(summary.machine().os()).append('\n');
         sb.append("- jdk: ").append(summary.machine().jdk()).append('\n');
+        if (go != null) {
+            sb.append("- go: ").append(go.version()).append(" (`bench/go/<program>`, built by this run; `GOMAXPROCS=P`)\n");
+        } else if (goMissing != null) {
+            sb.append("- go: no Go column: ").append(goMissing).append('\n');
+        }
         sb.append("- runs: ").append(args.runs()).append(" per workload and system, alternating systems, a fresh JVM each")
                 .append(args.quick() ? "; **--quick: short runs, a smoke test rather than a result**" : "")
                 .append(args.testSize() ? "; **test sizes: the numbers mean nothing**" : "").append('\n');
-        sb.append("- child JVM: `").append(String.join(" ", childTemplate())).append("`\n\n");
+        sb.append("- child JVM: `").append(String.join(" ", childTemplate())).append("`\n");
+        if (go != null) {
+            sb.append("- go child: `GOMAXPROCS=P bench/target/go/<program> --workload W --system go --procs P")
+                    .append(args.quick() ? " --quick" : "").append(" --hlog FILE` (echo: `-- <the load client's command>`)\n");
+        }
+        sb.append('\n');
         sb.append("## Results\n\n").append(Report.markdown(outcomes)).append('\n');
         boolean anyFailure = false;
         for (Outcome o : outcomes) {

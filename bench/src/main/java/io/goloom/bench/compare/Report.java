@@ -13,6 +13,14 @@ final class Report {
             + " names the system that wins and by how much, goloom's ratio deciding (goloom-vt's where goloom"
             + " itself does not run); ns/op, ms, bytes: lower is better; ops/s: higher is better.";
 
+    /** Added to the legend when the go column is there. */
+    static final String GO_LEGEND = "goloom/go = goloom's median / Go's (the go column: the workload's Go program,"
+            + " GOMAXPROCS = procs).";
+
+    private static String legend(boolean go) {
+        return go ? RATIO_LEGEND + " " + GO_LEGEND : RATIO_LEGEND;
+    }
+
     /** A number with about three significant digits, thousands separated. */
     static String fmt(double v) {
         double a = Math.abs(v);
@@ -78,6 +86,10 @@ final class Report {
         if (vt) {
             header.add("goloom-vt/vthreads");
         }
+        boolean go = systems.contains(SystemKind.GO);
+        if (go) {
+            header.add("goloom/go");
+        }
         header.add("better");
         rows.add(header.toArray(String[]::new));
         List<String> tails = new ArrayList<>(); // non-null: a skipped line, printed after the first cell
@@ -96,6 +108,9 @@ final class Report {
             r.add(ratioCell(o.ratio()));
             if (vt) {
                 r.add(ratioCell(o.vtRatio()));
+            }
+            if (go) {
+                r.add(ratioCell(o.goRatio()));
             }
             r.add(o.better());
             rows.add(r.toArray(String[]::new));
@@ -140,7 +155,7 @@ final class Report {
             }
             sb.append(line.toString().stripTrailing()).append('\n');
         }
-        sb.append(RATIO_LEGEND).append('\n');
+        sb.append(legend(go)).append('\n');
         sb.append("Latency lines: p50 / p99 / p99.9 in microseconds, every run's histogram merged.\n");
         return sb.toString();
     }
@@ -154,8 +169,10 @@ final class Report {
             sb.append(' ').append(s.id()).append(" |");
         }
         boolean vt = systems.contains(SystemKind.GOLOOM_VT);
-        int ratios = vt ? 2 : 1;
-        sb.append(vt ? " goloom/vthreads | goloom-vt/vthreads | better |\n|---|---|---:|" : " goloom/vthreads | better |\n|---|---|---:|");
+        boolean go = systems.contains(SystemKind.GO);
+        int ratios = 1 + (vt ? 1 : 0) + (go ? 1 : 0);
+        sb.append(" goloom/vthreads |").append(vt ? " goloom-vt/vthreads |" : "").append(go ? " goloom/go |" : "")
+                .append(" better |\n|---|---|---:|");
         sb.append("---:|".repeat(systems.size() + ratios));
         sb.append("---|\n");
         for (Outcome o : outcomes) {
@@ -184,9 +201,12 @@ final class Report {
             if (vt) {
                 sb.append(' ').append(ratioCell(o.vtRatio())).append(" |");
             }
+            if (go) {
+                sb.append(' ').append(ratioCell(o.goRatio())).append(" |");
+            }
             sb.append(' ').append(o.better()).append(" |\n");
         }
-        sb.append("\nMedians of the runs, (min–max) in parentheses. ").append(RATIO_LEGEND).append('\n');
+        sb.append("\nMedians of the runs, (min–max) in parentheses. ").append(legend(go)).append('\n');
 
         boolean anyLatency = false;
         StringBuilder lat = new StringBuilder();

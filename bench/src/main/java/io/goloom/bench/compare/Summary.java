@@ -9,8 +9,8 @@ import org.HdrHistogram.Histogram;
  * What summary.json holds, and its writer. The format (schema 1):
  *
  * <pre>
- * {"schema":1, "date":ISO-8601, "machine":{"cpus":int, "os":str, "jdk":str}, "quick":bool, "command":str,
- *  "results":[{"workload":str, "system":"goloom"|"vthreads"|"platform", "metric":"ns/op"|"ops/s"|"ms"|"bytes",
+ * {"schema":1, "date":ISO-8601, "machine":{"cpus":int, "os":str, "jdk":str[, "go":str]}, "quick":bool, "command":str,
+ *  "results":[{"workload":str, "system":"goloom"|"vthreads"|"platform"|"goloom-vt"|"go", "metric":"ns/op"|"ops/s"|"ms"|"bytes",
  *              "median":num, "min":num, "max":num, "runs":int, "procs":int,
  *              "p50":num, "p90":num, "p99":num, "p999":num, "max_latency":num}]}   (latency fields: µs,
  *                                                                                  latency workloads only)
@@ -26,7 +26,11 @@ record Summary(String date, Machine machine, boolean quick, String command, List
 
     static final int SCHEMA = 1;
 
-    record Machine(int cpus, String os, String jdk) {
+    /** @param go {@code go version} of the Go column's toolchain; null when there was no Go column */
+    record Machine(int cpus, String os, String jdk, String go) {
+        Machine(int cpus, String os, String jdk) {
+            this(cpus, os, jdk, null);
+        }
     }
 
     /** Latency percentiles in microseconds. */
@@ -66,7 +70,8 @@ record Summary(String date, Machine machine, boolean quick, String command, List
                 .append(",\n \"date\":").append(Json.str(date))
                 .append(",\n \"machine\":{\"cpus\":").append(machine.cpus())
                 .append(",\"os\":").append(Json.str(machine.os()))
-                .append(",\"jdk\":").append(Json.str(machine.jdk())).append('}')
+                .append(",\"jdk\":").append(Json.str(machine.jdk()))
+                .append(machine.go() != null ? ",\"go\":" + Json.str(machine.go()) : "").append('}')
                 .append(",\n \"quick\":").append(quick)
                 .append(",\n \"command\":").append(Json.str(command))
                 .append(",\n \"results\":[");
