@@ -448,7 +448,9 @@ public final class Compare {
 
         Summary summary = new Summary(now.toOffsetDateTime().toString(), machine(), args.quick(), command(), rows(outcomes));
         Files.writeString(dir.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("report.md"), reportMd(outcomes, summary, charts, notes), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("report.md"), Report.reportMd(outcomes, summary,
+                new Report.Setup(args.runs(), args.quick(), args.testSize(), childTemplate(), goLines()), charts, notes),
+                StandardCharsets.UTF_8);
         cleanUp();
     }
 
@@ -486,93 +488,17 @@ public final class Compare {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 
-    private String reportMd(List<Outcome> outcomes, Summary summary, List<String> charts, List<String> notes) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("# goloom compare\n\n");
-        sb.append("- date: ").append(summary.date()).append('\n');
-        sb.append("- command: `").append(summary.command()).append("`\n");
-        sb.append("- machine: ").append(summary.machine().cpus()).append(" cpus");
-        String model = cpuModel();
-        if (model != null) {
-            sb.append(" (").append(model).append(')');
-        }
-        sb.append(", ").append(summary.machine().os()).append('\n');
-        sb.append("- jdk: ").append(summary.machine().jdk()).append('\n');
+    /** report.md's header lines about Go: its version and child command line, or why there is no Go column; none when no selected workload has a Go side. */
+    private List<String> goLines() {
         if (go != null) {
-            sb.append("- go: ").append(go.version()).append(" (`bench/go/<program>`, built by this run; `GOMAXPROCS=P`)\n");
-        } else if (goMissing != null) {
-            sb.append("- go: no Go column: ").append(goMissing).append('\n');
+            return List.of("go: " + go.version() + " (`bench/go/<program>`, built by this run)",
+                    "go child: `GOMAXPROCS=P bench/target/go/<program> --workload W --system go --procs P"
+                            + (args.quick() ? " --quick" : "") + " --hlog FILE` (echo: `-- <the load client's command>`)");
         }
-        sb.append("- runs: ").append(args.runs()).append(" per workload and system, alternating systems, a fresh JVM each")
-                .append(args.quick() ? "; **--quick: short runs, a smoke test rather than a result**" : "")
-                .append(args.testSize() ? "; **test sizes: the numbers mean nothing**" : "").append('\n');
-        sb.append("- child JVM: `").append(String.join(" ", childTemplate())).append("`\n");
-        if (go != null) {
-            sb.append("- go child: `GOMAXPROCS=P bench/target/go/<program> --workload W --system go --procs P")
-                    .append(args.quick() ? " --quick" : "").append(" --hlog FILE` (echo: `-- <the load client's command>`)\n");
-        }
-        sb.append('\n');
-        sb.append("## Results\n\n").append(Report.markdown(outcomes)).append('\n');
-        boolean anyFailure = false;
-        for (Outcome o : outcomes) {
-            for (Series s : o.series()) {
-                for (String f : s.failures) {
-                    if (!anyFailure) {
-                        sb.append("## Failures\n\n");
-                        anyFailure = true;
-                    }
-                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(", ")
-                            .append(f).append('\n');
-                }
-            }
-        }
-        if (anyFailure) {
-            sb.append("\nThe stderr of each failed run is in `logs/<workload>-<system>-run<k>.log` when it printed anything.\n\n");
-        }
-        boolean anySkipped = false;
-        for (Outcome o : outcomes) {
-            for (Series s : o.series()) {
-                if (s.skipReason != null) {
-                    if (!anySkipped) {
-                        sb.append("## Skipped systems\n\n");
-                        anySkipped = true;
-                    }
-                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(": ")
-                            .append(s.skipReason).append('\n');
-                }
-            }
-        }
-        if (anySkipped) {
-            sb.append('\n');
-        }
-        if (!charts.isEmpty()) {
-            sb.append("## Charts\n\n");
-            for (String c : charts) {
-                sb.append("![").append(c).append("](").append(c).append(")\n\n");
-            }
-        }
-        for (String n : notes) {
-            sb.append(n).append("\n\n");
-        }
-        sb.append("## Workloads\n\n");
-        for (Outcome o : outcomes) {
-            sb.append("- **").append(o.workload().name()).append("** (").append(o.workload().metric()).append("): ")
-                    .append(o.workload().description());
-            if (o.skipReason() != null) {
-                sb.append(" *Skipped: ").append(o.skipReason()).append(".*");
-            }
-            sb.append('\n');
-        }
-        sb.append("\n## Files\n\n")
-                .append("- `summary.json`: medians, min, max per workload and system; latency percentiles in µs\n")
-                .append("- `<workload>-<system>.hgrm`: percentile distribution in µs, all runs merged "
-                        + "(HdrHistogram format; plot with HdrHistogram's plotFiles.html)\n")
-                .append("- `<workload>-<system>.hlog`: the raw histograms, one interval per run, in ns "
-                        + "(HistogramLogWriter format)\n")
-                .append("- `logs/`: stderr of child JVMs that printed anything\n");
-        return sb.toString();
+        return goMissing != null ? List.of("go: no Go column: " + goMissing) : List.of();
     }
 
+    /** The child JVM command line with placeholders, as report.md shows it. */
     private List<String> childTemplate() {
         List<String> t = new ArrayList<>();
         t.add("java");
@@ -587,19 +513,6 @@ public final class Compare {
         }
         t.addAll(List.of("--hlog", "FILE"));
         return t;
-    }
-
-    private static String cpuModel() {
-        Path p = Paths.get("/proc/cpuinfo");
-        if (!Files.isReadable(p)) {
-            return null;
-        }
-        try (Stream<String> lines = Files.lines(p)) {
-            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
-                    .findFirst().orElse(null);
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return null;
-        }
     }
 
     /** Removes the per-run scratch files and empty child logs. */

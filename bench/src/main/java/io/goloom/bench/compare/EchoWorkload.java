@@ -34,43 +34,27 @@ final class EchoWorkload implements Workload {
     static final int CONNS = 100;
     static final int SIZE = 64;
 
-    @Override
-    public String name() {
-        return "echo";
-    }
+    private static final Spec SPEC = new Spec("echo", Metric.OPS_PER_S, true,
+            List.of(SystemKind.GOLOOM, SystemKind.VTHREADS), Spec.CORES,
+            "A TCP echo server on loopback, one task per connection: goloom's goroutine per "
+            + "connection on its netpoller (`Net.listen`, `Conn.read/write`) vs a stock "
+            + "`ServerSocket` with a virtual thread per connection. The load comes from a separate "
+            + "client process, the same for both servers (`EchoClient`: " + CONNS + " connections, "
+            + "each a goroutine on goloom's Net with GOMAXPROCS = procs, in a closed loop: write "
+            + SIZE + " bytes, read the " + SIZE + " bytes back). 1 s of warm-up (quick: 0.5 s), then "
+            + "5 s measured (quick: 2 s); every measured round trip is recorded. ops/s = measured "
+            + "round trips / measured seconds. Client and server share the machine's cores. Platform "
+            + "threads: not run (a thread per connection is what both systems exist to avoid).");
 
     @Override
-    public Metric metric() {
-        return Metric.OPS_PER_S;
-    }
-
-    @Override
-    public boolean recordsLatency() {
-        return true;
-    }
-
-    @Override
-    public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS);
+    public Spec spec() {
+        return SPEC;
     }
 
     @Override
     public List<String> jvmArgs(SystemKind system) {
         // FFM (epoll) is restricted: without this, goloom's netpoll prints a one-time warning.
         return List.of("--enable-native-access=ALL-UNNAMED");
-    }
-
-    @Override
-    public String description() {
-        return "A TCP echo server on loopback, one task per connection: goloom's goroutine per "
-                + "connection on its netpoller (`Net.listen`, `Conn.read/write`) vs a stock "
-                + "`ServerSocket` with a virtual thread per connection. The load comes from a separate "
-                + "client process, the same for both servers (`EchoClient`: " + CONNS + " connections, "
-                + "each a goroutine on goloom's Net with GOMAXPROCS = procs, in a closed loop: write "
-                + SIZE + " bytes, read the " + SIZE + " bytes back). 1 s of warm-up (quick: 0.5 s), then "
-                + "5 s measured (quick: 2 s); every measured round trip is recorded. ops/s = measured "
-                + "round trips / measured seconds. Client and server share the machine's cores. Platform "
-                + "threads: not run (a thread per connection is what both systems exist to avoid).";
     }
 
     @Override
