@@ -84,6 +84,9 @@ public final class Compare {
     /** Why the Go column is missing (no go on PATH, a failed build), for report.md; null when it is there. */
     private String goMissing;
     private boolean failed;
+    /** How busy the machine is: started before the first child, stopped after the last. */
+    private MachineLoad load;
+    private MachineLoad.Result loadResult;
     /** The child JVM running now, for the shutdown hook (Ctrl-C must not leave it running). */
     private volatile Process child;
 
@@ -167,11 +170,22 @@ public final class Compare {
         out.printf(Locale.ROOT, "goloom compare: %d workload(s), %d run(s) per system%s, systems alternating, "
                         + "a fresh JVM per run%n  output: %s%n", args.workloads().size(), args.runs(),
                 args.quick() ? " (quick)" : "", dir);
-        setUpGo();
+        setUpGo(); // before the load reading starts: the Go build is not the machine's load
+        try {
+            load = MachineLoad.start(cores);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading the machine's load", e);
+        }
+        String warning = load.startWarning();
+        if (warning != null) {
+            out.println("compare: warning: " + warning);
+        }
         List<Outcome> outcomes = new ArrayList<>();
         for (Workload w : args.workloads()) {
             outcomes.add(runWorkload(w));
         }
+        loadResult = load.stop();
         writeOutputs(outcomes, now);
         out.println();
         out.print(Report.text(outcomes));
@@ -306,6 +320,7 @@ public final class Compare {
         Path stdout = runsDir.resolve(base + ".out");
         Path log = logsDir.resolve(base + ".log");
         long start = System.nanoTime();
+        load.sample();
         String problem;
         try {
             ProcessBuilder pb = new ProcessBuilder(childCommand(s.workload, s.system, s.procs, hlog))
@@ -338,6 +353,7 @@ public final class Compare {
             Thread.currentThread().interrupt();
             problem = "interrupted";
         }
+        load.sample();
         double secs = (System.nanoTime() - start) / 1e9;
         String line;
         if (problem == null) {
@@ -454,8 +470,8 @@ public final class Compare {
         Summary summary = new Summary(now.toOffsetDateTime().toString(), machine(), args.quick(), command(), rows(outcomes));
         Files.writeString(dir.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("report.md"), Report.reportMd(outcomes, summary,
-                new Report.Setup(args.runs(), args.quick(), args.testSize(), childTemplate(), goLines()), charts, notes),
-                StandardCharsets.UTF_8);
+                new Report.Setup(args.runs(), args.quick(), args.testSize(), childTemplate(), loadResult, goLines()), charts,
+                notes), StandardCharsets.UTF_8);
         cleanUp();
     }
 

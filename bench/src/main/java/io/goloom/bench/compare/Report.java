@@ -21,16 +21,14 @@ final class Report {
      * @param quick        --quick
      * @param testSize     the internal --test-size (tiny counts)
      * @param childCommand the child JVM's command line with placeholders (W, S, P, FILE)
+     * @param load         how busy the machine was before and during the run; null when not measured
      * @param goLines      header lines about the go column (its version and command, or why it is missing)
      */
-    record Setup(int runs, boolean quick, boolean testSize, List<String> childCommand, List<String> goLines) {
+    record Setup(int runs, boolean quick, boolean testSize, List<String> childCommand, MachineLoad.Result load,
+                 List<String> goLines) {
         Setup {
             childCommand = List.copyOf(childCommand);
             goLines = List.copyOf(goLines);
-        }
-
-        Setup(int runs, boolean quick, boolean testSize, List<String> childCommand) {
-            this(runs, quick, testSize, childCommand, List.of());
         }
     }
 
@@ -341,6 +339,9 @@ final class Report {
             sb.append("- ").append(g).append('\n');
         }
         sb.append('\n');
+        if (setup.load() != null) {
+            sb.append(MachineLoad.markdown(setup.load()));
+        }
         sb.append("## Results\n\n").append(markdown(outcomes)).append('\n');
         boolean anyFailure = false;
         for (Outcome o : outcomes) {

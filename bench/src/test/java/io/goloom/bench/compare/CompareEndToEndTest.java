@@ -73,6 +73,11 @@ class CompareEndToEndTest {
         assertTrue(report.contains("| workload | metric | procs |"), report);
         assertTrue(report.contains((String) top.get("command")), "report.md has the command");
         assertTrue(report.contains("- date: " + top.get("date")), "report.md has the date");
+        assertTrue(report.contains("| goloom/vthreads | verdict |"), "report.md has the verdict column\n" + report);
+        assertTrue(report.contains("## Machine load\n") && report.contains("- load average (1 / 5 / 15 min) at the start: ")
+                && report.contains("- highest 1-minute load during the run: ") && report.contains("- load average at the end: "),
+                "report.md has the machine's load\n" + report);
+        assertTrue(console.contains("verdict"), "console table has the verdict column\n" + diag);
 
         List<String> latencyWorkloads = new ArrayList<>();
         for (String name : ONLY) {
