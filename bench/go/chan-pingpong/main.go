@@ -5,7 +5,6 @@
 package main
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
@@ -18,10 +17,7 @@ type ball struct{ _ byte }
 var theBall = &ball{}
 
 func main() {
-	a := harness.Parse()
-	if a.Workload != "chan-pingpong" {
-		harness.Fail(fmt.Errorf("this program runs chan-pingpong, not %s", a.Workload))
-	}
+	a := harness.Parse("chan-pingpong")
 	warm := a.Size.Pick(100_000, 20_000, 500)
 	timed := a.Size.Pick(1_000_000, 200_000, 2_000)
 	total := warm + timed

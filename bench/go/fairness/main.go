@@ -38,10 +38,7 @@ func spinUntil(end int64) int64 {
 }
 
 func main() {
-	a := harness.Parse()
-	if a.Workload != "fairness" {
-		harness.Fail(fmt.Errorf("this program runs fairness, not %s", a.Workload))
-	}
+	a := harness.Parse("fairness")
 	runNs := int64(a.Size.Pick(5_000, 2_000, 1_000)) * 1_000_000
 	h := harness.NewHistogram()
 	var progress [hogs]int64

@@ -85,10 +85,7 @@ func round(n int) float64 {
 }
 
 func main() {
-	a := harness.Parse()
-	if a.Workload != "memory" {
-		harness.Fail(fmt.Errorf("this program runs memory, not %s", a.Workload))
-	}
+	a := harness.Parse("memory")
 	n := a.Size.Pick(100_000, 20_000, 500)
 	start := time.Now()
 	warm := n / 10

@@ -8,7 +8,6 @@
 package main
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,10 +72,7 @@ func (t *turn) run(me int, h *harness.Histogram) {
 }
 
 func main() {
-	a := harness.Parse()
-	if a.Workload != "park-unpark" {
-		harness.Fail(fmt.Errorf("this program runs park-unpark, not %s", a.Workload))
-	}
+	a := harness.Parse("park-unpark")
 	t := &turn{warm: int64(a.Size.Pick(200_000, 50_000, 500)), timed: int64(a.Size.Pick(1_000_000, 100_000, 2_000)), turn: -1}
 	t.permits[0] = make(chan struct{}, 1)
 	t.permits[1] = make(chan struct{}, 1)

@@ -8,7 +8,6 @@
 package main
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,15 +46,10 @@ func round(n int, h *harness.Histogram) float64 {
 }
 
 func main() {
-	a := harness.Parse()
-	var n int
-	switch a.Workload {
-	case "sleep-lateness":
-		n = a.Size.Pick(100_000, 20_000, 200)
-	case "sleep-lateness-10k":
+	a := harness.Parse("sleep-lateness", "sleep-lateness-10k")
+	n := a.Size.Pick(100_000, 20_000, 200)
+	if a.Workload == "sleep-lateness-10k" {
 		n = a.Size.Pick(10_000, 5_000, 200)
-	default:
-		harness.Fail(fmt.Errorf("this program runs sleep-lateness and sleep-lateness-10k, not %s", a.Workload))
 	}
 	warmRounds := a.Size.Pick(2, 1, 1)
 	start := time.Now()

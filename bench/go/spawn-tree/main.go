@@ -45,10 +45,7 @@ func tree(depth int) {
 }
 
 func main() {
-	a := harness.Parse()
-	if a.Workload != "spawn-tree" {
-		harness.Fail(fmt.Errorf("this program runs spawn-tree, not %s", a.Workload))
-	}
+	a := harness.Parse("spawn-tree")
 	depth := a.Size.Pick(6, 5, 3)
 	trees := a.Size.Pick(5, 3, 1)
 	start := time.Now()

@@ -5,7 +5,6 @@
 package main
 
 import (
-	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -30,10 +29,7 @@ func round(n int) int64 {
 }
 
 func main() {
-	a := harness.Parse()
-	if a.Workload != "spawn" {
-		harness.Fail(fmt.Errorf("this program runs spawn, not %s", a.Workload))
-	}
+	a := harness.Parse("spawn")
 	n := a.Size.Pick(1_000_000, 200_000, 2_000)
 	start := time.Now()
 	warm := n / 5

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"fmt"
 	"runtime"
 	"sync"
 	"time"
@@ -33,10 +32,7 @@ func (t *turns) step() bool {
 }
 
 func main() {
-	a := harness.Parse()
-	if a.Workload != "yield" {
-		harness.Fail(fmt.Errorf("this program runs yield, not %s", a.Workload))
-	}
+	a := harness.Parse("yield")
 	t := &turns{warm: int64(a.Size.Pick(1_000_000, 200_000, 2_000)), timed: int64(a.Size.Pick(5_000_000, 1_000_000, 10_000))}
 	start := time.Now()
 	var wg sync.WaitGroup

@@ -53,10 +53,14 @@ type Args struct {
 	Client []string
 }
 
-// Parse reads os.Args; a bad command line exits with status 2 and says why. The program
-// checks Workload itself (one program may serve several workloads, e.g. both sleep-lateness sizes).
-func Parse() Args {
+// Parse reads os.Args for a program that runs the workloads named (one program may serve
+// several, e.g. both sleep-lateness sizes); a bad command line, or another workload, exits
+// with status 2 and says why.
+func Parse(workloads ...string) Args {
 	a, err := ParseArgs(os.Args[1:])
+	if err == nil && !contains(workloads, a.Workload) {
+		err = fmt.Errorf("this program runs %s, not %s", strings.Join(workloads, " and "), a.Workload)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", os.Args[0], err)
 		os.Exit(2)
@@ -65,6 +69,15 @@ func Parse() Args {
 		Fail(fmt.Errorf("GOMAXPROCS=%d must be in the environment (found GOMAXPROCS %d)", a.Procs, got))
 	}
 	return a
+}
+
+func contains(names []string, name string) bool {
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseArgs parses RunOne's command line.
