@@ -24,8 +24,8 @@ final class SpawnTreeWorkload implements Workload {
             + "1 + their sum to its parent; a leaf sends 1, so the root receives the number of nodes "
             + "(checked). Depth 6: 1,111,111 tasks per tree (quick: depth 5, 111,111). Nodes are "
             + "goroutines (`Go.go`), virtual threads (`Thread.ofVirtual().start`) or Go goroutines; "
-            + "each tree's root is started from the main task. One untimed tree, then 5 timed (quick: "
-            + "3). ms = timed wall time / timed trees. The JVM sides send boxed Longs (values up to "
+            + "each tree's root is started from the main task. One untimed tree, then 3 timed. "
+            + "ms = timed wall time / timed trees. The JVM sides send boxed Longs (values up to "
             + "1,111,111), Go sends int64s. Platform threads: not run (a million OS threads).");
 
     @Override
@@ -36,7 +36,7 @@ final class SpawnTreeWorkload implements Workload {
     @Override
     public double run(SystemKind system, int procs, Size size, LatencyRecorder recorder) throws Exception {
         int depth = size.pick(6, 5, 3);
-        int trees = size.pick(5, 3, 1);
+        int trees = size.pick(3, 3, 1);
         long want = nodes(depth);
         long nanos = switch (system) {
             case GOLOOM -> Tasks.goloomMain(procs, () -> {
