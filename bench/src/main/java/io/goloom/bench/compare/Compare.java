@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
@@ -389,22 +388,23 @@ public final class Compare {
         if (line == null) {
             return "no result line on stdout";
         }
-        Map<?, ?> r;
+        Json.ResultLine r;
         try {
-            r = (Map<?, ?>) Json.parse(line);
-        } catch (IllegalArgumentException | ClassCastException e) {
-            return "bad result line: " + line;
+            r = s.system == SystemKind.GO ? GoSystem.parseResultLine(line) : Json.ResultLine.parse(line);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
         }
-        if (!s.workload.name().equals(r.get("workload")) || !s.system.id().equals(r.get("system"))
-                || !(r.get("value") instanceof Double v)) {
+        if (!s.workload.name().equals(r.workload()) || !s.system.id().equals(r.system())) {
             return "unexpected result line: " + line;
         }
-        if (s.system != SystemKind.GO && jdk == null && r.get("jdk") instanceof String j) {
-            jdk = j;
+        double v = r.value();
+        if (s.system != SystemKind.GO && jdk == null) {
+            jdk = r.jdk();
         }
         List<Double> extras = new ArrayList<>();
         for (String name : s.workload.extras()) {
-            if (!(r.get("extras") instanceof Map<?, ?> ex) || !(ex.get(name) instanceof Double x)) {
+            Double x = r.extras().get(name);
+            if (x == null) {
                 return "no extra figure " + name + " in the result line: " + line;
             }
             extras.add(x);

@@ -1,5 +1,7 @@
 package io.goloom.bench.compare;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -199,6 +201,32 @@ final class GoSystem {
             cmd.addAll(EchoWorkload.clientCommand(java, classpath, PORT_PLACEHOLDER, procs, size));
         }
         return cmd;
+    }
+
+    /**
+     * A Go program's result line: RunOne's ({@link Json.ResultLine}) with {@code "go"} (the Go
+     * runtime's version) in place of {@code "jdk"}; {@code latency_count} is -1 when the program
+     * passes a histogram through without counting it (echo).
+     */
+    record GoResultLine(String workload, String system, int procs, String metric, double value, String go,
+                        @JsonProperty("latency_count") long latencyCount, Map<String, Double> extras) {
+    }
+
+    /**
+     * Parses a Go program's result line as strictly as {@link Json.ResultLine#parse} parses
+     * RunOne's (the same mapper: no unknown, missing or null field), as a ResultLine without a JDK.
+     *
+     * @throws IllegalArgumentException when it is not exactly one such object
+     */
+    static Json.ResultLine parseResultLine(String line) {
+        GoResultLine g;
+        try {
+            g = Json.MAPPER.readValue(line, GoResultLine.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("bad result line (" + e.getOriginalMessage() + "): " + line, e);
+        }
+        return new Json.ResultLine(g.workload(), g.system(), g.procs(), g.metric(), g.value(), null, g.latencyCount(),
+                g.extras());
     }
 
     /** The first line of a Go program's histogram file. */

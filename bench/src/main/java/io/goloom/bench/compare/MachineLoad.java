@@ -235,13 +235,21 @@ final class MachineLoad {
     /** Longest command line shown for a busy process. */
     static final int MAX_COMMAND = 100;
 
-    /** "comm: command line" (NULs as spaces, cut to {@link #MAX_COMMAND}), or comm alone without one. */
+    /**
+     * "comm: command line" (NULs as spaces), or comm alone without one. A command line longer
+     * than {@link #MAX_COMMAND} keeps its first 30 characters and its end, where a JVM's main
+     * class and arguments are: "java: /usr/lib/jvm/.../bin/java ... org.example.Main --flag".
+     */
     static String describe(String comm, String cmdline) {
         String c = cmdline == null ? "" : cmdline.replace('\0', ' ').strip();
         if (c.isEmpty()) {
             return comm;
         }
-        return comm + ": " + (c.length() > MAX_COMMAND ? c.substring(0, MAX_COMMAND - 3) + "..." : c);
+        if (c.length() > MAX_COMMAND) {
+            int head = 30;
+            c = c.substring(0, head) + " ... " + c.substring(c.length() - (MAX_COMMAND - head - 5));
+        }
+        return comm + ": " + c;
     }
 
     private static String commandLine(long pid) {

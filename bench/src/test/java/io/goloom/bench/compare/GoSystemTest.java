@@ -109,15 +109,23 @@ class GoSystemTest {
         assertNull(t.merged());
     }
 
+    /** A Go result line, complete: workload, system and value as given. */
+    private static String goLine(String workload, String system, String value) {
+        return "{\"workload\":\"" + workload + "\",\"system\":\"" + system + "\",\"procs\":1,\"metric\":\"ns/op\","
+                + "\"value\":" + value + ",\"go\":\"go1.19.8\",\"latency_count\":1,\"extras\":{}}";
+    }
+
     @Test
     void aWrongOrMissingGoResultIsAProblem() throws Exception {
         Workload w = Workloads.byName("chan-pingpong");
         Path hlog = write("h.txt", GoSystem.HEADER + "\nstart 1 end 2\n240 2\n");
         Map<String, String> cases = Map.of(
                 "", "no result line",
-                "{\"workload\":\"chan-pingpong\",\"system\":\"goloom\",\"value\":1}", "unexpected result line",
-                "{\"workload\":\"yield\",\"system\":\"go\",\"value\":1}", "unexpected result line",
-                "{\"workload\":\"chan-pingpong\",\"system\":\"go\",\"value\":\"fast\"}", "unexpected result line",
+                goLine("chan-pingpong", "goloom", "1"), "unexpected result line",
+                goLine("yield", "go", "1"), "unexpected result line",
+                goLine("chan-pingpong", "go", "\"fast\""), "bad result line",
+                goLine("chan-pingpong", "go", "1").replace("\"go\":", "\"jdk\":"), "bad result line", // RunOne's line
+                goLine("chan-pingpong", "go", "1").replace(",\"extras\":{}", ""), "bad result line",
                 "{\"workload\":\"chan-pingpong\",\"system\":\"go\",", "bad result line");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Series s = new Series(w, SystemKind.GO, 1);
@@ -127,7 +135,7 @@ class GoSystemTest {
             assertTrue(s.values.isEmpty());
         }
         Series s = new Series(w, SystemKind.GO, 1);
-        Path good = write("out.txt", "{\"workload\":\"chan-pingpong\",\"system\":\"go\",\"value\":1}\n");
+        Path good = write("out.txt", goLine("chan-pingpong", "go", "1") + "\n");
         assertEquals("no histogram written", compare().collect(s, good, tmp.resolve("missing")));
     }
 

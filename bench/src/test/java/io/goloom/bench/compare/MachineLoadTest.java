@@ -61,8 +61,10 @@ class MachineLoadTest {
         assertEquals("java: java -cp x.jar Main", MachineLoad.describe("java", "java\0-cp\0x.jar\0Main\0"));
         assertEquals("kthreadd", MachineLoad.describe("kthreadd", ""));
         assertEquals("kthreadd", MachineLoad.describe("kthreadd", null));
-        String longOne = MachineLoad.describe("java", "x".repeat(500));
-        assertEquals("java: " + "x".repeat(MachineLoad.MAX_COMMAND - 3) + "...", longOne);
+        String longOne = MachineLoad.describe("java", "/usr/bin/java\0" + "--add-opens\0x=y\0".repeat(40) + "org.example.Main\0--flag");
+        assertEquals(MachineLoad.MAX_COMMAND, longOne.length() - "java: ".length());
+        assertTrue(longOne.startsWith("java: /usr/bin/java --add-opens"), longOne);
+        assertTrue(longOne.endsWith(" org.example.Main --flag") && longOne.contains(" ... "), longOne);
     }
 
     @Test
