@@ -78,6 +78,10 @@ public final class Compare {
     /** goloom-vt children's -javaagent jar; made on first use. */
     private Path agentJar;
     private String jdk;
+    /** The go system: null until {@link #setUpGo}, or when no selected workload has a Go program. */
+    private GoSystem go;
+    /** Why the Go column is missing (no go on PATH, a failed build), for report.md; null when it is there. */
+    private String goMissing;
     private boolean failed;
     /** How busy the machine is: started before the first child, stopped after the last. */
     private MachineLoad load;
@@ -165,6 +169,7 @@ public final class Compare {
         out.printf(Locale.ROOT, "goloom compare: %d workload(s), %d run(s) per system%s, systems alternating, "
                         + "a fresh JVM per run%n  output: %s%n", args.workloads().size(), args.runs(),
                 args.quick() ? " (quick)" : "", dir);
+        setUpGo(); // before the load reading starts: the Go build is not the machine's load
         try {
             load = MachineLoad.start(cores);
         } catch (InterruptedException e) {
@@ -185,6 +190,35 @@ public final class Compare {
         out.print(Report.text(outcomes));
         out.printf(Locale.ROOT, "%nwrote %s (%s)%n", dir, elapsed());
         return failed ? 1 : 0;
+    }
+
+    /**
+     * Finds Go and builds the selected workloads' programs once for the whole run. Without Go
+     * (or when the build fails) the run goes on without the column and says why, in one line
+     * here and in report.md; a failed build also makes the exit code 1.
+     */
+    private void setUpGo() throws IOException {
+        if (!GoSystem.anyProgram(args.workloads())) {
+            return;
+        }
+        GoSystem g = args.goPath() != null ? GoSystem.detect(args.goPath(), GoSystem.sources()) : GoSystem.detect();
+        if (g.absentReason() != null) {
+            goMissing = g.absentReason();
+            out.printf(Locale.ROOT, "  no go column: %s%n", goMissing);
+            return;
+        }
+        out.printf(Locale.ROOT, "  go column: %s; building the Go programs into %s%n", g.version(), g.binDir());
+        String problem = g.build(args.workloads());
+        if (problem != null) {
+            failed = true;
+            Path log = logsDir.resolve("go-build.log");
+            Files.writeString(log, problem, StandardCharsets.UTF_8);
+            goMissing = "the Go programs did not build (" + dir.relativize(log) + ")";
+            out.printf(Locale.ROOT, "  no go column: %s%n", goMissing);
+            printTail(log);
+            return;
+        }
+        go = g;
     }
 
     private String elapsed() {
@@ -210,8 +244,13 @@ public final class Compare {
                 toRun.add(x);
             }
         }
+        if (go != null && GoSystem.program(w) != null) {
+            Series x = new Series(w, SystemKind.GO, procs); // alternates last: goloom, vthreads, ..., go
+            series.add(x);
+            toRun.add(x);
+        }
         out.printf(Locale.ROOT, "[%7s] %s (%s, procs %d): %d run(s) of %s%n", elapsed(), w.name(), w.metric(),
-                procs, args.runs(), String.join(", ", w.systems().stream().map(SystemKind::id).toList()));
+                procs, args.runs(), String.join(", ", series.stream().map(x -> x.system.id()).toList()));
         for (Series x : series) {
             if (x.skipReason != null) {
                 out.printf(Locale.ROOT, "[%7s]   %-15s %-9s skipped: %s%n", elapsed(), w.name(), x.system.id(), x.skipReason);
@@ -232,6 +271,9 @@ public final class Compare {
      * ({@link Workload#jvmArgs}, e.g. fairness's preemption agent).
      */
     List<String> childCommand(Workload w, SystemKind system, int procs, Path hlog) throws IOException {
+        if (system == SystemKind.GO) { // not a JVM: the workload's Go program, GOMAXPROCS in its environment
+            return go.command(w, procs, args.size(), hlog, args.java(), args.classpath());
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add(args.java());
         cmd.addAll(JVM_EXPORTS);
@@ -280,11 +322,14 @@ public final class Compare {
         load.sample();
         String problem;
         try {
-            Process p = new ProcessBuilder(childCommand(s.workload, s.system, s.procs, hlog))
+            ProcessBuilder pb = new ProcessBuilder(childCommand(s.workload, s.system, s.procs, hlog))
                     .redirectInput(Redirect.from(nullFile().toFile()))
                     .redirectOutput(stdout.toFile())
-                    .redirectError(log.toFile())
-                    .start();
+                    .redirectError(log.toFile());
+            if (s.system == SystemKind.GO) {
+                pb.environment().put(GoSystem.GOMAXPROCS, Integer.toString(s.procs));
+            }
+            Process p = pb.start();
             child = p;
             try {
                 if (!p.waitFor(childTimeoutSeconds(), TimeUnit.SECONDS)) {
@@ -328,8 +373,12 @@ public final class Compare {
         return Paths.get(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
     }
 
-    /** Reads a finished child's result into {@code s}; returns what is wrong with it, or null. */
-    private String collect(Series s, Path stdout, Path hlog) throws IOException {
+    /**
+     * Reads a finished child's result into {@code s}; returns what is wrong with it, or null. A
+     * Go child's line carries "go" (its runtime version) where RunOne's carries "jdk", and its
+     * histogram file is {@link GoSystem#readHistogram}'s format.
+     */
+    String collect(Series s, Path stdout, Path hlog) throws IOException {
         String line = null;
         for (String l : Files.readAllLines(stdout, StandardCharsets.UTF_8)) {
             if (l.startsWith("{")) {
@@ -341,7 +390,7 @@ public final class Compare {
         }
         Json.ResultLine r;
         try {
-            r = Json.ResultLine.parse(line);
+            r = s.system == SystemKind.GO ? GoSystem.parseResultLine(line) : Json.ResultLine.parse(line);
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }
@@ -349,7 +398,7 @@ public final class Compare {
             return "unexpected result line: " + line;
         }
         double v = r.value();
-        if (jdk == null) {
+        if (s.system != SystemKind.GO && jdk == null) {
             jdk = r.jdk();
         }
         List<Double> extras = new ArrayList<>();
@@ -364,7 +413,7 @@ public final class Compare {
             if (!Files.exists(hlog)) {
                 return "no histogram written";
             }
-            s.histograms.add(HistogramFiles.readRun(hlog));
+            s.histograms.add(s.system == SystemKind.GO ? GoSystem.readHistogram(hlog) : HistogramFiles.readRun(hlog));
         }
         s.values.add(v);
         for (int i = 0; i < extras.size(); i++) {
@@ -421,7 +470,8 @@ public final class Compare {
         Summary summary = new Summary(now.toOffsetDateTime().toString(), machine(), args.quick(), command(), rows(outcomes));
         Files.writeString(dir.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("report.md"), Report.reportMd(outcomes, summary,
-                new Report.Setup(args.runs(), args.quick(), args.testSize(), childTemplate(), loadResult), charts, notes), StandardCharsets.UTF_8);
+                new Report.Setup(args.runs(), args.quick(), args.testSize(), childTemplate(), loadResult, goLines()), charts,
+                notes), StandardCharsets.UTF_8);
         cleanUp();
     }
 
@@ -440,7 +490,7 @@ public final class Compare {
     private Summary.Machine machine() {
         String os = System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch");
-        return new Summary.Machine(cores, os, jdk != null ? jdk : RunOne.jdk());
+        return new Summary.Machine(cores, os, jdk != null ? jdk : RunOne.jdk(), go != null ? go.version() : null);
     }
 
     /** The user's command, as it would be typed to reproduce this run. */
@@ -457,6 +507,16 @@ public final class Compare {
             return s;
         }
         return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    /** report.md's header lines about Go: its version and child command line, or why there is no Go column; none when no selected workload has a Go side. */
+    private List<String> goLines() {
+        if (go != null) {
+            return List.of("go: " + go.version() + " (`bench/go/<program>`, built by this run)",
+                    "go child: `GOMAXPROCS=P bench/target/go/<program> --workload W --system go --procs P"
+                            + (args.quick() ? " --quick" : "") + " --hlog FILE` (echo: `-- <the load client's command>`)");
+        }
+        return goMissing != null ? List.of("go: no Go column: " + goMissing) : List.of();
     }
 
     /** The child JVM command line with placeholders, as report.md shows it. */

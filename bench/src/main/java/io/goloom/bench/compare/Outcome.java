@@ -34,9 +34,18 @@ record Outcome(Workload workload, String skipReason, List<Series> series) {
         return ratio(SystemKind.GOLOOM_VT);
     }
 
+    /** goloom median / Go median, or NaN unless both ran successfully. */
+    double goRatio() {
+        return ratio(SystemKind.GOLOOM, SystemKind.GO);
+    }
+
     private double ratio(SystemKind system) {
+        return ratio(system, SystemKind.VTHREADS);
+    }
+
+    private double ratio(SystemKind system, SystemKind base) {
         Series g = of(system);
-        Series v = of(SystemKind.VTHREADS);
+        Series v = of(base);
         if (g == null || v == null || !g.ok() || !v.ok() || v.median() == 0) {
             return Double.NaN;
         }
@@ -57,9 +66,18 @@ record Outcome(Workload workload, String skipReason, List<Series> series) {
         return verdict(SystemKind.GOLOOM_VT);
     }
 
+    /** goloom's runs against Go's, as {@link #verdict()}. */
+    Noise.Verdict goVerdict() {
+        return verdict(SystemKind.GOLOOM, SystemKind.GO);
+    }
+
     private Noise.Verdict verdict(SystemKind system) {
+        return verdict(system, SystemKind.VTHREADS);
+    }
+
+    private Noise.Verdict verdict(SystemKind system, SystemKind base) {
         Series g = of(system);
-        Series v = of(SystemKind.VTHREADS);
+        Series v = of(base);
         if (g == null || v == null || !g.ok() || !v.ok()) {
             return null;
         }

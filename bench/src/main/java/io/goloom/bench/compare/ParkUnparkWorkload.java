@@ -56,6 +56,7 @@ final class ParkUnparkWorkload implements Workload {
                 return null;
             });
             case PLATFORM -> threads(r -> Thread.ofPlatform().start(r), t, recorder);
+            default -> throw new IllegalArgumentException("park-unpark does not run on " + system + " in a JVM");
         }
         return (double) (t.end - t.start) / t.timed;
     }

@@ -22,16 +22,27 @@ final class Report {
      * @param testSize     the internal --test-size (tiny counts)
      * @param childCommand the child JVM's command line with placeholders (W, S, P, FILE)
      * @param load         how busy the machine was before and during the run; null when not measured
+     * @param goLines      header lines about the go column (its version and command, or why it is missing)
      */
-    record Setup(int runs, boolean quick, boolean testSize, List<String> childCommand, MachineLoad.Result load) {
+    record Setup(int runs, boolean quick, boolean testSize, List<String> childCommand, MachineLoad.Result load,
+                 List<String> goLines) {
         Setup {
             childCommand = List.copyOf(childCommand);
+            goLines = List.copyOf(goLines);
         }
     }
 
     static final String RATIO_LEGEND = "goloom/vthreads (and goloom-vt/vthreads) = ratio of the medians; 'better'"
             + " names the system that wins and by how much, goloom's ratio deciding (goloom-vt's where goloom"
             + " itself does not run); ns/op, ms, bytes: lower is better; ops/s: higher is better.";
+
+    /** Added to the legend when the go column is there. */
+    static final String GO_LEGEND = "goloom/go = goloom's median / Go's (the go column: the workload's Go program,"
+            + " GOMAXPROCS = procs), with its own verdict; 'better' still judges goloom against vthreads.";
+
+    private static String legend(boolean go) {
+        return go ? RATIO_LEGEND + " " + GO_LEGEND : RATIO_LEGEND;
+    }
 
     /** What the verdict columns mean. */
     static final String NOISE_LEGEND = "verdict: 'win' or 'loss' (for goloom, or goloom-vt) only when the two"
@@ -110,6 +121,11 @@ final class Report {
             header.add("goloom-vt/vthreads");
             header.add("verdict");
         }
+        boolean go = systems.contains(SystemKind.GO);
+        if (go) {
+            header.add("goloom/go");
+            header.add("verdict");
+        }
         header.add("better");
         rows.add(header.toArray(String[]::new));
         List<String> tails = new ArrayList<>(); // non-null: a skipped line, printed after the first cell
@@ -130,6 +146,10 @@ final class Report {
             if (vt) {
                 r.add(ratioCell(o.vtRatio()));
                 r.add(verdictCell(o.vtVerdict()));
+            }
+            if (go) {
+                r.add(ratioCell(o.goRatio()));
+                r.add(verdictCell(o.goVerdict()));
             }
             r.add(o.better());
             rows.add(r.toArray(String[]::new));
@@ -174,7 +194,7 @@ final class Report {
             }
             sb.append(line.toString().stripTrailing()).append('\n');
         }
-        sb.append(RATIO_LEGEND).append('\n');
+        sb.append(legend(go)).append('\n');
         sb.append(NOISE_LEGEND).append('\n');
         sb.append("Latency lines: p50 / p99 / p99.9 in microseconds, every run's histogram merged.\n");
         return sb.toString();
@@ -189,9 +209,10 @@ final class Report {
             sb.append(' ').append(s.id()).append(" |");
         }
         boolean vt = systems.contains(SystemKind.GOLOOM_VT);
-        int ratios = vt ? 2 : 1;
-        sb.append(vt ? " goloom/vthreads | verdict | goloom-vt/vthreads | verdict | better |\n|---|---|---:|"
-                : " goloom/vthreads | verdict | better |\n|---|---|---:|");
+        boolean go = systems.contains(SystemKind.GO);
+        int ratios = 1 + (vt ? 1 : 0) + (go ? 1 : 0);
+        sb.append(" goloom/vthreads | verdict |").append(vt ? " goloom-vt/vthreads | verdict |" : "")
+                .append(go ? " goloom/go | verdict |" : "").append(" better |\n|---|---|---:|");
         sb.append("---:|".repeat(systems.size()));
         sb.append("---:|---|".repeat(ratios));
         sb.append("---|\n");
@@ -222,9 +243,13 @@ final class Report {
                 sb.append(' ').append(ratioCell(o.vtRatio())).append(" | ").append(verdictCell(o.vtVerdict()))
                         .append(" |");
             }
+            if (go) {
+                sb.append(' ').append(ratioCell(o.goRatio())).append(" | ").append(verdictCell(o.goVerdict()))
+                        .append(" |");
+            }
             sb.append(' ').append(o.better()).append(" |\n");
         }
-        sb.append("\nMedians of the runs, (min–max) in parentheses. ").append(RATIO_LEGEND).append(' ')
+        sb.append("\nMedians of the runs, (min–max) in parentheses. ").append(legend(go)).append(' ')
                 .append(NOISE_LEGEND).append('\n');
 
         boolean anyLatency = false;
@@ -309,7 +334,11 @@ final class Report {
         sb.append("- runs: ").append(setup.runs()).append(" per workload and system, alternating systems, a fresh JVM each")
                 .append(setup.quick() ? "; **--quick: short runs, a smoke test rather than a result**" : "")
                 .append(setup.testSize() ? "; **test sizes: the numbers mean nothing**" : "").append('\n');
-        sb.append("- child JVM: `").append(String.join(" ", setup.childCommand())).append("`\n\n");
+        sb.append("- child JVM: `").append(String.join(" ", setup.childCommand())).append("`\n");
+        for (String g : setup.goLines()) {
+            sb.append("- ").append(g).append('\n');
+        }
+        sb.append('\n');
         if (setup.load() != null) {
             sb.append(MachineLoad.markdown(setup.load()));
         }

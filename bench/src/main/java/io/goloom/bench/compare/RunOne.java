@@ -78,6 +78,9 @@ public final class RunOne {
 
     static int runOne(Workload w, SystemKind system, int procs, Size size, File hlog, PrintStream out)
             throws Exception {
+        if (system == SystemKind.GO) {
+            throw new IllegalArgumentException("the go system runs the workload's Go program (bench/go), not RunOne");
+        }
         if (system == SystemKind.VTHREADS) {
             Integer parallelism = Integer.getInteger("jdk.virtualThreadScheduler.parallelism");
             if (parallelism == null || parallelism != procs) {

@@ -45,6 +45,7 @@ final class SpawnWorkload implements Workload {
                 threads(Thread.ofPlatform(), warm);
                 yield threads(Thread.ofPlatform(), n);
             }
+            default -> throw new IllegalArgumentException("spawn does not run on " + system + " in a JVM");
         };
         return (double) nanos / n;
     }

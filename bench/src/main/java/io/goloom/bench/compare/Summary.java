@@ -14,8 +14,8 @@ import org.HdrHistogram.Histogram;
  * What summary.json holds, and its writer. The format (schema 1):
  *
  * <pre>
- * {"schema":1, "date":ISO-8601, "machine":{"cpus":int, "os":str, "jdk":str}, "quick":bool, "command":str,
- *  "results":[{"workload":str, "system":"goloom"|"vthreads"|"platform", "metric":"ns/op"|"ops/s"|"ms"|"bytes",
+ * {"schema":1, "date":ISO-8601, "machine":{"cpus":int, "os":str, "jdk":str[, "go":str]}, "quick":bool, "command":str,
+ *  "results":[{"workload":str, "system":"goloom"|"vthreads"|"platform"|"goloom-vt"|"go", "metric":"ns/op"|"ops/s"|"ms"|"bytes",
  *              "median":num, "min":num, "max":num, "runs":int, "procs":int,
  *              "p50":num, "p90":num, "p99":num, "p999":num, "max_latency":num}]}   (latency fields: µs,
  *                                                                                  latency workloads only)
@@ -31,7 +31,11 @@ record Summary(String date, Machine machine, boolean quick, String command, List
 
     static final int SCHEMA = 1;
 
-    record Machine(int cpus, String os, String jdk) {
+    /** @param go {@code go version} of the Go column's toolchain; null when there was no Go column */
+    record Machine(int cpus, String os, String jdk, String go) {
+        Machine(int cpus, String os, String jdk) {
+            this(cpus, os, jdk, null);
+        }
     }
 
     /** Latency percentiles in microseconds. */
@@ -76,6 +80,9 @@ record Summary(String date, Machine machine, boolean quick, String command, List
             g.writeNumberField("cpus", machine.cpus());
             g.writeStringField("os", machine.os());
             g.writeStringField("jdk", machine.jdk());
+            if (machine.go() != null) {
+                g.writeStringField("go", machine.go());
+            }
             g.writeEndObject();
             g.writeBooleanField("quick", quick);
             g.writeStringField("command", command);

@@ -79,6 +79,31 @@ class ReportTest {
     }
 
     @Test
+    void theGoColumnBringsTheGoloomGoRatio() {
+        Workload pp = Workloads.byName("chan-pingpong");
+        Workload http = Workloads.byName("http");
+        Outcome o = new Outcome(pp, null, List.of(series(pp, SystemKind.GOLOOM, 300), series(pp, SystemKind.VTHREADS, 600),
+                series(pp, SystemKind.GO, 200)));
+        Outcome h = new Outcome(http, null, List.of(series(http, SystemKind.VTHREADS, 10), series(http, SystemKind.GOLOOM_VT, 12)));
+        assertEquals(1.5, o.goRatio(), 1e-9);
+        assertTrue(Double.isNaN(h.goRatio()), "http has no goloom and no go");
+        assertEquals("goloom 2.00x", o.better(), "better still follows goloom/vthreads");
+        assertEquals(Noise.Kind.LOSS, o.goVerdict().kind(), "one run each, disjoint: a loss for goloom against Go");
+        String md = Report.markdown(List.of(o, h));
+        assertTrue(md.contains("| workload | metric | procs | goloom | vthreads | goloom-vt | go | goloom/vthreads | verdict"
+                + " | goloom-vt/vthreads | verdict | goloom/go | verdict | better |"), md);
+        assertTrue(md.contains("| 200 (200–200) | 0.50 | " + o.verdict().cell() + " | - | - | 1.50 | " + o.goVerdict().cell()
+                + " | goloom 2.00x |"), md);
+        assertTrue(md.contains("| http | ops/s | 2 | - | 10.0 (10.0–10.0) | 12.0 (12.0–12.0) | - | - | - | 1.20 | "
+                + h.vtVerdict().cell() + " | - | - | goloom-vt 1.20x |"), md);
+        assertTrue(md.contains(Report.GO_LEGEND), md);
+        String text = Report.text(List.of(o, h));
+        assertTrue(text.lines().findFirst().orElseThrow().contains("goloom/go"), text);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("chan-pingpong") && l.contains("1.50")), text);
+        assertFalse(Report.markdown(List.of(h)).contains("goloom/go"), "no go column, no ratio, no legend");
+    }
+
+    @Test
     void overlappingRunsAreWithinNoiseInBothTablesAndBetterSaysSo() {
         Workload park = Workloads.byName("park-unpark");
         // medians 100 vs 110 (ratio 0.91) but goloom's slowest run (120) is slower than vthreads' fastest (105)

@@ -21,7 +21,7 @@ class SummaryJsonTest {
     static final Set<String> LATENCY = Set.of("p50", "p90", "p99", "p999", "max_latency");
     /** The extra figures a workload may add to its rows (Workload.extras(), e.g. http's server figures). */
     static final Set<String> EXTRAS = Set.of(HttpWorkload.CARRIERS, HttpWorkload.CARRIERS_MAX, HttpWorkload.CPU_S, HttpWorkload.CPU_US_PER_REQ);
-    static final Set<String> SYSTEMS = Set.of("goloom", "vthreads", "platform", "goloom-vt");
+    static final Set<String> SYSTEMS = Set.of("goloom", "vthreads", "platform", "goloom-vt", "go");
     static final Set<String> METRICS = Set.of("ns/op", "ops/s", "ms", "bytes");
 
     /** Checks a parsed summary.json against schema 1; returns its results. Used by the end-to-end test too. */
@@ -32,7 +32,10 @@ class SummaryJsonTest {
         assertEquals(new BigDecimal(1), top.get("schema"));
         OffsetDateTime.parse(assertInstanceOf(String.class, top.get("date"))); // ISO-8601 with offset
         Map<String, Object> machine = assertInstanceOf(Map.class, top.get("machine"));
-        assertEquals(MACHINE, machine.keySet());
+        assertEquals(machine.containsKey("go") ? union(MACHINE, Set.of("go")) : MACHINE, machine.keySet());
+        if (machine.containsKey("go")) {
+            assertTrue(assertInstanceOf(String.class, machine.get("go")).startsWith("go version "));
+        }
         assertTrue(integer(machine.get("cpus")) >= 1);
         assertInstanceOf(String.class, machine.get("os"));
         assertInstanceOf(String.class, machine.get("jdk"));
