@@ -5,5 +5,6 @@ module io.goloom.scheduler {
     requires transitive io.goloom.netpoll;
     requires java.instrument;
     requires java.management;
+    requires static jdk.attach; // DumpTool only (./goloom dump)
     exports io.goloom.scheduler;
 }

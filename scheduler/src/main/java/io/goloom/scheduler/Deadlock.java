@@ -58,24 +58,11 @@ final class Deadlock {
         if (!quiet()) {
             return; // something moved while we looked
         }
+        // Go's report: the fatal error, then every goroutine as a dump shows it.
         StringBuilder sb = new StringBuilder("all goroutines are asleep - deadlock!\n");
-        long now = sched.coarseNanos;
-        for (G g : gs) {
-            GoroutineInfo gi = GoRuntime.info(g);
-            long minutes = Math.max(0, now - g.waitSince()) / 60_000_000_000L;
-            sb.append("\ngoroutine ").append(g.id);
-            if (g.name != null) {
-                sb.append(" \"").append(g.name).append('"');
-            }
-            sb.append(" [").append(gi.waitReason());
-            if (minutes > 0) {
-                sb.append(", ").append(minutes).append(" minutes");
-            }
-            sb.append("]:");
-            for (StackTraceElement e : gi.stack()) {
-                sb.append("\n\t").append(e);
-            }
+        for (Dump.GInfo gi : Dump.goroutines(sched, gs)) {
             sb.append('\n');
+            Dump.appendG(sb, gi);
         }
         String report = sb.toString();
         for (MainWait w : mainWaits) {

@@ -37,6 +37,7 @@ public final class GoRuntime implements AutoCloseable {
 
     final Scheduler sched;
     private final String name;
+    private final RuntimeBean bean;
 
     private GoRuntime(Builder b) {
         this.name = b.name != null ? b.name : "goloom-" + RUNTIME_SEQ.incrementAndGet();
@@ -52,6 +53,8 @@ public final class GoRuntime implements AutoCloseable {
         sched.deadlockDetection = b.deadlockDetection;
         sched.runtime = this;
         sched.start(); // sysmon reads the two fields above
+        bean = new RuntimeBean(this);
+        bean.register();
     }
 
     /** A runtime with GOMAXPROCS = available processors. */
@@ -200,6 +203,28 @@ public final class GoRuntime implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The goroutine dump, Go's format (what Go prints on SIGQUIT): every goroutine with its wait
+     * reason and how long it has waited, its stack (user frames first, goloom's own frames
+     * folded) and its creator; then the virtual threads on this runtime's carriers, the Ps and
+     * the Ms. From outside the process: {@code ./goloom dump <pid>}, or the operation of the same
+     * name on the MXBean {@code io.goloom:type=Runtime,name=<name>}. Any thread; racy (nothing
+     * is stopped while it looks).
+     */
+    public String dump() {
+        return Dump.text(this);
+    }
+
+    /** {@link #dump()} as one JSON object, for tools. */
+    public String dumpJson() {
+        return Dump.json(this);
+    }
+
+    /** The MXBean's name while the runtime is open, else null. */
+    public javax.management.ObjectName mxBeanName() {
+        return bean.objectName();
+    }
+
     static GoroutineInfo info(G g) {
         int s = g.status();
         List<StackTraceElement> stack = List.of();
@@ -224,7 +249,15 @@ public final class GoRuntime implements AutoCloseable {
      * After it, {@link #go} throws {@link java.util.concurrent.RejectedExecutionException}.
      */
     public List<GoroutineInfo> shutdown() {
-        List<G> alive = Shutdown.shutdown(sched, 1000);
+        return infos(shutdownGs());
+    }
+
+    private List<G> shutdownGs() {
+        bean.unregister();
+        return Shutdown.shutdown(sched, 1000);
+    }
+
+    private static List<GoroutineInfo> infos(List<G> alive) {
         List<GoroutineInfo> out = new ArrayList<>(alive.size());
         for (G g : alive) {
             out.add(info(g));
@@ -241,7 +274,7 @@ public final class GoRuntime implements AutoCloseable {
     public void close() {
         boolean wasClosed = sched.stopping;
         AssertionError broken = SchedChaos.ON && !wasClosed ? SchedInvariants.beforeClose(sched) : null; // tests only
-        List<GoroutineInfo> alive = shutdown();
+        List<G> alive = shutdownGs();
         if (wasClosed) {
             return;
         }

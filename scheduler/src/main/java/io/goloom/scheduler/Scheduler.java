@@ -215,7 +215,8 @@ final class Scheduler extends Syscalls implements Sched {
         M m = currentM();
         P pp = m != null ? enterRuntime(m) : null;
         try {
-            return newproc1(task, gname, pp);
+            G parent = m != null ? m.curg() : null;
+            return newproc1(task, gname, pp, parent != null ? parent.id : 0);
         } finally {
             if (m != null) {
                 exitRuntime(m);
@@ -223,7 +224,7 @@ final class Scheduler extends Syscalls implements Sched {
         }
     }
 
-    private G newproc1(Runnable task, String gname, P pp) {
+    private G newproc1(Runnable task, String gname, P pp, long parentGoid) {
         long id;
         if (pp != null) {
             if (pp.goidcache == pp.goidcacheend) {
@@ -236,6 +237,7 @@ final class Scheduler extends Syscalls implements Sched {
         }
         G g = new G(id, task, this);
         g.name = gname;
+        SchedLinks.setCreator(g, parentGoid, task.getClass());
         // Register, then check stopping: shutdown() sets stopping, then snapshots allgs, so a G
         // is either refused here or reported there (both sides are volatile/lock ordered).
         allgs.add(g);

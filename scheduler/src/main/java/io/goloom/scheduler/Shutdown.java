@@ -108,18 +108,18 @@ final class Shutdown {
      * close's report: the goroutines still alive after shutdown and the carrier threads still
      * running code that has not reached a yield point. Empty when there is nothing to say.
      */
-    static String report(Scheduler sched, List<GoroutineInfo> alive) {
+    static String report(Scheduler sched, List<G> alive) {
         StringBuilder sb = new StringBuilder();
         if (!alive.isEmpty()) {
             sb.append("goloom: runtime ").append(sched.name).append(" closed with ")
-                    .append(alive.size()).append(" goroutine(s) still alive:");
-            int shown = 0;
-            for (GoroutineInfo gi : alive) {
-                if (shown++ == 20) {
-                    sb.append("\n... and ").append(alive.size() - 20).append(" more");
-                    break;
-                }
-                sb.append("\n").append(gi);
+                    .append(alive.size()).append(" goroutine(s) still alive:\n");
+            List<G> shown = alive.size() > 20 ? alive.subList(0, 20) : alive;
+            for (Dump.GInfo gi : Dump.goroutines(sched, shown)) {
+                sb.append('\n');
+                Dump.appendG(sb, gi);
+            }
+            if (alive.size() > 20) {
+                sb.append("\n... and ").append(alive.size() - 20).append(" more");
             }
         }
         List<M> running = runningMs(sched);

@@ -40,6 +40,12 @@ class DeadlockTest {
             assertTrue(report.contains("\"right\" [chan receive"), report);
             assertTrue(report.contains("\"main\" [sync.WaitGroup.Wait"), report);
             assertTrue(report.contains(DeadlockTest.class.getName()), "no stacks in:\n" + report);
+            // the dump's format: how long each waited, goloom's frames folded, the creator
+            assertTrue(java.util.regex.Pattern.compile("(?m)^goroutine \\d+ \"left\" \\[chan receive, \\S+( minutes)?\\]:$")
+                    .matcher(report).find(), report);
+            assertTrue(report.contains("...goloom internals ("), report);
+            assertTrue(java.util.regex.Pattern.compile("(?m)^created by " + DeadlockTest.class.getName() + "\\S* in goroutine \\d+$")
+                    .matcher(report).find(), report);
         }
     }
 

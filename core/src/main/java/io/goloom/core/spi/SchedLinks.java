@@ -24,6 +24,16 @@ public abstract class SchedLinks extends Continuation {
     private G allPrev, allNext;
     /** Nanos when made runnable, for the scheduling-latency histogram; 0 = not sampled. Written by the readier, read and cleared by the M that runs the G. */
     private long readiedAt;
+    /**
+     * Who created this G, for dumps ("created by ... in goroutine N"): the creating goroutine's
+     * id (0 = a plain thread) and the class of the task passed to go (a lambda's class names the
+     * class whose code ran the go statement). Written once by newproc before the G is published
+     * (the queue's release orders them for every reader that found the G there; dumps read them
+     * racily through the registry's lock). Recorded instead of the creator's frame: a
+     * StackWalker per go costs microseconds; these are two plain stores.
+     */
+    private long parentGoid;
+    private Class<?> taskClass;
 
     protected SchedLinks(ContinuationScope scope, Runnable body) {
         super(scope, body);
@@ -59,5 +69,20 @@ public abstract class SchedLinks extends Continuation {
 
     public static void setReadiedAt(G g, long nanos) {
         ((SchedLinks) g).readiedAt = nanos;
+    }
+
+    public static long parentGoid(G g) {
+        return ((SchedLinks) g).parentGoid;
+    }
+
+    public static Class<?> taskClass(G g) {
+        return ((SchedLinks) g).taskClass;
+    }
+
+    /** Records the creator (newproc, before the G is published). */
+    public static void setCreator(G g, long parentGoid, Class<?> taskClass) {
+        SchedLinks l = g;
+        l.parentGoid = parentGoid;
+        l.taskClass = taskClass;
     }
 }

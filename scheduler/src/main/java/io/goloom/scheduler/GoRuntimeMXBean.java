@@ -1,0 +1,35 @@
+package io.goloom.scheduler;
+
+/**
+ * The platform MXBean of one goloom runtime, registered as
+ * {@code io.goloom:type=Runtime,name=<runtime name>} while the runtime is open: visible in
+ * JConsole and JMC, and what {@code ./goloom dump <pid>} calls from outside the process. Shaped
+ * like the JDK's {@code jdk.management.VirtualThreadSchedulerMXBean} (parallelism, mounted,
+ * queued), plus the goroutine dump.
+ */
+public interface GoRuntimeMXBean {
+
+    /** The runtime's name (its Ms are named after it). */
+    String getName();
+
+    /** GOMAXPROCS: the number of Ps (the VirtualThreadSchedulerMXBean's parallelism). */
+    int getParallelism();
+
+    /** Live goroutines. */
+    int getGoroutineCount();
+
+    /** Carrier threads (Ms) the runtime counts now. */
+    int getPoolSize();
+
+    /** Ms running a goroutine or a virtual thread now (racy). */
+    int getMountedCount();
+
+    /** Goroutines and tasks queued in the Ps' run queues and the global queue (racy). */
+    long getQueuedCount();
+
+    /** The goroutine dump, Go's format (see {@link GoRuntime#dump()}). */
+    String dump();
+
+    /** The goroutine dump as JSON (see {@link GoRuntime#dumpJson()}). */
+    String dumpJson();
+}

@@ -1,0 +1,109 @@
+package io.goloom.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.goloom.core.Chan;
+import io.goloom.core.G;
+import io.goloom.core.WaitReason;
+import io.goloom.testkit.goroutines.AwaitParked;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The goroutine dump (issue 14): taken from outside a child JVM running a stuck program, by the
+ * code {@code ./goloom dump} runs ({@link DumpTool}), and in-process.
+ */
+class GoroutineDumpTest {
+
+    private static final String DURATION = "(\\d+µs|\\d+ms|\\d+\\.\\ds|\\d+ minutes)";
+
+    /** The header of goroutine {@code name} and the lines of its section, or fails. */
+    private static List<String> section(String dump, String name) {
+        String[] lines = dump.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].startsWith("goroutine ") && lines[i].contains(" \"" + name + "\" [")) {
+                int j = i + 1;
+                while (j < lines.length && !lines[j].isEmpty()) {
+                    j++;
+                }
+                return List.of(lines).subList(i, j);
+            }
+        }
+        throw new AssertionError("no goroutine \"" + name + "\" in the dump:\n" + dump);
+    }
+
+    private static void assertWaiting(String dump, String name, String reason, String userMethod) {
+        List<String> s = section(dump, name);
+        assertTrue(Pattern.matches("goroutine \\d+ \"" + name + "\" \\[" + Pattern.quote(reason) + ", " + DURATION + "\\]:", s.get(0)),
+                "header of " + name + ": " + s.get(0) + "\n" + dump);
+        assertTrue(s.size() > 1 && s.get(1).startsWith("\tio.goloom.testapp.StuckProgram." + userMethod + "("),
+                "the first frame of " + name + " is the user's " + userMethod + ":\n" + String.join("\n", s));
+        assertTrue(s.stream().anyMatch(l -> l.matches("\t\\.\\.\\.goloom internals \\(\\d+ frames\\)\\.\\.\\.")),
+                "goloom's frames folded:\n" + String.join("\n", s));
+        assertTrue(s.get(s.size() - 1).startsWith("created by io.goloom.testapp.StuckProgram"), String.join("\n", s));
+    }
+
+    @Test
+    void dumpFromOutsideShowsEveryStuckGoroutine() throws Exception {
+        try (ChildJvm child = new ChildJvm(List.of(), "io.goloom.testapp.StuckProgram", "stuck")) {
+            Matcher ready = Pattern.compile("READY parent=(\\d+) child=(\\d+)").matcher(child.await(child.stdout, "READY"));
+            assertTrue(ready.matches());
+            long pid = child.process.pid();
+            String dump = DumpTool.dump(pid, false);
+            assertTrue(dump.startsWith("goloom runtime stuck: gomaxprocs=2 "), dump);
+            assertWaiting(dump, "receiver", "chan receive", "receiveForever");
+            assertWaiting(dump, "selector", "select", "selectForever");
+            assertWaiting(dump, "sleeper", "sleep", "sleepForever");
+            assertWaiting(dump, "parent", "chan receive", "receiveForever");
+            // the child: created by a goroutine, not by a plain thread
+            Matcher childHeader = Pattern.compile("(?m)^goroutine " + ready.group(2) + " \\[chan receive, " + DURATION + "\\]:$").matcher(dump);
+            assertTrue(childHeader.find(), dump);
+            assertTrue(Pattern.compile("(?m)^created by io\\.goloom\\.testapp\\.StuckProgram\\S* in goroutine " + ready.group(1) + "$")
+                    .matcher(dump).find(), "the child names its creator, goroutine " + ready.group(1) + ":\n" + dump);
+            // the hog: running (or runnable for an instant after a preemption), user frame first
+            List<String> hog = section(dump, "hog");
+            assertTrue(hog.get(0).matches("goroutine \\d+ \"hog\" \\[(running|runnable)\\]:"), String.join("\n", hog));
+            assertTrue(hog.size() > 1 && hog.get(1).startsWith("\tio.goloom.testapp.StuckProgram.hog("), String.join("\n", hog));
+            // Ps and Ms
+            assertTrue(Pattern.compile("(?m)^P0 (idle|running|syscall|retaking)( G\\d+)?( on \\S+)?, runq \\d+, schedtick \\d+$").matcher(dump).find(), dump);
+            assertTrue(Pattern.compile("(?m)^P1 ").matcher(dump).find(), dump);
+            assertTrue(Pattern.compile("(?m)^P\\d running G\\d+ on stuck-m\\d+, runq \\d+").matcher(dump).find(), "the hog's P:\n" + dump);
+            assertTrue(Pattern.compile("(?m)^M\\d+ stuck-m\\d+: ").matcher(dump).find(), dump);
+            // JSON, for tools
+            String json = DumpTool.dump(pid, true);
+            assertTrue(json.startsWith("[{\"runtime\":\"stuck\",\"gomaxprocs\":2,"), json);
+            assertTrue(json.contains("\"name\":\"receiver\",\"state\":\"waiting\",\"waitReason\":\"chan receive\",\"waitNanos\":"), json);
+            assertTrue(json.contains("\"createdBy\":{\"goroutine\":" + ready.group(1) + ","), json);
+        }
+    }
+
+    @Test
+    void mxBeanLivesAsLongAsTheRuntime() throws Exception {
+        GoRuntime rt = GoRuntime.builder().name("dumpbean").procs(1).build();
+        javax.management.ObjectName on = rt.mxBeanName();
+        try {
+            assertNotNull(on);
+            assertEquals("io.goloom:type=Runtime,name=dumpbean", on.toString());
+            var server = ManagementFactory.getPlatformMBeanServer();
+            assertEquals(1, server.getAttribute(on, "Parallelism"));
+            Chan<Integer> c = new Chan<>();
+            G g = rt.go("waiter", c::receive);
+            AwaitParked.awaitParkedFromThread(g, WaitReason.CHAN_RECEIVE, Duration.ofSeconds(10));
+            String d = (String) server.invoke(on, "dump", null, null);
+            assertTrue(Pattern.compile("(?m)^goroutine " + g.id + " \"waiter\" \\[chan receive, " + DURATION + "\\]:$").matcher(d).find(), d);
+            assertTrue(d.contains("\ncreated by "), d);
+            c.close();
+        } finally {
+            rt.close();
+        }
+        assertNull(rt.mxBeanName());
+        assertTrue(ManagementFactory.getPlatformMBeanServer().queryNames(on, null).isEmpty(), "unregistered on close");
+    }
+}
