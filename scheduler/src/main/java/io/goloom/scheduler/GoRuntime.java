@@ -55,6 +55,7 @@ public final class GoRuntime implements AutoCloseable {
         sched.start(); // sysmon reads the two fields above
         bean = new RuntimeBean(this);
         bean.register();
+        SchedTrace.startIfEnabled(this);
     }
 
     /** A runtime with GOMAXPROCS = available processors. */
