@@ -326,6 +326,14 @@ public final class GoRuntime implements AutoCloseable {
         return sched.blockedCarriers();
     }
 
+    /**
+     * A snapshot of this runtime's metrics, with Go's runtime/metrics names where Go has the
+     * metric (see {@link Metrics}). Any thread; costs a pass over the Ps and the goroutines.
+     */
+    public Metrics metrics() {
+        return Metrics.read(sched);
+    }
+
     /** Metrics: the sampled ready -> running latency, as counts per log-linear bucket. */
     public SchedLatency schedLatency() {
         return new SchedLatency(sched.schedLatencyCounts());

@@ -27,6 +27,15 @@ public interface GoRuntimeMXBean {
     /** Goroutines and tasks queued in the Ps' run queues and the global queue (racy). */
     long getQueuedCount();
 
+    /** {@link GoRuntime#metrics()}: every metric by its runtime/metrics-style name. */
+    java.util.Map<String, Long> getMetrics();
+
+    /** The median of the sampled scheduling latency (ready to running), nanoseconds. */
+    long getSchedLatencyP50Nanos();
+
+    /** The 99th percentile of the sampled scheduling latency, nanoseconds. */
+    long getSchedLatencyP99Nanos();
+
     /** The goroutine dump, Go's format (see {@link GoRuntime#dump()}). */
     String dump();
 

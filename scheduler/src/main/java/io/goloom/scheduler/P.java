@@ -93,6 +93,16 @@ final class P extends RunQueue {
     int trackTick;
     /** Owner-only: scheduling-latency histogram of sampled Gs (ready -> running). */
     final LatencyHistogram schedLatency = new LatencyHistogram();
+    // ---- metrics counters (GoRuntime.metrics sums them across Ps, racily): plain longs, each
+    // written by one thread at a time, so no atomic and no fence on the paths that count ----
+    /** Goroutines created by Gs running on this P (newproc). Written by the P's owner. */
+    long goroutinesCreated;
+    /** Successful steals by this P's M from other Ps (stealWork). Written by the P's owner. */
+    long steals;
+    /** Gs (and virtual-thread tasks) that yielded on a preemption request while their M owned this P. Owner. */
+    long preemptsHonoured;
+    /** Timers of this P's queue run (checkTimers, by whichever M holds this P's timerLock). Guarded by timerLock. */
+    long timersFired;
 
     // ---- sysmon-only bookkeeping (Go's sysmontick) ----
     int sysmonSchedtick;

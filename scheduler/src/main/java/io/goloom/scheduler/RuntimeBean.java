@@ -106,6 +106,21 @@ final class RuntimeBean implements GoRuntimeMXBean {
     }
 
     @Override
+    public java.util.Map<String, Long> getMetrics() {
+        return rt.metrics().values();
+    }
+
+    @Override
+    public long getSchedLatencyP50Nanos() {
+        return rt.schedLatency().quantileNanos(0.5);
+    }
+
+    @Override
+    public long getSchedLatencyP99Nanos() {
+        return rt.schedLatency().quantileNanos(0.99);
+    }
+
+    @Override
     public String dump() {
         return rt.dump();
     }

@@ -93,6 +93,8 @@ final class Scheduler extends Syscalls implements Sched {
     private final AtomicLong goidgen = new AtomicLong(1);
     /** The goroutine-id batch a P takes at once (Go's _GoidCacheBatch). */
     private static final int GOID_BATCH = 16;
+    /** Goroutines created by plain threads and P-less Ms (newproc without a P); the rest count per P. */
+    final AtomicLong createdOffP = new AtomicLong();
 
     /** Builds the Ps and the rooms; nothing runs until {@link #start}. */
     Scheduler(String name, int procs, int runqCapacity, int maxMCount, BiConsumer<G, Throwable> panicHandler) {
@@ -232,8 +234,10 @@ final class Scheduler extends Syscalls implements Sched {
                 pp.goidcacheend = pp.goidcache + GOID_BATCH;
             }
             id = pp.goidcache++;
+            pp.goroutinesCreated++;
         } else {
-            id = goidgen.getAndIncrement();
+            id = goidgen.getAndIncrement(); // goroutines created off the Ps: goidgen's increments (see createdOffP)
+            createdOffP.getAndIncrement();
         }
         G g = new G(id, task, this);
         g.name = gname;
@@ -419,6 +423,7 @@ final class Scheduler extends Syscalls implements Sched {
         }
         if (again != null) {
             if (preempted) {
+                cur.preemptsHonoured++;
                 globrunqput(again);
                 wakep();
             } else {
@@ -435,6 +440,7 @@ final class Scheduler extends Syscalls implements Sched {
             case G.EXEC_YIELD -> runqputLocal(cur, g, false);
             case G.EXEC_GOSCHED -> globrunqput(g);
             case G.EXEC_PREEMPT -> {
+                cur.preemptsHonoured++;
                 g.markRunnable();
                 globrunqput(g);
             }
@@ -623,6 +629,7 @@ final class Scheduler extends Syscalls implements Sched {
                 }
                 G g = pp.runqsteal(p2, stealRunNext);
                 if (g != null) {
+                    pp.steals++;
                     return g;
                 }
             }
@@ -651,7 +658,9 @@ final class Scheduler extends Syscalls implements Sched {
             return false;
         }
         try {
-            return pp.timers.runExpired(now) > 0;
+            int fired = pp.timers.runExpired(now);
+            pp.timersFired += fired; // under pp's timerLock
+            return fired > 0;
         } catch (Throwable t) {
             System.err.println("goloom: a timer callback threw: " + t); // ours never do; report, keep going
         } finally {

@@ -97,6 +97,8 @@ final class Sleepers {
     /** The M of this runtime that last took the poll token; see pair 2. Atomic via BLOCKER. */
     @SuppressWarnings("unused")
     private volatile M blocker;
+    /** Blocking waits in the netpoller by this runtime's Ms (metrics). Written by the poll token's holder only; read racily. */
+    long pollWaits;
     /** The idle hook is registered (lazily, by this runtime's first idle M). Written under this. */
     private volatile boolean hooked;
 
@@ -228,6 +230,7 @@ final class Sleepers {
         // returns at once while it is set: left set, the M would spin through findRunnable
         // back into this poll. (epoll_wait through FFM ignores it.) See M.notesleep.
         Thread.interrupted();
+        pollWaits++; // the token holder only
         return Netpoll.pollBlocking(timeout);
     }
 

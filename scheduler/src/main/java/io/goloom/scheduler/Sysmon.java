@@ -79,6 +79,11 @@ final class Sysmon extends Thread {
     private final Scheduler sched;
     /** True while sysmon is parked with no deadline. Written by sysmon and by wake(). */
     volatile boolean sleeping;
+    // ---- metrics counters, written by the sysmon thread only, read racily by GoRuntime.metrics ----
+    /** Preemption requests made (preemptone, preemptOrphan) that found a G or task to ask. */
+    long preemptRequests;
+    /** P hand-offs: from an M in a blocking call (Go.blocking, PSYSCALL), blocked in a JDK call, blocked in native code. */
+    long handoffsSyscall, handoffsJdk, handoffsNative;
     /** Ticks run, for tests and schedtrace. Written by sysmon only. */
     volatile long ticks;
 
@@ -205,6 +210,7 @@ final class Sysmon extends Thread {
                 if (pp.casStatus(s, P.epoch(s) << 3 | P.PIDLE)) {
                     pp.m = null;
                     n++;
+                    handoffsSyscall++;
                     sched.handoffp(pp);
                 } else if (sm != null) {
                     handoffAborted(sm);
@@ -251,6 +257,11 @@ final class Sysmon extends Thread {
                 pp.setStatus(P.epoch(s) << 3 | P.PIDLE);
                 pp.sysmonBlockedTicks = 0;
                 n++;
+                if (inNative) {
+                    handoffsNative++;
+                } else {
+                    handoffsJdk++;
+                }
                 sched.handoffp(pp);
                 // The M keeps running its G (or task) once the JDK call returns, now without a
                 // P: one thread more than GOMAXPROCS competing for the cores. Go's exitsyscall
@@ -358,10 +369,10 @@ final class Sysmon extends Thread {
      * here too made goloom-vt's fairness ticker wait behind them in the global queue (its
      * wake-up comes from the JDK's unparker thread, see VirtualThreads), p50 0.4 -> 15 ms.
      */
-    private static void preemptOrphan(M m) {
+    private void preemptOrphan(M m) {
         G g = m.curg();
-        if (g != null) {
-            g.requestPreempt();
+        if (g != null && g.requestPreempt()) {
+            preemptRequests++;
         }
     }
 
@@ -372,12 +383,18 @@ final class Sysmon extends Thread {
             return false;
         }
         G g = m.curg();
+        boolean asked;
         if (g != null) {
-            return g.requestPreempt();
+            asked = g.requestPreempt();
+        } else {
+            // A direct task (a JDK virtual thread) in user code: only the agent's yield points
+            // can honour this, by Thread.yield() (see agentYieldPoint).
+            asked = m.where() == M.IN_USER && m.requestTaskPreempt();
         }
-        // A direct task (a JDK virtual thread) in user code: only the agent's yield points
-        // can honour this, by Thread.yield() (see agentYieldPoint).
-        return m.where() == M.IN_USER && m.requestTaskPreempt();
+        if (asked) {
+            preemptRequests++;
+        }
+        return asked;
     }
 
     /**
