@@ -78,6 +78,14 @@ public class G extends io.goloom.core.spi.SchedLinks {
     public static final int PREEMPTED = 5;
     public static final int DEAD = 6;
 
+    /**
+     * Go's {@code _Gscan} bit, on WAITING only: a dump holds a parked G as {@code WAITING | SCAN}
+     * while it walks the G's stack ({@link #parkedStackTrace}), and nothing mounts the G
+     * meanwhile: {@link #ready} and the M's aborted park wait it out (a few microseconds) before
+     * their CAS, as Go's casgstatus spins on {@code _Gscan}. {@link #status()} hides the bit.
+     */
+    private static final int SCAN = 0x1000;
+
     private static final String[] STATUS_NAMES =
             {"idle", "runnable", "running", "syscall", "waiting", "preempted", "dead"};
 
@@ -201,8 +209,9 @@ public class G extends io.goloom.core.spi.SchedLinks {
         return g;
     }
 
+    /** The status; a parked G whose stack a dump is walking reads as WAITING. */
     public final int status() {
-        return status;
+        return status & ~SCAN;
     }
 
     public static String statusName(int s) {
@@ -220,7 +229,7 @@ public class G extends io.goloom.core.spi.SchedLinks {
 
     @Override
     public String toString() {
-        int s = status;
+        int s = status();
         return "goroutine " + id + (name != null ? " \"" + name + "\"" : "") + " [" + statusName(s)
                 + (s == WAITING ? ", " + waitReason : "") + "]";
     }
@@ -273,7 +282,14 @@ public class G extends io.goloom.core.spi.SchedLinks {
                 if (c.commit(this, a)) {
                     return EXEC_PARKED; // from here on another M may own this G
                 }
-                continue; // the wake-up already happened: resume at once (Go: park_m -> execute)
+                // The wake-up already happened: resume at once (Go: park_m -> execute). No
+                // waker can have the G (the commit did not publish it), but a dump may hold it
+                // WAITING|SCAN while walking its stack: wait that out before mounting it. A CAS
+                // on this rare path only.
+                while (!STATUS.compareAndSet(this, WAITING, RUNNING)) {
+                    Thread.onSpinWait();
+                }
+                continue;
             }
             STATUS.setRelease(this, kind == EXEC_PREEMPT ? PREEMPTED : RUNNABLE);
             return kind;
@@ -295,12 +311,23 @@ public class G extends io.goloom.core.spi.SchedLinks {
         // cannot see the clear. Reading it after the CAS, as goloom once did, lets a pinned
         // carrier that returns from LockSupport.park spuriously see RUNNABLE, clear the field
         // and run on; the waker then read null and queued a G that was still running.
-        int s = status;
-        Thread carrier = pinnedCarrier;
-        // CAS pairs with the release store of WAITING in execute() or parkPinned (seen through
-        // the commit's publication): exactly one waker wins.
-        if (s != WAITING || !STATUS.compareAndSet(this, WAITING, RUNNABLE)) {
-            throw new IllegalStateException("goloom: ready: bad g status " + statusName(status) + " for " + this);
+        int s;
+        Thread carrier;
+        for (;;) {
+            s = status;
+            carrier = pinnedCarrier;
+            // CAS pairs with the release store of WAITING in execute() or parkPinned (seen through
+            // the commit's publication): exactly one waker wins.
+            if (s == WAITING) {
+                if (STATUS.compareAndSet(this, WAITING, RUNNABLE)) {
+                    break;
+                }
+                continue; // lost to a dump's SCAN (wait it out below) or to a second waker (fails below)
+            }
+            if (s != (WAITING | SCAN)) {
+                throw new IllegalStateException("goloom: ready: bad g status " + statusName(s) + " for " + this);
+            }
+            Thread.onSpinWait(); // a dump is walking the parked stack: wait it out (Go's casgstatus on _Gscan)
         }
         if (carrier != null) {
             // The G is its pinned carrier's from here on, whether or not that carrier is still
@@ -390,7 +417,7 @@ public class G extends io.goloom.core.spi.SchedLinks {
             // after the wait (as Waiter's thread waits do), not left set inside it, where park
             // returns at once.
             boolean interrupted = false;
-            while (status == WAITING) {
+            while ((status & ~SCAN) == WAITING) { // a dump's SCAN bit: still parked
                 LockSupport.park(this);
                 interrupted |= Thread.interrupted();
             }
@@ -404,6 +431,46 @@ public class G extends io.goloom.core.spi.SchedLinks {
         }
         pinnedCarrier = null;
         STATUS.setRelease(this, RUNNING);
+    }
+
+    /**
+     * For dumps, from any thread: the stack of this G if it is parked (WAITING), else null.
+     * Walking a continuation's frames while an M mounts it can crash the JVM (seen: SIGSEGV
+     * in the stack walker), so the walk holds the G as {@code WAITING | SCAN} (Go's
+     * suspendG): a CAS that fails unless the G is parked, and that makes the G's one waker,
+     * or its M after an aborted park, wait before moving it on. Released by a CAS back to
+     * WAITING. A G parked pinned is mounted on its blocked carrier: its frames are the
+     * carrier's, walked through {@link Thread#getStackTrace} (safe on a live thread) and cut at
+     * the continuation's entry.
+     */
+    public final StackTraceElement[] parkedStackTrace() {
+        if (status != WAITING || !STATUS.compareAndSet(this, WAITING, WAITING | SCAN)) {
+            return null;
+        }
+        Thread carrier;
+        StackTraceElement[] st = null;
+        try {
+            // After the CAS: it acquired this park's release store of WAITING, so this is this
+            // park's pinnedCarrier (see parkPinned).
+            carrier = pinnedCarrier;
+            if (carrier == null) {
+                st = getStackTrace();
+            }
+        } finally {
+            // A CAS, not a store: a pinned carrier whose commit failed stores RUNNING over our
+            // bit (it never left its stack, and we did not walk the continuation); keep that.
+            STATUS.compareAndSet(this, WAITING | SCAN, WAITING);
+        }
+        if (carrier == null) {
+            return st;
+        }
+        StackTraceElement[] all = carrier.getStackTrace();
+        int n = 0;
+        while (n < all.length && !(all[n].getClassName().equals("jdk.internal.vm.Continuation")
+                && (all[n].getMethodName().equals("run") || all[n].getMethodName().startsWith("enter")))) {
+            n++;
+        }
+        return java.util.Arrays.copyOf(all, n);
     }
 
     /** RUNNING -> SYSCALL: the G itself, entering a blocking call (Go's entersyscall). */

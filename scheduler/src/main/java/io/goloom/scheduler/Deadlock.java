@@ -60,7 +60,7 @@ final class Deadlock {
         }
         // Go's report: the fatal error, then every goroutine as a dump shows it.
         StringBuilder sb = new StringBuilder("all goroutines are asleep - deadlock!\n");
-        for (Dump.GInfo gi : Dump.goroutines(sched, gs)) {
+        for (Dump.GInfo gi : Dump.goroutines(sched, gs, false)) {
             sb.append('\n');
             Dump.appendG(sb, gi);
         }

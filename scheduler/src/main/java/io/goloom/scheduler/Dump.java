@@ -65,6 +65,11 @@ final class Dump {
         return false;
     }
 
+    private static boolean jdk(StackTraceElement e) {
+        String c = e.getClassName();
+        return c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.") || c.startsWith("com.sun.");
+    }
+
     private static boolean ownClass(String name) {
         try {
             return OWN_SOURCES.contains(source(Class.forName(name, false, Dump.class.getClassLoader())));
@@ -73,31 +78,54 @@ final class Dump {
         }
     }
 
+    /** The stack of a G whose frames a dump did not walk (see {@link #stackOf}). */
+    static final List<StackTraceElement> NOT_TAKEN = java.util.Collections.unmodifiableList(new ArrayList<>());
+
     /** One goroutine as the dump sees it. */
     record GInfo(long id, String name, String state, String waitReason, long waitNanos, long parent,
             String task, List<StackTraceElement> stack) {
+        GInfo {
+            stack = stack != null ? stack : NOT_TAKEN;
+        }
     }
 
     static List<GInfo> goroutines(Scheduler sched) {
-        return goroutines(sched, sched.allgs.snapshot());
+        return goroutines(sched, sched.allgs.snapshot(), false);
     }
 
-    static List<GInfo> goroutines(Scheduler sched, List<G> gs) {
+    /**
+     * How a dump gets a G's stack without ever walking a continuation that an M may mount
+     * meanwhile (that can crash the JVM): a parked G's through {@link G#parkedStackTrace} (held
+     * parked for the walk, Go's _Gscan); a running one's from its carrier thread; a runnable
+     * or preempted one's not at all while the runtime runs (any M may mount it at any moment:
+     * Go would stop it, goloom has no cheap way to), only once the runtime is quiescent (closed,
+     * its Ms gone or leaving). Null when not taken.
+     */
+    static List<StackTraceElement> stackOf(G g, int s, List<M> ms, boolean quiescent) {
+        if (s == G.RUNNING || s == G.SYSCALL) {
+            return runningStack(ms, g);
+        }
+        if (s == G.WAITING) {
+            StackTraceElement[] st = g.parkedStackTrace();
+            return st != null ? List.of(st) : null; // null: it was readied meanwhile
+        }
+        if (quiescent && s != G.DEAD) {
+            try {
+                return List.of(g.getStackTrace());
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    static List<GInfo> goroutines(Scheduler sched, List<G> gs, boolean quiescent) {
         long now = System.nanoTime();
         List<M> ms = sched.allm();
         List<GInfo> out = new ArrayList<>(gs.size());
         for (G g : gs) {
             int s = g.status();
-            List<StackTraceElement> stack = List.of();
-            if (s == G.RUNNING) {
-                stack = runningStack(ms, g);
-            } else {
-                try {
-                    stack = List.of(g.getStackTrace());
-                } catch (RuntimeException e) {
-                    stack = List.of(); // mounted meanwhile
-                }
-            }
+            List<StackTraceElement> stack = stackOf(g, s, ms, quiescent);
             long wait = s == G.WAITING ? Math.max(0, now - g.waitSince()) : -1;
             Class<?> tc = SchedLinks.taskClass(g);
             out.add(new GInfo(g.id, g.name, G.statusName(s), s == G.WAITING ? g.waitReason().toString() : "", wait,
@@ -119,19 +147,21 @@ final class Dump {
             if (m.curg() == g) {
                 StackTraceElement[] st = m.getStackTrace();
                 if (m.curg() != g) {
-                    return List.of(); // it moved while we walked
+                    return null; // it moved while we walked
                 }
                 List<StackTraceElement> out = new ArrayList<>();
                 for (StackTraceElement e : st) {
-                    if (e.getClassName().equals("jdk.internal.vm.Continuation") && e.getMethodName().startsWith("enter")) {
-                        break;
+                    // the continuation's boundary on its carrier: Continuation.run (enter* are hidden frames)
+                    if (e.getClassName().equals("jdk.internal.vm.Continuation")
+                            && (e.getMethodName().equals("run") || e.getMethodName().startsWith("enter"))) {
+                        return out;
                     }
                     out.add(e);
                 }
-                return out;
+                return null; // not mounted at that instant (mounting, or just yielded): not taken
             }
         }
-        return List.of();
+        return null;
     }
 
     /** Go's waiting time: "N minutes" from one minute on, else a short duration. */
@@ -159,8 +189,26 @@ final class Dump {
             sb.append(", ").append(waited(g.waitNanos));
         }
         sb.append("]:\n");
-        int folded = 0;
-        for (StackTraceElement e : g.stack) {
+        if (g.stack == NOT_TAKEN && !g.state.equals("idle")) {
+            sb.append("\t(stack not taken: neither parked nor mounted at that instant; a runnable goroutine may be mounted at any moment)\n");
+        }
+        // The top of the stack down to the last goloom frame above the first user frame is
+        // goloom's (gopark, a channel's wait, the JDK code they call): folded whole, so the
+        // user's frame comes first. Further down, goloom's frames are folded one by one; JDK
+        // frames the user called (Thread.sleep's) stay.
+        List<StackTraceElement> st = g.stack;
+        int top = 0;
+        for (int i = 0; i < st.size(); i++) {
+            StackTraceElement e = st.get(i);
+            if (internal(e)) {
+                top = i + 1;
+            } else if (!jdk(e)) {
+                break;
+            }
+        }
+        int folded = top;
+        for (int i = top; i < st.size(); i++) {
+            StackTraceElement e = st.get(i);
             if (internal(e)) {
                 folded++;
             } else {

@@ -195,11 +195,15 @@ public final class GoRuntime implements AutoCloseable {
         return sched.stopping;
     }
 
-    /** Goroutines of this runtime now, with stacks for those not running. */
+    /**
+     * Goroutines of this runtime now, with the stacks of those parked or running (a runnable
+     * one's stack is not walked while the runtime runs: see {@link #dump()}).
+     */
     public List<GoroutineInfo> goroutines() {
         List<GoroutineInfo> out = new ArrayList<>();
+        List<M> ms = sched.allm();
         for (G g : sched.allgs.snapshot()) {
-            out.add(info(g));
+            out.add(info(g, ms, false));
         }
         return out;
     }
@@ -226,15 +230,12 @@ public final class GoRuntime implements AutoCloseable {
         return bean.objectName();
     }
 
-    static GoroutineInfo info(G g) {
+    /** A G's snapshot; its stack as a dump takes it ({@link Dump#stackOf}), empty when not taken. */
+    static GoroutineInfo info(G g, List<M> ms, boolean quiescent) {
         int s = g.status();
-        List<StackTraceElement> stack = List.of();
-        if (s == G.WAITING || s == G.RUNNABLE || s == G.IDLE) {
-            try {
-                stack = List.of(g.getStackTrace());
-            } catch (RuntimeException e) {
-                stack = List.of(); // it was mounted meanwhile
-            }
+        List<StackTraceElement> stack = Dump.stackOf(g, s, ms, quiescent);
+        if (stack == null) {
+            stack = List.of();
         }
         return new GoroutineInfo(g.id, g.name, G.statusName(s), s == G.WAITING ? g.waitReason().toString() : "", stack);
     }
@@ -258,10 +259,11 @@ public final class GoRuntime implements AutoCloseable {
         return Shutdown.shutdown(sched, 1000);
     }
 
-    private static List<GoroutineInfo> infos(List<G> alive) {
+    private List<GoroutineInfo> infos(List<G> alive) {
         List<GoroutineInfo> out = new ArrayList<>(alive.size());
+        List<M> ms = sched.allm();
         for (G g : alive) {
-            out.add(info(g));
+            out.add(info(g, ms, true));
         }
         return out;
     }

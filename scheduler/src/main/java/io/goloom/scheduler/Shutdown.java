@@ -114,7 +114,7 @@ final class Shutdown {
             sb.append("goloom: runtime ").append(sched.name).append(" closed with ")
                     .append(alive.size()).append(" goroutine(s) still alive:\n");
             List<G> shown = alive.size() > 20 ? alive.subList(0, 20) : alive;
-            for (Dump.GInfo gi : Dump.goroutines(sched, shown)) {
+            for (Dump.GInfo gi : Dump.goroutines(sched, shown, true)) {
                 sb.append('\n');
                 Dump.appendG(sb, gi);
             }

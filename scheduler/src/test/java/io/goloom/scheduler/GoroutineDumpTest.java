@@ -52,7 +52,7 @@ class GoroutineDumpTest {
 
     @Test
     void dumpFromOutsideShowsEveryStuckGoroutine() throws Exception {
-        try (ChildJvm child = new ChildJvm(List.of(), "io.goloom.testapp.StuckProgram", "stuck")) {
+        try (LiveChildJvm child = new LiveChildJvm(List.of(), "io.goloom.testapp.StuckProgram", "stuck")) {
             Matcher ready = Pattern.compile("READY parent=(\\d+) child=(\\d+)").matcher(child.await(child.stdout, "READY"));
             assertTrue(ready.matches());
             long pid = child.process.pid();
@@ -67,9 +67,17 @@ class GoroutineDumpTest {
             assertTrue(childHeader.find(), dump);
             assertTrue(Pattern.compile("(?m)^created by io\\.goloom\\.testapp\\.StuckProgram\\S* in goroutine " + ready.group(1) + "$")
                     .matcher(dump).find(), "the child names its creator, goroutine " + ready.group(1) + ":\n" + dump);
-            // the hog: running (or runnable for an instant after a preemption), user frame first
+            // the hog: running, its stack from its carrier, user frame first. Runnable for an
+            // instant after each preemption: then its stack is not walked (any M may mount it),
+            // and we take the dump again.
             List<String> hog = section(dump, "hog");
-            assertTrue(hog.get(0).matches("goroutine \\d+ \"hog\" \\[(running|runnable)\\]:"), String.join("\n", hog));
+            for (int i = 0; i < 100 && hog.get(1).startsWith("\t(stack not taken: "); i++) {
+                assertTrue(hog.get(0).matches("goroutine \\d+ \"hog\" \\[(running|runnable|preempted)\\]:"), String.join("\n", hog));
+                assertTrue(hog.get(1).startsWith("\t(stack not taken: "), String.join("\n", hog));
+                dump = DumpTool.dump(pid, false);
+                hog = section(dump, "hog");
+            }
+            assertTrue(hog.get(0).matches("goroutine \\d+ \"hog\" \\[running\\]:"), String.join("\n", hog));
             assertTrue(hog.size() > 1 && hog.get(1).startsWith("\tio.goloom.testapp.StuckProgram.hog("), String.join("\n", hog));
             // Ps and Ms
             assertTrue(Pattern.compile("(?m)^P0 (idle|running|syscall|retaking)( G\\d+)?( on \\S+)?, runq \\d+, schedtick \\d+$").matcher(dump).find(), dump);
@@ -81,6 +89,55 @@ class GoroutineDumpTest {
             assertTrue(json.startsWith("[{\"runtime\":\"stuck\",\"gomaxprocs\":2,"), json);
             assertTrue(json.contains("\"name\":\"receiver\",\"state\":\"waiting\",\"waitReason\":\"chan receive\",\"waitNanos\":"), json);
             assertTrue(json.contains("\"createdBy\":{\"goroutine\":" + ready.group(1) + ","), json);
+        }
+    }
+
+    /**
+     * Dumps taken while goroutines park and are readied all the time (channel ping-pong, with
+     * commits that abort when the partner came first) and yield: every parked stack is walked
+     * with the G held parked (WAITING|SCAN), so no waker mounts it mid-walk, and no ready fails
+     * on the scan bit. Walking the continuations without that hold (what goroutines() did)
+     * races with their mounting, which can crash the JVM in the stack walker.
+     */
+    @Test
+    void dumpsWhileGoroutinesParkAndWakeAllTheTime() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Throwable> panic = new java.util.concurrent.atomic.AtomicReference<>();
+        try (GoRuntime rt = GoRuntime.builder().name("churn").procs(2).panicHandler((g, t) -> panic.compareAndSet(null, t)).build()) {
+            int pairs = 8, rounds = 20_000 * io.goloom.testkit.Stress.FACTOR;
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(pairs * 2);
+            for (int p = 0; p < pairs; p++) {
+                Chan<Integer> ping = new Chan<>(), pong = new Chan<>();
+                rt.go("ping" + p, () -> {
+                    for (int i = 0; i < rounds; i++) {
+                        ping.send(i);
+                        pong.receive();
+                        if ((i & 63) == 0) {
+                            Go.yield();
+                        }
+                    }
+                    done.countDown();
+                });
+                rt.go("pong" + p, () -> {
+                    for (int i = 0; i < rounds; i++) {
+                        ping.receive();
+                        pong.send(i);
+                    }
+                    done.countDown();
+                });
+            }
+            long dumps = 0, parkedStacks = 0;
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (done.getCount() > 0 && panic.get() == null && System.nanoTime() < deadline) {
+                String d = rt.dump();
+                dumps++;
+                parkedStacks += d.split("io.goloom.scheduler.GoroutineDumpTest.lambda", -1).length - 1;
+                for (GoroutineInfo gi : rt.goroutines()) {
+                    assertNotNull(gi.stack());
+                }
+            }
+            assertTrue(done.await(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertNull(panic.get(), () -> "a goroutine failed: " + panic.get());
+            assertTrue(dumps > 0 && parkedStacks > 0, "dumps " + dumps + ", stacks seen " + parkedStacks);
         }
     }
 

@@ -22,7 +22,7 @@ class SchedTraceTest {
 
     @Test
     void everyLineParsesWithGosFormat() throws Exception {
-        try (ChildJvm child = new ChildJvm(List.of("-Dgoloom.debug=schedtrace=50"), "io.goloom.testapp.StuckProgram", "traced")) {
+        try (LiveChildJvm child = new LiveChildJvm(List.of("-Dgoloom.debug=schedtrace=50"), "io.goloom.testapp.StuckProgram", "traced")) {
             child.await(child.stdout, "READY");
             for (int i = 0; i < 4; i++) {
                 String l = child.await(child.stderr, "SCHED ");
@@ -34,7 +34,7 @@ class SchedTraceTest {
 
     @Test
     void scheddetailAddsPsMsAndGs() throws Exception {
-        try (ChildJvm child = new ChildJvm(List.of("-Dgoloom.debug=schedtrace=50,scheddetail=1"), "io.goloom.testapp.StuckProgram", "detail")) {
+        try (LiveChildJvm child = new LiveChildJvm(List.of("-Dgoloom.debug=schedtrace=50,scheddetail=1"), "io.goloom.testapp.StuckProgram", "detail")) {
             child.await(child.stdout, "READY");
             String l = child.await(child.stderr, "SCHED ");
             assertTrue(GO_DETAIL.matcher(l).matches(), l);

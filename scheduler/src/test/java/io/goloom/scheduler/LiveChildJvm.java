@@ -12,8 +12,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A child JVM on this test's class path with goloom's JVM flags; its stdout and stderr read line by line. */
-final class ChildJvm implements AutoCloseable {
+/** A child JVM (running while the test talks to it; testkit's ChildJvm runs one to its end) on this test's class path with goloom's JVM flags; its stdout and stderr read line by line. */
+final class LiveChildJvm implements AutoCloseable {
     static final String EOF = "\u0000eof";
 
     final Process process;
@@ -21,7 +21,7 @@ final class ChildJvm implements AutoCloseable {
     final BlockingQueue<String> stderr = new LinkedBlockingQueue<>();
     final StringBuffer seen = new StringBuffer();
 
-    ChildJvm(List<String> jvmArgs, String main, String... args) throws IOException {
+    LiveChildJvm(List<String> jvmArgs, String main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
