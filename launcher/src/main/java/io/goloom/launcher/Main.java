@@ -61,11 +61,8 @@ public final class Main {
               java -javaagent:goloom.jar=scheduler[,procs=N] [JVM options] (-cp CLASSPATH MainClass | -jar app.jar) [args...]
             """;
 
-    /** The JVM flags goloom needs (the parent pom's goloom.jvm.exports). */
-    static final List<String> GOLOOM_JVM_FLAGS = List.of(
-            "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED");
+    /** The JVM flags goloom needs: goloom.jvmargs, which the jar carries (see JvmFlags). */
+    static final List<String> GOLOOM_JVM_FLAGS = io.goloom.core.JvmFlags.flags();
 
     /** System property / environment variable naming the agent jar. */
     static final String AGENT_JAR_PROPERTY = "goloom.agent.jar";
