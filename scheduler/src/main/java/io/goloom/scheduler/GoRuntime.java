@@ -303,8 +303,10 @@ public final class GoRuntime implements AutoCloseable {
     }
 
     /**
-     * Carrier threads (Ms) alive now: at most {@link #procs()} plus {@link #blockedCarriers()},
-     * plus, for a moment, one retiring after its blocking call ended.
+     * Carrier threads (Ms) this runtime counts now: at most {@link #procs()} plus
+     * {@link #blockedCarriers()}, beyond that only for a moment after a blocked carrier comes
+     * back. A carrier that came back to one carrier too many retires: its thread's name ends
+     * with {@code " (retired)"} from the moment it stops counting here until the thread ends.
      */
     public int carrierCount() {
         return sched.threadCount();

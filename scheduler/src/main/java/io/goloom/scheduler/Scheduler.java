@@ -790,9 +790,7 @@ final class Scheduler implements Sched {
                 if (mcount > gomaxprocs + mblocked.get()) {
                     // One M too many for the carrier bound: it stood in for a blocked M that has
                     // come back and kept a P. Retire rather than idle beside GOMAXPROCS others.
-                    allm.remove(m);
-                    mcount--;
-                    m.retired = true;
+                    retire(m);
                     return;
                 }
                 mput(m);
@@ -986,7 +984,7 @@ final class Scheduler implements Sched {
      */
     private void lostP(M m, G g, int how) {
         m.p = null;
-        backFromHandoff(m);
+        boolean filed = false;
         switch (how) {
             case G.EXEC_DEAD -> {
                 if (g.directTask == null) {
@@ -999,28 +997,66 @@ final class Scheduler implements Sched {
                     g.markRunnable();
                 }
                 globrunqput(g);
-                wakep();
+                filed = true;
             }
         }
-        // Every P has an M (or is wanted by one): this M was a stand-in while its G blocked, and
-        // would now only sit idle beside GOMAXPROCS others. It retires (Go keeps such Ms; the
-        // carrier count then stays GOMAXPROCS + the Ms truly blocked right now). At the thread
-        // limit, work waiting for an M comes first (stopm).
+        // Every P has an M (or is wanted by one), or GOMAXPROCS Ms besides the blocked ones
+        // exist without this one: it was a stand-in while its G blocked, and would now only sit
+        // beside GOMAXPROCS others. It retires (Go keeps such Ms; the carrier count then stays
+        // GOMAXPROCS + the Ms truly blocked right now). At the thread limit, work waiting for
+        // an M comes first (stopm).
         P pp;
         synchronized (lock) {
-            pp = stopping ? null : pget();
+            pp = pgetBack(m);
             if (pp == null && !stopping && mcount < maxMCount) {
-                allm.remove(m);
-                mcount--;
-                m.retired = true;
-                return;
+                retire(m);
             }
         }
         if (pp != null) {
-            acquirep(m, pp);
-        } else {
+            acquirep(m, pp); // the G filed above is ours to run: schedule finds it
+            return;
+        }
+        if (filed) {
+            wakep(); // an idle P left for the G filed above gets an M (startm: the spare path)
+        }
+        if (!m.retired) {
             stopm(m);
         }
+    }
+
+    /**
+     * Under sched.lock: a P for m, which is back from a blocked call whose P sysmon handed off:
+     * one that wants an M first (it has work), else an idle one, unless m is one carrier too
+     * many for the carrier bound (mcount > gomaxprocs + mblocked once m no longer counts as
+     * blocked); then null, and m retires rather than idle beside GOMAXPROCS others. Work filed
+     * for the idle Ps m leaves is run by the M without a P that makes the count too high
+     * (startm's spare path wakes it). m stops counting as blocked here, in the same lock
+     * section as that decision, so that mcount - mblocked read under sched.lock never counts
+     * m as an extra carrier.
+     */
+    private P pgetBack(M m) {
+        backFromHandoff(m);
+        if (stopping) {
+            return null;
+        }
+        P pp = pneedmget();
+        if (pp == null && mcount <= gomaxprocs + mblocked.get()) {
+            pp = pidleget();
+        }
+        return pp;
+    }
+
+    /**
+     * Under sched.lock: m leaves allm for good; its thread ends when it returns to mstart. The
+     * thread's name gets " (retired)" here, in the same lock section, so that a thread dump
+     * (or a tool counting goloom-m threads beside {@link #blockedCarriers}) tells an M on its
+     * way out from a live carrier.
+     */
+    private void retire(M m) {
+        allm.remove(m);
+        mcount--;
+        m.retired = true;
+        m.setName(m.getName() + " (retired)");
     }
 
     /**
@@ -1090,10 +1126,9 @@ final class Scheduler implements Sched {
         }
         // Slow path: the P was taken; m.p is stale.
         m.p = null;
-        backFromHandoff(m);
         P p2;
         synchronized (lock) {
-            p2 = stopping ? null : pget();
+            p2 = pgetBack(m);
         }
         if (p2 != null) {
             acquirep(m, p2);
@@ -1101,7 +1136,8 @@ final class Scheduler implements Sched {
             return;
         }
         m.setWhereRelease(M.IN_USER);
-        // No P: park this G on the global queue; execute() sees m.p == null and runs lostP.
+        // No P (or m is one carrier too many, see pgetBack): park this G on the global queue;
+        // execute() sees m.p == null and runs lostP, where m retires or waits for a P.
         g.yieldAs(EXEC_SYSCALL_EXIT);
     }
 

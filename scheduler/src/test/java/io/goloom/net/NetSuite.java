@@ -5,6 +5,7 @@ import static io.goloom.testkit.Await.awaitParkedFromGoroutine;
 import static io.goloom.testkit.Await.awaitParkedFromThread;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -286,13 +287,27 @@ abstract class NetSuite {
     @Timeout(60)
     void writeDeadlineFiresOnAFullSocket() throws Exception {
         try (Listener ln = Net.listen(LOOPBACK, 0); Pair p = pair(ln)) {
-            rt.run(() -> {
-                byte[] big = new byte[64 * 1024 * 1024];
+            byte[] big = new byte[64 * 1024 * 1024];
+            AtomicReference<Throwable> result = new AtomicReference<>();
+            // The deadline is set once the writer is parked on the full socket (not before the
+            // write: on a busy machine a short deadline could pass before the first byte, and
+            // Go's write then fails at once with nothing transferred).
+            G writer = rt.go(() -> {
                 try {
-                    p.client.setWriteDeadline(Duration.ofMillis(100));
-                    DeadlineExceededException e = assertThrows(DeadlineExceededException.class, () -> p.client.write(big));
-                    assertTrue(e.bytesTransferred > 0 && e.bytesTransferred < big.length, "transferred " + e.bytesTransferred);
-                    // Still usable after moving the deadline: the peer drains, a small write goes out.
+                    p.client.write(big);
+                    result.set(new AssertionError("the 64 MiB write completed with nobody reading"));
+                } catch (Throwable t) {
+                    result.set(t);
+                }
+            });
+            awaitParkedFromThread(writer, WaitReason.IO_WAIT, HANG);
+            p.client.setWriteDeadline(Duration.ofMillis(100));
+            awaitCondition("writer result", HANG, () -> result.get() != null);
+            DeadlineExceededException e = assertInstanceOf(DeadlineExceededException.class, result.get());
+            assertTrue(e.bytesTransferred > 0 && e.bytesTransferred < big.length, "transferred " + e.bytesTransferred);
+            // Still usable after moving the deadline: the peer drains, a small write goes out.
+            rt.run(() -> {
+                try {
                     p.client.setWriteDeadline((Duration) null);
                     long drained = 0;
                     byte[] buf = new byte[256 * 1024];
@@ -304,8 +319,8 @@ abstract class NetSuite {
                     p.client.write(new byte[] {1, 2, 3});
                     p.server.readFully(buf, 0, 3);
                     assertEquals(3, buf[2]);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                } catch (IOException x) {
+                    throw new UncheckedIOException(x);
                 }
             });
         }

@@ -174,12 +174,14 @@ public final class TransparentTarget {
                 int blocked = rt.blockedCarriers();
                 int c = 0;
                 for (Thread t : Thread.getAllStackTraces().keySet()) {
-                    if (t.getName().startsWith("goloom-m") && t.isAlive()) {
+                    // An M that retired says so in its name (set under sched.lock with the
+                    // retirement): it is on its way out, not a carrier.
+                    if (t.getName().startsWith("goloom-m") && !t.getName().endsWith(" (retired)") && t.isAlive()) {
                         c++;
                     }
                 }
                 int unblocked = c - Math.max(blocked, rt.blockedCarriers());
-                // A carrier that just retired is still alive for a moment: an excess counts
+                // The thread list and the blocked count are not one snapshot: an excess counts
                 // when two samples in a row see it.
                 maxCarriers.accumulateAndGet(Math.min(unblocked, previous), Math::max);
                 previous = unblocked;
