@@ -1,5 +1,6 @@
 package io.goloom.launcher;
 
+import io.goloom.scheduler.SchedulerAgent;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
@@ -58,11 +59,20 @@ public final class Main {
 
             Runs the application as java does (main on the main thread, same exit status);
             every virtual thread it starts runs on goloom. Same as:
-              java -javaagent:goloom.jar=scheduler[,procs=N] [JVM options] (-cp CLASSPATH MainClass | -jar app.jar) [args...]
+              java -XX:+UnlockExperimentalVMOptions -XX:-DoJVMTIVirtualThreadTransitions \
+                   -javaagent:goloom.jar=scheduler[,procs=N] [JVM options] (-cp CLASSPATH MainClass | -jar app.jar) [args...]
+            The two -XX flags are left out when a JVM option loads a native agent (-agentlib:,
+            -agentpath:, e.g. a debugger) or names DoJVMTIVirtualThreadTransitions itself.
             """;
 
     /** The JVM flags goloom needs: goloom.jvmargs, which the jar carries (see JvmFlags). */
     static final List<String> GOLOOM_JVM_FLAGS = io.goloom.core.JvmFlags.flags();
+
+    /** True if the user's JVM options load a native agent or set DoJVMTIVirtualThreadTransitions themselves. */
+    static boolean keepsJvmtiTransitions(List<String> jvmOptions) {
+        return jvmOptions.stream().anyMatch(a -> a.startsWith("-agentlib:") || a.startsWith("-agentpath:")
+                || a.contains("DoJVMTIVirtualThreadTransitions"));
+    }
 
     /** System property / environment variable naming the agent jar. */
     static final String AGENT_JAR_PROPERTY = "goloom.agent.jar";
@@ -265,7 +275,8 @@ public final class Main {
     }
 
     /**
-     * The application JVM's command line: goloom's flags, goloom's scheduler agent, the
+     * The application JVM's command line: goloom's flags, the flags that turn off the JVMTI
+     * mount notifications (unless the user's options need them), goloom's scheduler agent, the
      * yield-point agent (--agent), the user's JVM options, then the application's own
      * {@code -cp CLASSPATH MainClass args} or {@code -jar app.jar args}, unchanged.
      */
@@ -273,6 +284,9 @@ public final class Main {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(GOLOOM_JVM_FLAGS);
+        if (!keepsJvmtiTransitions(o.jvmOptions())) {
+            cmd.addAll(SchedulerAgent.NO_JVMTI_TRANSITIONS); // see there why
+        }
         cmd.add("-javaagent:" + goloomJar + "=" + schedulerAgentArgs(o));
         if (agentJar != null) {
             cmd.add("-javaagent:" + agentJar + "=" + o.agentArgs());

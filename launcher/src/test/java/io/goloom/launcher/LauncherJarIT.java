@@ -7,6 +7,7 @@ import io.goloom.launcher.fixture.BlockingApp;
 import io.goloom.launcher.fixture.FailingApp;
 import io.goloom.launcher.fixture.HandledApp;
 import io.goloom.launcher.fixture.LingeringApp;
+import io.goloom.launcher.fixture.JvmtiFlagApp;
 import io.goloom.launcher.fixture.SampleApp;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -164,6 +165,15 @@ class LauncherJarIT {
         try (var left = Files.list(launcherTmp)) {
             assertEquals(List.of(), left.toList(), "the launcher's agent jar for this launch: the application's JVM deletes it");
         }
+    }
+
+    /** The mount/unmount JVMTI notifications that any java agent switches on are off in the application's JVM. */
+    @Test
+    void theApplicationsJvmPostsNoJvmtiMountNotifications() throws Exception {
+        Main.Options o = Main.Options.parse(new String[] {"-cp", Child.APP_CP, JvmtiFlagApp.class.getName()});
+        Result r = Child.run(Main.childCommand(o, Main.javaExecutable(), Child.goloomJar(), null), tmp);
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("DoJVMTIVirtualThreadTransitions=false\n", r.out(), r.toString());
     }
 
     /** The application JVM the launcher builds for these arguments (with --agent), run to a status 0; skipped without the agent jar. */

@@ -30,6 +30,16 @@ public final class Go {
     }
 
     /**
+     * Starts {@code task} in a new goroutine (as {@link #go}) and returns a handle: its value or
+     * failure ({@link Task#join()}), a done channel for Select, cancellation through its
+     * context. A failure stays in the handle instead of reaching the panic handler.
+     */
+    public static <T> Task<T> spawn(java.util.concurrent.Callable<T> task) {
+        java.util.Objects.requireNonNull(task, "task");
+        return Task.spawn(Context.background(), ctx -> task.call());
+    }
+
+    /**
      * Yields the processor: the current G goes to the tail of its P's local run queue and the
      * next runnable G runs. Cheaper than {@link #gosched} and keeps locality.
      */

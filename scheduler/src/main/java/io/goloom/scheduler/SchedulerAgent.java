@@ -24,6 +24,19 @@ public final class SchedulerAgent {
     private SchedulerAgent() {
     }
 
+    /**
+     * JVM flags to pass beside this agent: any java agent makes the JVM post JVMTI
+     * notifications at every virtual-thread mount and unmount (VirtualThread's
+     * notifyJvmtiMount/Unmount become runtime calls that allocate JNI handles), about a tenth of
+     * the cycles of a Thread.yield round trip, on stock virtual threads with a no-op agent as
+     * much as here. These flags turn that machinery off. A native JVMTI agent (a debugger
+     * through {@code -agentlib:jdwp}, a profiler) may need it to see virtual threads: leave them
+     * out then. The launcher ({@code ./goloom run}) adds them unless the user's JVM options load
+     * such an agent.
+     */
+    public static final java.util.List<String> NO_JVMTI_TRANSITIONS = java.util.List.of(
+            "-XX:+UnlockExperimentalVMOptions", "-XX:-DoJVMTIVirtualThreadTransitions");
+
     /** Set to {@code goloom} or {@code stock} once the agent has run. */
     public static final String PROPERTY = "goloom.virtualThreadScheduler";
 

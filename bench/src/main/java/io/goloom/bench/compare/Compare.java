@@ -1,5 +1,6 @@
 package io.goloom.bench.compare;
 
+import io.goloom.scheduler.SchedulerAgent;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.ProcessBuilder.Redirect;
@@ -222,6 +223,10 @@ public final class Compare {
         if (system == SystemKind.VTHREADS || system == SystemKind.GOLOOM_VT) {
             cmd.add("-Djdk.virtualThreadScheduler.parallelism=" + procs);
             cmd.add("-Djdk.virtualThreadScheduler.maxPoolSize=" + procs);
+            // goloom-vt's agent, like any java agent, would turn on JVMTI notifications at every
+            // mount and unmount; these flags keep them off, as ./goloom run does. Both sides get
+            // them, so that the two command lines differ by the -javaagent option alone.
+            cmd.addAll(SchedulerAgent.NO_JVMTI_TRANSITIONS);
         }
         if (system == SystemKind.GOLOOM_VT) {
             if (agentJar == null) {
@@ -516,7 +521,8 @@ public final class Compare {
         List<String> t = new ArrayList<>();
         t.add("java");
         t.addAll(JVM_EXPORTS);
-        t.add("[-Djdk.virtualThreadScheduler.parallelism=P -Djdk.virtualThreadScheduler.maxPoolSize=P]");
+        t.add("[-Djdk.virtualThreadScheduler.parallelism=P -Djdk.virtualThreadScheduler.maxPoolSize=P "
+                + String.join(" ", SchedulerAgent.NO_JVMTI_TRANSITIONS) + "]");
         t.add("[goloom-vt: -javaagent:bench/target/goloom-bench.jar=scheduler,procs=P]");
         t.addAll(HEAP);
         t.addAll(List.of("-cp", "bench/target/goloom-bench.jar", RunOne.class.getName(),

@@ -54,6 +54,7 @@ class TransparentModeTest {
         List<String> vtAsGvt = vt.stream().map(a -> a.equals("vthreads") ? "goloom-vt" : a).toList();
         assertEquals(vtAsGvt, gvtWithoutAgent, "the same command line but for the agent and --system");
         assertTrue(gvt.contains("-Djdk.virtualThreadScheduler.parallelism=2"));
+        assertTrue(gvt.containsAll(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:-DoJVMTIVirtualThreadTransitions")), gvt.toString());
         assertTrue(gvt.containsAll(List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
                 "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED")), gvt.toString());
         assertEquals(List.of(), agents(c.childCommand(spawn, SystemKind.GOLOOM, 2, hlog)));
