@@ -3,6 +3,7 @@ package io.goloom.scheduler;
 import io.goloom.core.Chan;
 import io.goloom.timers.TimerNode;
 import io.goloom.timers.TimerQueue;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -41,24 +42,23 @@ import java.time.Instant;
  * Otherwise (2) sees the changed word and nothing is sent. The wait in (b) lasts one
  * non-blocking channel send; (c) can drain a tick of the new arming only if it fires within
  * that window (Go has the same window after its sendLock is released).
+ *
+ * <h2>Unreferenced tickers</h2>
+ * The wheel holds the channel weakly: a ticker nobody references (neither the {@code Ticker}
+ * nor its channel) and nobody stopped can be garbage collected, as Go 1.23's can; its next
+ * fire finds the channel gone and does not re-arm, so the node leaves the wheel.
  */
 public final class Ticker {
 
     private final TimerQueue queue;
     private final Chan<Instant> c = new Chan<>(1);
-    /** Written by reset (any thread) before its arming CAS; read by fire. */
-    private volatile long period;
-    /**
-     * True while a fire is between its stillFiring check and the end of its send (1..3 in the
-     * class comment). Written only by the queue's owner inside fire(); read by stop and reset.
-     */
-    private volatile boolean sending;
-    private final Node node = new Node();
+    private final Node node;
 
     Ticker(Scheduler sched, Duration period) {
-        this.period = checkPeriod(period);
+        long p = checkPeriod(period);
         this.queue = sched.timerQueueForCaller();
-        queue.schedule(node, System.nanoTime() + this.period);
+        this.node = new Node(queue, c, p);
+        queue.schedule(node, System.nanoTime() + p);
     }
 
     private static long checkPeriod(Duration d) {
@@ -68,13 +68,35 @@ public final class Ticker {
         return Timer.deadline(d) - System.nanoTime() <= 0 ? 1 : d.toNanos();
     }
 
-    private final class Node extends TimerNode {
+    /** The wheel's entry: the channel weakly (see the class comment). */
+    private static final class Node extends TimerNode {
+        private final TimerQueue queue;
+        private final WeakReference<Chan<Instant>> c;
+        /** Written by reset (any thread) before its arming CAS; read by fire. */
+        volatile long period;
+        /**
+         * True while a fire is between its stillFiring check and the end of its send (1..3 in
+         * the class comment). Written only by the queue's owner inside fire(); read by stop and
+         * reset.
+         */
+        volatile boolean sending;
+
+        Node(TimerQueue queue, Chan<Instant> c, long period) {
+            this.queue = queue;
+            this.c = new WeakReference<>(c);
+            this.period = period;
+        }
+
         @Override
         protected void fire() {
+            Chan<Instant> ch = c.get();
+            if (ch == null) {
+                return; // collected: no re-arm, the node leaves the wheel
+            }
             sending = true; // (1)
             try {
                 if (queue.stillFiring(this)) { // (2)
-                    c.trySend(Instant.now()); // drop the tick if the receiver has not taken the last one
+                    ch.trySend(Instant.now()); // drop the tick if the receiver has not taken the last one
                 }
             } finally {
                 sending = false; // (3)
@@ -103,14 +125,14 @@ public final class Ticker {
      */
     public void reset(Duration period) {
         long p = checkPeriod(period);
-        this.period = p;
+        node.period = p;
         queue.reset(node, System.nanoTime() + p); // (a); wins over the re-arm of a fire under way
         quiesce();
     }
 
     /** (b) and (c): waits out a send that passed its check before our CAS, then drains. */
     private void quiesce() {
-        for (int spins = 0; sending; spins++) {
+        for (int spins = 0; node.sending; spins++) {
             if (spins < 100) {
                 Thread.onSpinWait();
             } else {

@@ -12,40 +12,19 @@ import org.HdrHistogram.Histogram;
  */
 final class ChanPingPongWorkload implements Workload {
 
-    @Override
-    public String name() {
-        return "chan-pingpong";
-    }
+    private static final Spec SPEC = new Spec("chan-pingpong", Metric.NS_PER_OP, true,
+            List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT), 1,
+            "Two tasks on one processor (GOMAXPROCS 1 / parallelism 1): ping sends a message on "
+            + "channel A and receives the reply on channel B; pong receives on A and sends on B. "
+            + "Channels are unbuffered: `new Chan<>(0)` on goloom, `SynchronousQueue` on virtual "
+            + "threads. 100,000 round trips of warm-up (quick: 20,000), then 1,000,000 timed "
+            + "(quick: 200,000); ping records each timed round trip (nanoTime before the send to "
+            + "after the receive). ns/op = timed wall time / timed round trips. Platform threads: "
+            + "not run (they cannot be held to one processor from inside the JVM).");
 
     @Override
-    public Metric metric() {
-        return Metric.NS_PER_OP;
-    }
-
-    @Override
-    public boolean recordsLatency() {
-        return true;
-    }
-
-    @Override
-    public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT);
-    }
-
-    @Override
-    public int procs(int cores) {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "Two tasks on one processor (GOMAXPROCS 1 / parallelism 1): ping sends a message on "
-                + "channel A and receives the reply on channel B; pong receives on A and sends on B. "
-                + "Channels are unbuffered: `new Chan<>(0)` on goloom, `SynchronousQueue` on virtual "
-                + "threads. 100,000 round trips of warm-up (quick: 20,000), then 1,000,000 timed "
-                + "(quick: 200,000); ping records each timed round trip (nanoTime before the send to "
-                + "after the receive). ns/op = timed wall time / timed round trips. Platform threads: "
-                + "not run (they cannot be held to one processor from inside the JVM).";
+    public Spec spec() {
+        return SPEC;
     }
 
     @Override

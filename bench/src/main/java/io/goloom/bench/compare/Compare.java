@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
@@ -77,7 +76,14 @@ public final class Compare {
     /** goloom-vt children's -javaagent jar; made on first use. */
     private Path agentJar;
     private String jdk;
+    /** The go system: null until {@link #setUpGo}, or when no selected workload has a Go program. */
+    private GoSystem go;
+    /** Why the Go column is missing (no go on PATH, a failed build), for report.md; null when it is there. */
+    private String goMissing;
     private boolean failed;
+    /** How busy the machine is: started before the first child, stopped after the last. */
+    private MachineLoad load;
+    private MachineLoad.Result loadResult;
     /** The child JVM running now, for the shutdown hook (Ctrl-C must not leave it running). */
     private volatile Process child;
 
@@ -161,15 +167,56 @@ public final class Compare {
         out.printf(Locale.ROOT, "goloom compare: %d workload(s), %d run(s) per system%s, systems alternating, "
                         + "a fresh JVM per run%n  output: %s%n", args.workloads().size(), args.runs(),
                 args.quick() ? " (quick)" : "", dir);
+        setUpGo(); // before the load reading starts: the Go build is not the machine's load
+        try {
+            load = MachineLoad.start(cores);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading the machine's load", e);
+        }
+        String warning = load.startWarning();
+        if (warning != null) {
+            out.println("compare: warning: " + warning);
+        }
         List<Outcome> outcomes = new ArrayList<>();
         for (Workload w : args.workloads()) {
             outcomes.add(runWorkload(w));
         }
+        loadResult = load.stop();
         writeOutputs(outcomes, now);
         out.println();
         out.print(Report.text(outcomes));
         out.printf(Locale.ROOT, "%nwrote %s (%s)%n", dir, elapsed());
         return failed ? 1 : 0;
+    }
+
+    /**
+     * Finds Go and builds the selected workloads' programs once for the whole run. Without Go
+     * (or when the build fails) the run goes on without the column and says why, in one line
+     * here and in report.md; a failed build also makes the exit code 1.
+     */
+    private void setUpGo() throws IOException {
+        if (!GoSystem.anyProgram(args.workloads())) {
+            return;
+        }
+        GoSystem g = args.goPath() != null ? GoSystem.detect(args.goPath(), GoSystem.sources()) : GoSystem.detect();
+        if (g.absentReason() != null) {
+            goMissing = g.absentReason();
+            out.printf(Locale.ROOT, "  no go column: %s%n", goMissing);
+            return;
+        }
+        out.printf(Locale.ROOT, "  go column: %s; building the Go programs into %s%n", g.version(), g.binDir());
+        String problem = g.build(args.workloads());
+        if (problem != null) {
+            failed = true;
+            Path log = logsDir.resolve("go-build.log");
+            Files.writeString(log, problem, StandardCharsets.UTF_8);
+            goMissing = "the Go programs did not build (" + dir.relativize(log) + ")";
+            out.printf(Locale.ROOT, "  no go column: %s%n", goMissing);
+            printTail(log);
+            return;
+        }
+        go = g;
     }
 
     private String elapsed() {
@@ -195,8 +242,13 @@ public final class Compare {
                 toRun.add(x);
             }
         }
+        if (go != null && GoSystem.program(w) != null) {
+            Series x = new Series(w, SystemKind.GO, procs); // alternates last: goloom, vthreads, ..., go
+            series.add(x);
+            toRun.add(x);
+        }
         out.printf(Locale.ROOT, "[%7s] %s (%s, procs %d): %d run(s) of %s%n", elapsed(), w.name(), w.metric(),
-                procs, args.runs(), String.join(", ", w.systems().stream().map(SystemKind::id).toList()));
+                procs, args.runs(), String.join(", ", series.stream().map(x -> x.system.id()).toList()));
         for (Series x : series) {
             if (x.skipReason != null) {
                 out.printf(Locale.ROOT, "[%7s]   %-15s %-9s skipped: %s%n", elapsed(), w.name(), x.system.id(), x.skipReason);
@@ -217,6 +269,9 @@ public final class Compare {
      * ({@link Workload#jvmArgs}, e.g. fairness's preemption agent).
      */
     List<String> childCommand(Workload w, SystemKind system, int procs, Path hlog) throws IOException {
+        if (system == SystemKind.GO) { // not a JVM: the workload's Go program, GOMAXPROCS in its environment
+            return go.command(w, procs, args.size(), hlog, args.java(), args.classpath());
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add(args.java());
         cmd.addAll(JVM_EXPORTS);
@@ -262,13 +317,17 @@ public final class Compare {
         Path stdout = runsDir.resolve(base + ".out");
         Path log = logsDir.resolve(base + ".log");
         long start = System.nanoTime();
+        load.sample();
         String problem;
         try {
-            Process p = new ProcessBuilder(childCommand(s.workload, s.system, s.procs, hlog))
+            ProcessBuilder pb = new ProcessBuilder(childCommand(s.workload, s.system, s.procs, hlog))
                     .redirectInput(Redirect.from(nullFile().toFile()))
                     .redirectOutput(stdout.toFile())
-                    .redirectError(log.toFile())
-                    .start();
+                    .redirectError(log.toFile());
+            if (s.system == SystemKind.GO) {
+                pb.environment().put(GoSystem.GOMAXPROCS, Integer.toString(s.procs));
+            }
+            Process p = pb.start();
             child = p;
             try {
                 if (!p.waitFor(childTimeoutSeconds(), TimeUnit.SECONDS)) {
@@ -291,6 +350,7 @@ public final class Compare {
             Thread.currentThread().interrupt();
             problem = "interrupted";
         }
+        load.sample();
         double secs = (System.nanoTime() - start) / 1e9;
         String line;
         if (problem == null) {
@@ -311,8 +371,12 @@ public final class Compare {
         return Paths.get(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
     }
 
-    /** Reads a finished child's result into {@code s}; returns what is wrong with it, or null. */
-    private String collect(Series s, Path stdout, Path hlog) throws IOException {
+    /**
+     * Reads a finished child's result into {@code s}; returns what is wrong with it, or null. A
+     * Go child's line carries "go" (its runtime version) where RunOne's carries "jdk", and its
+     * histogram file is {@link GoSystem#readHistogram}'s format.
+     */
+    String collect(Series s, Path stdout, Path hlog) throws IOException {
         String line = null;
         for (String l : Files.readAllLines(stdout, StandardCharsets.UTF_8)) {
             if (l.startsWith("{")) {
@@ -322,22 +386,23 @@ public final class Compare {
         if (line == null) {
             return "no result line on stdout";
         }
-        Map<?, ?> r;
+        Json.ResultLine r;
         try {
-            r = (Map<?, ?>) Json.parse(line);
-        } catch (IllegalArgumentException | ClassCastException e) {
-            return "bad result line: " + line;
+            r = s.system == SystemKind.GO ? GoSystem.parseResultLine(line) : Json.ResultLine.parse(line);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
         }
-        if (!s.workload.name().equals(r.get("workload")) || !s.system.id().equals(r.get("system"))
-                || !(r.get("value") instanceof Double v)) {
+        if (!s.workload.name().equals(r.workload()) || !s.system.id().equals(r.system())) {
             return "unexpected result line: " + line;
         }
-        if (jdk == null && r.get("jdk") instanceof String j) {
-            jdk = j;
+        double v = r.value();
+        if (s.system != SystemKind.GO && jdk == null) {
+            jdk = r.jdk();
         }
         List<Double> extras = new ArrayList<>();
         for (String name : s.workload.extras()) {
-            if (!(r.get("extras") instanceof Map<?, ?> ex) || !(ex.get(name) instanceof Double x)) {
+            Double x = r.extras().get(name);
+            if (x == null) {
                 return "no extra figure " + name + " in the result line: " + line;
             }
             extras.add(x);
@@ -346,7 +411,7 @@ public final class Compare {
             if (!Files.exists(hlog)) {
                 return "no histogram written";
             }
-            s.histograms.add(HistogramFiles.readRun(hlog));
+            s.histograms.add(s.system == SystemKind.GO ? GoSystem.readHistogram(hlog) : HistogramFiles.readRun(hlog));
         }
         s.values.add(v);
         for (int i = 0; i < extras.size(); i++) {
@@ -402,7 +467,9 @@ public final class Compare {
 
         Summary summary = new Summary(now.toOffsetDateTime().toString(), machine(), args.quick(), command(), rows(outcomes));
         Files.writeString(dir.resolve("summary.json"), summary.toJson(), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("report.md"), reportMd(outcomes, summary, charts, notes), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("report.md"), Report.reportMd(outcomes, summary,
+                new Report.Setup(args.runs(), args.quick(), args.testSize(), childTemplate(), loadResult, goLines()), charts,
+                notes), StandardCharsets.UTF_8);
         cleanUp();
     }
 
@@ -421,7 +488,7 @@ public final class Compare {
     private Summary.Machine machine() {
         String os = System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch");
-        return new Summary.Machine(cores, os, jdk != null ? jdk : RunOne.jdk());
+        return new Summary.Machine(cores, os, jdk != null ? jdk : RunOne.jdk(), go != null ? go.version() : null);
     }
 
     /** The user's command, as it would be typed to reproduce this run. */
@@ -440,83 +507,17 @@ public final class Compare {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 
-    private String reportMd(List<Outcome> outcomes, Summary summary, List<String> charts, List<String> notes) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("# goloom compare\n\n");
-        sb.append("- date: ").append(summary.date()).append('\n');
-        sb.append("- command: `").append(summary.command()).append("`\n");
-        sb.append("- machine: ").append(summary.machine().cpus()).append(" cpus");
-        String model = cpuModel();
-        if (model != null) {
-            sb.append(" (").append(model).append(')');
+    /** report.md's header lines about Go: its version and child command line, or why there is no Go column; none when no selected workload has a Go side. */
+    private List<String> goLines() {
+        if (go != null) {
+            return List.of("go: " + go.version() + " (`bench/go/<program>`, built by this run)",
+                    "go child: `GOMAXPROCS=P bench/target/go/<program> --workload W --system go --procs P"
+                            + (args.quick() ? " --quick" : "") + " --hlog FILE` (echo: `-- <the load client's command>`)");
         }
-        sb.append(", ").append(summary.machine().os()).append('\n');
-        sb.append("- jdk: ").append(summary.machine().jdk()).append('\n');
-        sb.append("- runs: ").append(args.runs()).append(" per workload and system, alternating systems, a fresh JVM each")
-                .append(args.quick() ? "; **--quick: short runs, a smoke test rather than a result**" : "")
-                .append(args.testSize() ? "; **test sizes: the numbers mean nothing**" : "").append('\n');
-        sb.append("- child JVM: `").append(String.join(" ", childTemplate())).append("`\n\n");
-        sb.append("## Results\n\n").append(Report.markdown(outcomes)).append('\n');
-        boolean anyFailure = false;
-        for (Outcome o : outcomes) {
-            for (Series s : o.series()) {
-                for (String f : s.failures) {
-                    if (!anyFailure) {
-                        sb.append("## Failures\n\n");
-                        anyFailure = true;
-                    }
-                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(", ")
-                            .append(f).append('\n');
-                }
-            }
-        }
-        if (anyFailure) {
-            sb.append("\nThe stderr of each failed run is in `logs/<workload>-<system>-run<k>.log` when it printed anything.\n\n");
-        }
-        boolean anySkipped = false;
-        for (Outcome o : outcomes) {
-            for (Series s : o.series()) {
-                if (s.skipReason != null) {
-                    if (!anySkipped) {
-                        sb.append("## Skipped systems\n\n");
-                        anySkipped = true;
-                    }
-                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(": ")
-                            .append(s.skipReason).append('\n');
-                }
-            }
-        }
-        if (anySkipped) {
-            sb.append('\n');
-        }
-        if (!charts.isEmpty()) {
-            sb.append("## Charts\n\n");
-            for (String c : charts) {
-                sb.append("![").append(c).append("](").append(c).append(")\n\n");
-            }
-        }
-        for (String n : notes) {
-            sb.append(n).append("\n\n");
-        }
-        sb.append("## Workloads\n\n");
-        for (Outcome o : outcomes) {
-            sb.append("- **").append(o.workload().name()).append("** (").append(o.workload().metric()).append("): ")
-                    .append(o.workload().description());
-            if (o.skipReason() != null) {
-                sb.append(" *Skipped: ").append(o.skipReason()).append(".*");
-            }
-            sb.append('\n');
-        }
-        sb.append("\n## Files\n\n")
-                .append("- `summary.json`: medians, min, max per workload and system; latency percentiles in µs\n")
-                .append("- `<workload>-<system>.hgrm`: percentile distribution in µs, all runs merged "
-                        + "(HdrHistogram format; plot with HdrHistogram's plotFiles.html)\n")
-                .append("- `<workload>-<system>.hlog`: the raw histograms, one interval per run, in ns "
-                        + "(HistogramLogWriter format)\n")
-                .append("- `logs/`: stderr of child JVMs that printed anything\n");
-        return sb.toString();
+        return goMissing != null ? List.of("go: no Go column: " + goMissing) : List.of();
     }
 
+    /** The child JVM command line with placeholders, as report.md shows it. */
     private List<String> childTemplate() {
         List<String> t = new ArrayList<>();
         t.add("java");
@@ -532,19 +533,6 @@ public final class Compare {
         }
         t.addAll(List.of("--hlog", "FILE"));
         return t;
-    }
-
-    private static String cpuModel() {
-        Path p = Paths.get("/proc/cpuinfo");
-        if (!Files.isReadable(p)) {
-            return null;
-        }
-        try (Stream<String> lines = Files.lines(p)) {
-            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
-                    .findFirst().orElse(null);
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return null;
-        }
     }
 
     /** Removes the per-run scratch files and empty child logs. */

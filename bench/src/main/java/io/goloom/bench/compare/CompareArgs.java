@@ -16,6 +16,7 @@ import java.util.Set;
  * <pre>
  * [--quick] [--out DIR] [--only NAME,NAME] [--runs N]      the user's flags
  * [--java PATH] [--jar CLASSPATH] [--test-size]             internal: set by ./goloom and the tests
+ * [--go-path PATH]                                          internal: the PATH to find go in (tests: one without go)
  * </pre>
  *
  * @param quick     --quick: short runs, 3 of them unless --runs says otherwise
@@ -26,9 +27,10 @@ import java.util.Set;
  * @param classpath the child JVMs' class path (the shaded bench jar under ./goloom)
  * @param testSize  internal: the test suite's tiny sizes
  * @param userArgs  the user's flags (without the internal ones), for the reproduce command
+ * @param goPath    internal: the PATH value in which to look for {@code go}; null: the environment's
  */
 public record CompareArgs(boolean quick, Path outDir, List<Workload> workloads, int runs, String java,
-                          String classpath, boolean testSize, List<String> userArgs) {
+                          String classpath, boolean testSize, List<String> userArgs, String goPath) {
 
     public static final int DEFAULT_RUNS = 5;
     public static final int QUICK_RUNS = 3;
@@ -55,6 +57,7 @@ public record CompareArgs(boolean quick, Path outDir, List<Workload> workloads, 
         Integer runs = null;
         String java = null;
         String jar = null;
+        String goPath = null;
         List<String> user = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < args.length; i++) {
@@ -108,6 +111,12 @@ public record CompareArgs(boolean quick, Path outDir, List<Workload> workloads, 
                         throw new BadArgumentException("--jar needs a class path");
                     }
                 }
+                case "--go-path" -> { // may be empty (no go anywhere), so not value()
+                    if (i + 1 >= args.length) {
+                        throw new BadArgumentException("--go-path needs a value");
+                    }
+                    goPath = args[++i];
+                }
                 default -> throw new BadArgumentException("unknown option '" + a + "'");
             }
         }
@@ -120,7 +129,7 @@ public record CompareArgs(boolean quick, Path outDir, List<Workload> workloads, 
         }
         List<Workload> ws = only != null ? only : Workloads.ALL;
         int n = runs != null ? runs : quick ? QUICK_RUNS : DEFAULT_RUNS;
-        return new CompareArgs(quick, out, ws, n, java, jar, testSize, List.copyOf(user));
+        return new CompareArgs(quick, out, ws, n, java, jar, testSize, List.copyOf(user), goPath);
     }
 
     private static String value(String[] args, int i) throws BadArgumentException {

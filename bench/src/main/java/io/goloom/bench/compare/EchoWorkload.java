@@ -34,24 +34,21 @@ final class EchoWorkload implements Workload {
     static final int CONNS = 100;
     static final int SIZE = 64;
 
-    @Override
-    public String name() {
-        return "echo";
-    }
+    private static final Spec SPEC = new Spec("echo", Metric.OPS_PER_S, true,
+            List.of(SystemKind.GOLOOM, SystemKind.VTHREADS), Spec.CORES,
+            "A TCP echo server on loopback, one task per connection: goloom's goroutine per "
+            + "connection on its netpoller (`Net.listen`, `Conn.read/write`) vs a stock "
+            + "`ServerSocket` with a virtual thread per connection. The load comes from a separate "
+            + "client process, the same for both servers (`EchoClient`: " + CONNS + " connections, "
+            + "each a goroutine on goloom's Net with GOMAXPROCS = procs, in a closed loop: write "
+            + SIZE + " bytes, read the " + SIZE + " bytes back). 1 s of warm-up (quick: 0.5 s), then "
+            + "5 s measured (quick: 2 s); every measured round trip is recorded. ops/s = measured "
+            + "round trips / measured seconds. Client and server share the machine's cores. Platform "
+            + "threads: not run (a thread per connection is what both systems exist to avoid).");
 
     @Override
-    public Metric metric() {
-        return Metric.OPS_PER_S;
-    }
-
-    @Override
-    public boolean recordsLatency() {
-        return true;
-    }
-
-    @Override
-    public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS);
+    public Spec spec() {
+        return SPEC;
     }
 
     @Override
@@ -61,30 +58,14 @@ final class EchoWorkload implements Workload {
     }
 
     @Override
-    public String description() {
-        return "A TCP echo server on loopback, one task per connection: goloom's goroutine per "
-                + "connection on its netpoller (`Net.listen`, `Conn.read/write`) vs a stock "
-                + "`ServerSocket` with a virtual thread per connection. The load comes from a separate "
-                + "client process, the same for both servers (`EchoClient`: " + CONNS + " connections, "
-                + "each a goroutine on goloom's Net with GOMAXPROCS = procs, in a closed loop: write "
-                + SIZE + " bytes, read the " + SIZE + " bytes back). 1 s of warm-up (quick: 0.5 s), then "
-                + "5 s measured (quick: 2 s); every measured round trip is recorded. ops/s = measured "
-                + "round trips / measured seconds. Client and server share the machine's cores. Platform "
-                + "threads: not run (a thread per connection is what both systems exist to avoid).";
-    }
-
-    @Override
     public double run(SystemKind system, int procs, Size size, LatencyRecorder recorder) throws Exception {
-        double warmup = size.pick(1000, 500, 100) / 1000.0;
-        double seconds = size.pick(5000, 2000, 300) / 1000.0;
-        int conns = size.pick(CONNS, CONNS, 10);
         InetAddress loopback = InetAddress.getLoopbackAddress();
         switch (system) {
             case GOLOOM -> {
                 try (GoRuntime rt = GoRuntime.builder().procs(procs).name("echo-server").deadlockDetection(false).build();
                         Listener ln = Net.listen(loopback.getHostAddress(), 0)) {
                     rt.go(() -> EchoServer.serve(ln));
-                    double v = load(ln.address().getPort(), procs, conns, warmup, seconds, recorder);
+                    double v = load(ln.address().getPort(), procs, size, recorder);
                     ln.close(); // the acceptor returns; the handlers end on their clients' EOF
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                     while (rt.numGoroutine() > 0 && System.nanoTime() - deadline < 0) {
@@ -97,14 +78,14 @@ final class EchoWorkload implements Workload {
                 try (ServerSocket ss = new ServerSocket(0, 4096, loopback)) {
                     Thread acceptor = Thread.ofVirtual().name("echo-acceptor").start(() -> acceptLoop(ss));
                     try {
-                        return load(ss.getLocalPort(), procs, conns, warmup, seconds, recorder);
+                        return load(ss.getLocalPort(), procs, size, recorder);
                     } finally {
                         ss.close();
                         acceptor.join(TimeUnit.SECONDS.toMillis(10));
                     }
                 }
             }
-            default -> throw new IllegalArgumentException("echo does not run on " + system);
+            default -> throw new IllegalArgumentException("echo does not run on " + system + " in a JVM");
         }
     }
 
@@ -133,25 +114,43 @@ final class EchoWorkload implements Workload {
         }
     }
 
-    /** Runs the client process against {@code port}; records its histogram; returns its requests/s. */
-    private static double load(int port, int procs, int conns, double warmup, double seconds, LatencyRecorder recorder)
-            throws Exception {
-        String java = Tasks.thisJava();
-        String cp = Tasks.thisClassPath();
+    private static double warmupSeconds(Size size) {
+        return size.pick(1000, 500, 100) / 1000.0;
+    }
+
+    private static double measuredSeconds(Size size) {
+        return size.pick(5000, 2000, 300) / 1000.0;
+    }
+
+    /**
+     * The load client's command line, the same for every server (the Go system's echo program
+     * runs it too, with {@code port} = "{port}" replaced by its own port). Warm-up, measured
+     * seconds and connections follow {@code size}.
+     */
+    static List<String> clientCommand(String java, String classpath, String port, int procs, Size size) {
+        double warmup = warmupSeconds(size);
+        double seconds = measuredSeconds(size);
+        int conns = size.pick(CONNS, CONNS, 10);
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(Compare.JVM_EXPORTS);
         cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.addAll(List.of("-Xms256m", "-Xmx512m", "-cp", cp, "io.goloom.bench.examples.EchoClient",
-                "--host", InetAddress.getLoopbackAddress().getHostAddress(), "--port", Integer.toString(port),
+        cmd.addAll(List.of("-Xms256m", "-Xmx512m", "-cp", classpath, "io.goloom.bench.examples.EchoClient",
+                "--host", InetAddress.getLoopbackAddress().getHostAddress(), "--port", port,
                 "--conns", Integer.toString(conns), "--size", Integer.toString(SIZE),
                 "--procs", Integer.toString(procs),
                 "--warmup", String.format(Locale.ROOT, "%.3f", warmup),
                 "--seconds", String.format(Locale.ROOT, "%.3f", seconds), "--machine"));
+        return cmd;
+    }
+
+    /** Runs the client process against {@code port}; records its histogram; returns its requests/s. */
+    private static double load(int port, int procs, Size size, LatencyRecorder recorder) throws Exception {
+        List<String> cmd = clientCommand(Tasks.thisJava(), Tasks.thisClassPath(), Integer.toString(port), procs, size);
+        long limit = (long) (warmupSeconds(size) + measuredSeconds(size)) + 120;
         File out = File.createTempFile("goloom-echo-client", ".txt");
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out).start();
-            long limit = (long) (warmup + seconds) + 120;
             if (!p.waitFor(limit, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IllegalStateException("echo client did not finish in " + limit + " s:\n" + read(out));

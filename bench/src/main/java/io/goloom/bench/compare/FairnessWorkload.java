@@ -26,29 +26,23 @@ final class FairnessWorkload implements Workload {
     /** goroutines=: the hogs are goloom-aware code whose loops may switch native goroutines (agent/README.md). */
     static final String AGENT_ARGS = "goroutines=com.example.fairness.";
 
-    @Override
-    public String name() {
-        return "fairness";
-    }
+    private static final Spec SPEC = new Spec("fairness", Metric.MS, true,
+            List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT), 2,
+            "GOMAXPROCS 2 / parallelism 2. Four CPU-bound tasks spin in a plain loop (no goloom call, "
+            + "nothing that blocks) for 5 s (quick: 2 s) while a fifth task sleeps to its next 10 ms "
+            + "tick in a loop and records, for every wake-up, how late it woke past the tick "
+            + "(`Go.sleep` / `Thread.sleep`; missed ticks are skipped, not replayed; the clock starts "
+            + "once the runtime exists, just before the tasks). ms = mean "
+            + "lateness; the histogram holds every wake-up. goloom runs the hogs' package under the "
+            + "preemption agent (`-javaagent:goloom-agent.jar=" + AGENT_ARGS + "`), so their loop "
+            + "back-edges carry yield points that sysmon's requests (10 ms without progress, or a "
+            + "timer overdue by 0.5 ms) trigger; stock virtual threads run the same loops uninstrumented; goloom-vt runs the stock virtual-thread code in a JVM whose virtual threads are all on goloom (transparent mode: the scheduler agent) and, in addition, under the same preemption agent (its yield point calls Thread.yield() for them). "
+            + "A goloom run fails if any hog made no progress. Platform threads: not run (the OS "
+            + "time-slices them; there is nothing to compare).");
 
     @Override
-    public Metric metric() {
-        return Metric.MS;
-    }
-
-    @Override
-    public boolean recordsLatency() {
-        return true;
-    }
-
-    @Override
-    public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT);
-    }
-
-    @Override
-    public int procs(int cores) {
-        return 2;
+    public Spec spec() {
+        return SPEC;
     }
 
     @Override
@@ -90,21 +84,6 @@ final class FairnessWorkload implements Workload {
             }
         }
         return null;
-    }
-
-    @Override
-    public String description() {
-        return "GOMAXPROCS 2 / parallelism 2. Four CPU-bound tasks spin in a plain loop (no goloom call, "
-                + "nothing that blocks) for 5 s (quick: 2 s) while a fifth task sleeps to its next 10 ms "
-                + "tick in a loop and records, for every wake-up, how late it woke past the tick "
-                + "(`Go.sleep` / `Thread.sleep`; missed ticks are skipped, not replayed; the clock starts "
-                + "once the runtime exists, just before the tasks). ms = mean "
-                + "lateness; the histogram holds every wake-up. goloom runs the hogs' package under the "
-                + "preemption agent (`-javaagent:goloom-agent.jar=" + AGENT_ARGS + "`), so their loop "
-                + "back-edges carry yield points that sysmon's requests (10 ms without progress, or a "
-                + "timer overdue by 0.5 ms) trigger; stock virtual threads run the same loops uninstrumented; goloom-vt runs the stock virtual-thread code in a JVM whose virtual threads are all on goloom (transparent mode: the scheduler agent) and, in addition, under the same preemption agent (its yield point calls Thread.yield() for them). "
-                + "A goloom run fails if any hog made no progress. Platform threads: not run (the OS "
-                + "time-slices them; there is nothing to compare).";
     }
 
     @Override

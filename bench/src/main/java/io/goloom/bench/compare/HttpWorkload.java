@@ -49,38 +49,31 @@ final class HttpWorkload implements Workload {
     static final long SAMPLE_MS = 100;
     static final String CPU_US_PER_REQ = "server_cpu_us_per_req";
 
-    @Override
-    public String name() {
-        return "http";
-    }
+    private static final Spec SPEC = new Spec("http", Metric.OPS_PER_S, true,
+            List.of(SystemKind.VTHREADS, SystemKind.GOLOOM_VT), Spec.CORES,
+            "The JDK's `com.sun.net.httpserver.HttpServer` on loopback with "
+            + "`Executors.newVirtualThreadPerTaskExecutor()` (a virtual thread per request, started by "
+            + "HttpServer's dispatcher, a platform thread; `-Dsun.net.httpserver.nodelay=true`), answering "
+            + "every `GET " + PATH + "` with the same " + BODY_BYTES + "-byte JSON object: the same code on "
+            + "stock virtual threads (`vthreads`) and on goloom in transparent mode (`goloom-vt`, the same "
+            + "JVM flags plus goloom's agent). The load is one separate client process (`HttpLoadClient`: "
+            + CONNS + " keep-alive HTTP/1.1 connections over raw sockets on one NIO selector thread, each in "
+            + "a closed loop: the next request when the previous response is complete; every response "
+            + "checked: status 200, " + BODY_BYTES + " body bytes). 5 s of warm-up (quick: 1 s), then 10 s "
+            + "measured (quick: 3 s); every response completed in the window is recorded (request written "
+            + "to response complete). ops/s = measured responses / measured seconds. Client and server share "
+            + "the machine's cores (procs = cores). The server also reports its carrier threads and CPU time "
+            + "(table below). goloom: not run (no goroutine-native HTTP server); platform threads: not run.",
+            List.of(CARRIERS, CARRIERS_MAX, CPU_S, CPU_US_PER_REQ),
+            "the server JVM: `carriers` = its carrier threads (`ForkJoinPool-1-worker-*` on stock, "
+            + "`goloom-m*` on goloom) alive when the measured window closed; `carriers_max` = the most seen "
+            + "in the window (sampled every " + SAMPLE_MS + " ms, names only, no stacks); `server_cpu_s` = its process "
+            + "CPU time (user + system, all threads) during the window; `server_cpu_us_per_req` = that per "
+            + "measured request, in µs");
 
     @Override
-    public Metric metric() {
-        return Metric.OPS_PER_S;
-    }
-
-    @Override
-    public boolean recordsLatency() {
-        return true;
-    }
-
-    @Override
-    public List<SystemKind> systems() {
-        return List.of(SystemKind.VTHREADS, SystemKind.GOLOOM_VT);
-    }
-
-    @Override
-    public List<String> extras() {
-        return List.of(CARRIERS, CARRIERS_MAX, CPU_S, CPU_US_PER_REQ);
-    }
-
-    @Override
-    public String extrasLegend() {
-        return "the server JVM: `carriers` = its carrier threads (`ForkJoinPool-1-worker-*` on stock, "
-                + "`goloom-m*` on goloom) alive when the measured window closed; `carriers_max` = the most seen "
-                + "in the window (sampled every " + SAMPLE_MS + " ms, names only, no stacks); `server_cpu_s` = its process "
-                + "CPU time (user + system, all threads) during the window; `server_cpu_us_per_req` = that per "
-                + "measured request, in µs";
+    public Spec spec() {
+        return SPEC;
     }
 
     @Override
@@ -88,23 +81,6 @@ final class HttpWorkload implements Workload {
         // HttpServer writes the response headers and the body in two writes: with Nagle on, the
         // body can wait for the client's delayed ACK (tens of ms). Both systems alike.
         return List.of("-Dsun.net.httpserver.nodelay=true");
-    }
-
-    @Override
-    public String description() {
-        return "The JDK's `com.sun.net.httpserver.HttpServer` on loopback with "
-                + "`Executors.newVirtualThreadPerTaskExecutor()` (a virtual thread per request, started by "
-                + "HttpServer's dispatcher, a platform thread; `-Dsun.net.httpserver.nodelay=true`), answering "
-                + "every `GET " + PATH + "` with the same " + BODY_BYTES + "-byte JSON object: the same code on "
-                + "stock virtual threads (`vthreads`) and on goloom in transparent mode (`goloom-vt`, the same "
-                + "JVM flags plus goloom's agent). The load is one separate client process (`HttpLoadClient`: "
-                + CONNS + " keep-alive HTTP/1.1 connections over raw sockets on one NIO selector thread, each in "
-                + "a closed loop: the next request when the previous response is complete; every response "
-                + "checked: status 200, " + BODY_BYTES + " body bytes). 5 s of warm-up (quick: 1 s), then 10 s "
-                + "measured (quick: 3 s); every response completed in the window is recorded (request written "
-                + "to response complete). ops/s = measured responses / measured seconds. Client and server share "
-                + "the machine's cores (procs = cores). The server also reports its carrier threads and CPU time "
-                + "(table below). goloom: not run (no goroutine-native HTTP server); platform threads: not run.";
     }
 
     @Override

@@ -19,38 +19,22 @@ final class MemoryWorkload implements Workload {
     /** How often the measuring thread checks whether every task has parked. */
     private static final long POLL_MILLIS = 5;
 
-    @Override
-    public String name() {
-        return "memory";
-    }
+    private static final Spec SPEC = new Spec("memory", Metric.BYTES, false,
+            List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT), Spec.CORES,
+            "Heap bytes per parked task. N = 100,000 tasks (quick: 20,000) each park "
+            + "(`Go.park()` / `LockSupport.park()` in a virtual thread) until released. Heap used "
+            + "(MemoryMXBean, after `System.gc()` repeated until two readings agree within 64 KiB, "
+            + "at most 10 times) is read before starting them and again once every one of them is "
+            + "parked (G status WAITING / Thread.State WAITING); bytes = difference / N. It includes "
+            + "everything a parked task keeps alive: the task object, its stack chunk, and the "
+            + "runtime's registry entry for it. The array of task handles is allocated before the "
+            + "first reading. An untimed round of N/10 tasks warms up first; every child JVM has the "
+            + "same heap flags (-Xms1g -Xmx4g). Platform threads: not run (their stacks are native "
+            + "memory, which a heap reading does not see).");
 
     @Override
-    public Metric metric() {
-        return Metric.BYTES;
-    }
-
-    @Override
-    public boolean recordsLatency() {
-        return false;
-    }
-
-    @Override
-    public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT);
-    }
-
-    @Override
-    public String description() {
-        return "Heap bytes per parked task. N = 100,000 tasks (quick: 20,000) each park "
-                + "(`Go.park()` / `LockSupport.park()` in a virtual thread) until released. Heap used "
-                + "(MemoryMXBean, after `System.gc()` repeated until two readings agree within 64 KiB, "
-                + "at most 10 times) is read before starting them and again once every one of them is "
-                + "parked (G status WAITING / Thread.State WAITING); bytes = difference / N. It includes "
-                + "everything a parked task keeps alive: the task object, its stack chunk, and the "
-                + "runtime's registry entry for it. The array of task handles is allocated before the "
-                + "first reading. An untimed round of N/10 tasks warms up first; every child JVM has the "
-                + "same heap flags (-Xms1g -Xmx4g). Platform threads: not run (their stacks are native "
-                + "memory, which a heap reading does not see).";
+    public Spec spec() {
+        return SPEC;
     }
 
     @Override

@@ -14,36 +14,20 @@ import org.HdrHistogram.Histogram;
  */
 final class ParkUnparkWorkload implements Workload {
 
-    @Override
-    public String name() {
-        return "park-unpark";
-    }
+    private static final Spec SPEC = new Spec("park-unpark", Metric.NS_PER_OP, true,
+            List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.PLATFORM, SystemKind.GOLOOM_VT), Spec.CORES,
+            "Two tasks (GOMAXPROCS / parallelism = cores) pass a turn back and forth. The task "
+            + "whose turn it is writes `System.nanoTime()` into a shared volatile, hands the turn "
+            + "over and unparks the other (`Go.unpark(G)`, i.e. park/ready, on goloom; "
+            + "`LockSupport.unpark` on virtual and platform threads), then parks until the turn "
+            + "comes back. The woken task records now - that timestamp: the wake-up latency. "
+            + "200,000 wakes of warm-up (quick: 50,000), then 1,000,000 timed and recorded wakes "
+            + "(quick: 100,000). ns/op = timed wall time / timed wakes; the histogram holds every "
+            + "timed wake.");
 
     @Override
-    public Metric metric() {
-        return Metric.NS_PER_OP;
-    }
-
-    @Override
-    public boolean recordsLatency() {
-        return true;
-    }
-
-    @Override
-    public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.PLATFORM, SystemKind.GOLOOM_VT);
-    }
-
-    @Override
-    public String description() {
-        return "Two tasks (GOMAXPROCS / parallelism = cores) pass a turn back and forth. The task "
-                + "whose turn it is writes `System.nanoTime()` into a shared volatile, hands the turn "
-                + "over and unparks the other (`Go.unpark(G)`, i.e. park/ready, on goloom; "
-                + "`LockSupport.unpark` on virtual and platform threads), then parks until the turn "
-                + "comes back. The woken task records now - that timestamp: the wake-up latency. "
-                + "200,000 wakes of warm-up (quick: 50,000), then 1,000,000 timed and recorded wakes "
-                + "(quick: 100,000). ns/op = timed wall time / timed wakes; the histogram holds every "
-                + "timed wake.";
+    public Spec spec() {
+        return SPEC;
     }
 
     @Override
@@ -72,6 +56,7 @@ final class ParkUnparkWorkload implements Workload {
                 return null;
             });
             case PLATFORM -> threads(r -> Thread.ofPlatform().start(r), t, recorder);
+            default -> throw new IllegalArgumentException("park-unpark does not run on " + system + " in a JVM");
         }
         return (double) (t.end - t.start) / t.timed;
     }

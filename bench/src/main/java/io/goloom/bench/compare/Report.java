@@ -1,17 +1,54 @@
 package io.goloom.bench.compare;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 
-/** The results table, as aligned text for the terminal and as Markdown for report.md. */
+/** The results table, as aligned text for the terminal and as Markdown, and the whole of report.md. */
 final class Report {
     private Report() {
+    }
+
+    /**
+     * How the comparison was run, for report.md's header.
+     *
+     * @param runs         runs per workload and system
+     * @param quick        --quick
+     * @param testSize     the internal --test-size (tiny counts)
+     * @param childCommand the child JVM's command line with placeholders (W, S, P, FILE)
+     * @param load         how busy the machine was before and during the run; null when not measured
+     * @param goLines      header lines about the go column (its version and command, or why it is missing)
+     */
+    record Setup(int runs, boolean quick, boolean testSize, List<String> childCommand, MachineLoad.Result load,
+                 List<String> goLines) {
+        Setup {
+            childCommand = List.copyOf(childCommand);
+            goLines = List.copyOf(goLines);
+        }
     }
 
     static final String RATIO_LEGEND = "goloom/vthreads (and goloom-vt/vthreads) = ratio of the medians; 'better'"
             + " names the system that wins and by how much, goloom's ratio deciding (goloom-vt's where goloom"
             + " itself does not run); ns/op, ms, bytes: lower is better; ops/s: higher is better.";
+
+    /** Added to the legend when the go column is there. */
+    static final String GO_LEGEND = "goloom/go = goloom's median / Go's (the go column: the workload's Go program,"
+            + " GOMAXPROCS = procs), with its own verdict; 'better' still judges goloom against vthreads.";
+
+    private static String legend(boolean go) {
+        return go ? RATIO_LEGEND + " " + GO_LEGEND : RATIO_LEGEND;
+    }
+
+    /** What the verdict columns mean. */
+    static final String NOISE_LEGEND = "verdict: 'win' or 'loss' (for goloom, or goloom-vt) only when the two"
+            + " systems' per-run ranges (min–max) do not overlap, 'within noise' when they do (then 'better' says"
+            + " 'within noise' too); p = two-sided Mann–Whitney U p-value over the runs (exact; with 5 runs"
+            + " against 5 the smallest possible is 0.008, with 3 against 3 it is 0.1).";
 
     /** A number with about three significant digits, thousands separated. */
     static String fmt(double v) {
@@ -57,6 +94,10 @@ final class Report {
         return Double.isNaN(r) ? "-" : fmtRatio(r);
     }
 
+    private static String verdictCell(Noise.Verdict v) {
+        return v == null ? "-" : v.cell();
+    }
+
     private static String latencyCell(Series s) {
         if (s == null || !s.ok() || s.merged() == null) {
             return "-";
@@ -75,8 +116,15 @@ final class Report {
         }
         boolean vt = systems.contains(SystemKind.GOLOOM_VT);
         header.add("goloom/vthreads");
+        header.add("verdict");
         if (vt) {
             header.add("goloom-vt/vthreads");
+            header.add("verdict");
+        }
+        boolean go = systems.contains(SystemKind.GO);
+        if (go) {
+            header.add("goloom/go");
+            header.add("verdict");
         }
         header.add("better");
         rows.add(header.toArray(String[]::new));
@@ -94,8 +142,14 @@ final class Report {
                 r.add(cell(o.of(s)));
             }
             r.add(ratioCell(o.ratio()));
+            r.add(verdictCell(o.verdict()));
             if (vt) {
                 r.add(ratioCell(o.vtRatio()));
+                r.add(verdictCell(o.vtVerdict()));
+            }
+            if (go) {
+                r.add(ratioCell(o.goRatio()));
+                r.add(verdictCell(o.goVerdict()));
             }
             r.add(o.better());
             rows.add(r.toArray(String[]::new));
@@ -130,7 +184,7 @@ final class Report {
             String[] r = rows.get(k);
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
-                boolean right = i >= 2 && i < cols - 1; // numbers right-aligned
+                boolean right = i >= 2 && i < cols - 1 && !header.get(i).equals("verdict"); // numbers right-aligned
                 String c = r[i];
                 String pad = " ".repeat(w[i] - c.length());
                 line.append(right ? pad + c : c + pad).append(i < cols - 1 ? "  " : "");
@@ -140,7 +194,8 @@ final class Report {
             }
             sb.append(line.toString().stripTrailing()).append('\n');
         }
-        sb.append(RATIO_LEGEND).append('\n');
+        sb.append(legend(go)).append('\n');
+        sb.append(NOISE_LEGEND).append('\n');
         sb.append("Latency lines: p50 / p99 / p99.9 in microseconds, every run's histogram merged.\n");
         return sb.toString();
     }
@@ -154,14 +209,17 @@ final class Report {
             sb.append(' ').append(s.id()).append(" |");
         }
         boolean vt = systems.contains(SystemKind.GOLOOM_VT);
-        int ratios = vt ? 2 : 1;
-        sb.append(vt ? " goloom/vthreads | goloom-vt/vthreads | better |\n|---|---|---:|" : " goloom/vthreads | better |\n|---|---|---:|");
-        sb.append("---:|".repeat(systems.size() + ratios));
+        boolean go = systems.contains(SystemKind.GO);
+        int ratios = 1 + (vt ? 1 : 0) + (go ? 1 : 0);
+        sb.append(" goloom/vthreads | verdict |").append(vt ? " goloom-vt/vthreads | verdict |" : "")
+                .append(go ? " goloom/go | verdict |" : "").append(" better |\n|---|---|---:|");
+        sb.append("---:|".repeat(systems.size()));
+        sb.append("---:|---|".repeat(ratios));
         sb.append("---|\n");
         for (Outcome o : outcomes) {
             if (o.skipReason() != null) {
                 sb.append("| ").append(o.workload().name()).append(" | skipped: ").append(md(o.skipReason()))
-                        .append(" |").append(" |".repeat(systems.size() + ratios + 2)).append('\n');
+                        .append(" |").append(" |".repeat(systems.size() + 2 * ratios + 2)).append('\n');
                 continue;
             }
             sb.append("| ").append(o.workload().name()).append(" | ").append(o.workload().metric().unit())
@@ -180,13 +238,19 @@ final class Report {
                 }
                 sb.append(" |");
             }
-            sb.append(' ').append(ratioCell(o.ratio())).append(" |");
+            sb.append(' ').append(ratioCell(o.ratio())).append(" | ").append(verdictCell(o.verdict())).append(" |");
             if (vt) {
-                sb.append(' ').append(ratioCell(o.vtRatio())).append(" |");
+                sb.append(' ').append(ratioCell(o.vtRatio())).append(" | ").append(verdictCell(o.vtVerdict()))
+                        .append(" |");
+            }
+            if (go) {
+                sb.append(' ').append(ratioCell(o.goRatio())).append(" | ").append(verdictCell(o.goVerdict()))
+                        .append(" |");
             }
             sb.append(' ').append(o.better()).append(" |\n");
         }
-        sb.append("\nMedians of the runs, (min–max) in parentheses. ").append(RATIO_LEGEND).append('\n');
+        sb.append("\nMedians of the runs, (min–max) in parentheses. ").append(legend(go)).append(' ')
+                .append(NOISE_LEGEND).append('\n');
 
         boolean anyLatency = false;
         StringBuilder lat = new StringBuilder();
@@ -224,7 +288,7 @@ final class Report {
             if (names.isEmpty() || o.series().stream().noneMatch(Series::ok)) {
                 continue;
             }
-            sb.append("\n### ").append(o.workload().name()).append(": ").append(o.workload().extrasLegend())
+            sb.append("\n### ").append(o.workload().name()).append(": ").append(o.workload().spec().extrasLegend())
                     .append("\n\n| system |");
             for (String n : names) {
                 sb.append(' ').append(n).append(" |");
@@ -245,6 +309,113 @@ final class Report {
         }
         return sb.toString();
     }
+
+    /**
+     * The whole of report.md: how the comparison ran (date, command, machine, JDK, runs, the
+     * child JVM's command line), the tables ({@link #markdown}), failures, skipped systems, the
+     * charts, notes, what each workload measures and the files next to it.
+     *
+     * @param charts the chart files written next to it
+     * @param notes  paragraphs appended after the charts (e.g. why a chart is missing)
+     */
+    static String reportMd(List<Outcome> outcomes, Summary summary, Setup setup, List<String> charts,
+                           List<String> notes) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# goloom compare\n\n");
+        sb.append("- date: ").append(summary.date()).append('\n');
+        sb.append("- command: `").append(summary.command()).append("`\n");
+        sb.append("- machine: ").append(summary.machine().cpus()).append(" cpus");
+        String model = cpuModel();
+        if (model != null) {
+            sb.append(" (").append(model).append(')');
+        }
+        sb.append(", ").append(summary.machine().os()).append('\n');
+        sb.append("- jdk: ").append(summary.machine().jdk()).append('\n');
+        sb.append("- runs: ").append(setup.runs()).append(" per workload and system, alternating systems, a fresh JVM each")
+                .append(setup.quick() ? "; **--quick: short runs, a smoke test rather than a result**" : "")
+                .append(setup.testSize() ? "; **test sizes: the numbers mean nothing**" : "").append('\n');
+        sb.append("- child JVM: `").append(String.join(" ", setup.childCommand())).append("`\n");
+        for (String g : setup.goLines()) {
+            sb.append("- ").append(g).append('\n');
+        }
+        sb.append('\n');
+        if (setup.load() != null) {
+            sb.append(MachineLoad.markdown(setup.load()));
+        }
+        sb.append("## Results\n\n").append(markdown(outcomes)).append('\n');
+        boolean anyFailure = false;
+        for (Outcome o : outcomes) {
+            for (Series s : o.series()) {
+                for (String f : s.failures) {
+                    if (!anyFailure) {
+                        sb.append("## Failures\n\n");
+                        anyFailure = true;
+                    }
+                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(", ")
+                            .append(f).append('\n');
+                }
+            }
+        }
+        if (anyFailure) {
+            sb.append("\nThe stderr of each failed run is in `logs/<workload>-<system>-run<k>.log` when it printed anything.\n\n");
+        }
+        boolean anySkipped = false;
+        for (Outcome o : outcomes) {
+            for (Series s : o.series()) {
+                if (s.skipReason != null) {
+                    if (!anySkipped) {
+                        sb.append("## Skipped systems\n\n");
+                        anySkipped = true;
+                    }
+                    sb.append("- ").append(o.workload().name()).append(" on ").append(s.system.id()).append(": ")
+                            .append(s.skipReason).append('\n');
+                }
+            }
+        }
+        if (anySkipped) {
+            sb.append('\n');
+        }
+        if (!charts.isEmpty()) {
+            sb.append("## Charts\n\n");
+            for (String c : charts) {
+                sb.append("![").append(c).append("](").append(c).append(")\n\n");
+            }
+        }
+        for (String n : notes) {
+            sb.append(n).append("\n\n");
+        }
+        sb.append("## Workloads\n\n");
+        for (Outcome o : outcomes) {
+            sb.append("- **").append(o.workload().name()).append("** (").append(o.workload().metric()).append("): ")
+                    .append(o.workload().description());
+            if (o.skipReason() != null) {
+                sb.append(" *Skipped: ").append(o.skipReason()).append(".*");
+            }
+            sb.append('\n');
+        }
+        sb.append("\n## Files\n\n")
+                .append("- `summary.json`: medians, min, max per workload and system; latency percentiles in µs\n")
+                .append("- `<workload>-<system>.hgrm`: percentile distribution in µs, all runs merged "
+                        + "(HdrHistogram format; plot with HdrHistogram's plotFiles.html)\n")
+                .append("- `<workload>-<system>.hlog`: the raw histograms, one interval per run, in ns "
+                        + "(HistogramLogWriter format)\n")
+                .append("- `logs/`: stderr of child JVMs that printed anything\n");
+        return sb.toString();
+    }
+
+    private static String cpuModel() {
+        Path p = Paths.get("/proc/cpuinfo");
+        if (!Files.isReadable(p)) {
+            return null;
+        }
+        try (Stream<String> lines = Files.lines(p)) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip())
+                    .findFirst().orElse(null);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
+    }
+
 
     /** Text safe inside a Markdown table cell. */
     static String md(String s) {

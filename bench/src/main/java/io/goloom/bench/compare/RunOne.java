@@ -4,6 +4,8 @@ import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 
@@ -76,6 +78,9 @@ public final class RunOne {
 
     static int runOne(Workload w, SystemKind system, int procs, Size size, File hlog, PrintStream out)
             throws Exception {
+        if (system == SystemKind.GO) {
+            throw new IllegalArgumentException("the go system runs the workload's Go program (bench/go), not RunOne");
+        }
         if (system == SystemKind.VTHREADS) {
             Integer parallelism = Integer.getInteger("jdk.virtualThreadScheduler.parallelism");
             if (parallelism == null || parallelism != procs) {
@@ -99,30 +104,24 @@ public final class RunOne {
             count = h.getTotalCount();
             writeHlog(hlog, h);
         }
-        out.println("{\"workload\":" + Json.str(w.name())
-                + ",\"system\":" + Json.str(system.id())
-                + ",\"procs\":" + procs
-                + ",\"metric\":" + Json.str(w.metric().unit())
-                + ",\"value\":" + Json.num(value)
-                + ",\"jdk\":" + Json.str(jdk())
-                + ",\"latency_count\":" + count
-                + ",\"extras\":" + extrasJson(w, recorder) + "}");
+        out.println(new Json.ResultLine(w.name(), system.id(), procs, w.metric().unit(), value, jdk(), count,
+                extras(w, recorder)).toJson());
         return 0;
     }
 
-    /** The run's extra figures as a JSON object; every name the workload lists must have been recorded. */
-    private static String extrasJson(Workload w, LatencyRecorder recorder) {
+    /** The run's extra figures; every name the workload lists must have been recorded. */
+    private static Map<String, Double> extras(Workload w, LatencyRecorder recorder) {
         var got = recorder.extras();
-        StringBuilder sb = new StringBuilder("{");
+        Map<String, Double> out = new LinkedHashMap<>();
         for (String name : w.extras()) {
             Double v = got.get(name);
-            if (v == null) {
+            if (v == null || !Double.isFinite(v)) {
                 throw new IllegalStateException(w.name() + " did not record its extra figure " + name + " (recorded: "
-                        + got.keySet() + ")");
+                        + got + ")");
             }
-            sb.append(sb.length() > 1 ? "," : "").append(Json.str(name)).append(':').append(Json.num(v));
+            out.put(name, v);
         }
-        return sb.append('}').toString();
+        return out;
     }
 
     /** This JVM's version and vendor, as summary.json's machine.jdk. */

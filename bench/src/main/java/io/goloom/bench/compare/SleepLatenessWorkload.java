@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class SleepLatenessWorkload implements Workload {
 
-    private final String name;
+    private final Spec spec;
     private final int full, quick;
 
     /** The 100,000-sleeper workload of issue 2. */
@@ -24,39 +24,12 @@ final class SleepLatenessWorkload implements Workload {
     }
 
     SleepLatenessWorkload(String name, int full, int quick) {
-        this.name = name;
         this.full = full;
         this.quick = quick;
-    }
-
-    /** Seed of the sleep lengths: every run and every system sleeps the same lengths. */
-    private static final long SEED = 42;
-    private static final int MIN_MS = 1;
-    private static final int MAX_MS = 100;
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public Metric metric() {
-        return Metric.MS;
-    }
-
-    @Override
-    public boolean recordsLatency() {
-        return true;
-    }
-
-    @Override
-    public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT);
-    }
-
-    @Override
-    public String description() {
-        return String.format(java.util.Locale.ROOT, "N = %,d sleepers (quick: %,d), started", full, quick) + " at once from a plain thread "
+        this.spec = new Spec(name, Metric.MS, true,
+                List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT), Spec.CORES,
+                String.format(java.util.Locale.ROOT, "N = %,d sleepers (quick: %,d), started", full, quick)
+                + " at once from a plain thread "
                 + "(GOMAXPROCS / parallelism = cores), each sleeping a random 1..100 ms (same seeded "
                 + "lengths for every run and system) with `Go.sleep` (goloom) or `Thread.sleep` "
                 + "(virtual threads). Each records its lateness: wake time - (time before the sleep "
@@ -65,8 +38,18 @@ final class SleepLatenessWorkload implements Workload {
                 + "(goloom's p99 at 100,000 fell from ~230 to ~10-60 ms once warm), not the "
                 + "timers. ms = mean lateness; the histogram holds every sleeper's lateness. "
                 + "Platform threads: not run (100,000 OS threads measure the kernel's thread "
-                + "creation, not timers).";
+                + "creation, not timers).");
     }
+
+    @Override
+    public Spec spec() {
+        return spec;
+    }
+
+    /** Seed of the sleep lengths: every run and every system sleeps the same lengths. */
+    private static final long SEED = 42;
+    private static final int MIN_MS = 1;
+    private static final int MAX_MS = 100;
 
     @Override
     public double run(SystemKind system, int procs, Size size, LatencyRecorder recorder) throws Exception {

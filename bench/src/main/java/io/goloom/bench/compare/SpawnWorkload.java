@@ -9,36 +9,20 @@ import java.util.concurrent.locks.LockSupport;
 /** {@code spawn}: start N trivial tasks and wait for all of them; ns per task. */
 final class SpawnWorkload implements Workload {
 
-    @Override
-    public String name() {
-        return "spawn";
-    }
+    private static final Spec SPEC = new Spec("spawn", Metric.NS_PER_OP, false,
+            List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.PLATFORM, SystemKind.GOLOOM_VT), Spec.CORES,
+            "A main task starts N tasks and waits until all have run (GOMAXPROCS / parallelism = "
+            + "cores). Each task decrements a shared AtomicInteger; the one that reaches 0 wakes the "
+            + "main task (`Go.unpark` / `LockSupport.unpark`), which parks until then. The main task "
+            + "is a goroutine (goloom, `Go.go` per task), a virtual thread (`Thread.ofVirtual().start` "
+            + "per task) or a platform thread. N = 1,000,000 (quick: 200,000); an untimed warm-up "
+            + "round of N/5 comes first. ns/op = wall time of the timed round / N. Platform threads "
+            + "run N = 10,000 (quick: 2,000): a million OS threads measures the kernel, not a "
+            + "scheduler, and takes minutes; per-task cost is what is compared.");
 
     @Override
-    public Metric metric() {
-        return Metric.NS_PER_OP;
-    }
-
-    @Override
-    public boolean recordsLatency() {
-        return false;
-    }
-
-    @Override
-    public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.PLATFORM, SystemKind.GOLOOM_VT);
-    }
-
-    @Override
-    public String description() {
-        return "A main task starts N tasks and waits until all have run (GOMAXPROCS / parallelism = "
-                + "cores). Each task decrements a shared AtomicInteger; the one that reaches 0 wakes the "
-                + "main task (`Go.unpark` / `LockSupport.unpark`), which parks until then. The main task "
-                + "is a goroutine (goloom, `Go.go` per task), a virtual thread (`Thread.ofVirtual().start` "
-                + "per task) or a platform thread. N = 1,000,000 (quick: 200,000); an untimed warm-up "
-                + "round of N/5 comes first. ns/op = wall time of the timed round / N. Platform threads "
-                + "run N = 10,000 (quick: 2,000): a million OS threads measures the kernel, not a "
-                + "scheduler, and takes minutes; per-task cost is what is compared.";
+    public Spec spec() {
+        return SPEC;
     }
 
     @Override
@@ -61,6 +45,7 @@ final class SpawnWorkload implements Workload {
                 threads(Thread.ofPlatform(), warm);
                 yield threads(Thread.ofPlatform(), n);
             }
+            default -> throw new IllegalArgumentException("spawn does not run on " + system + " in a JVM");
         };
         return (double) nanos / n;
     }

@@ -1,16 +1,21 @@
 package io.goloom.bench.compare;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
 
 /**
  * What summary.json holds, and its writer. The format (schema 1):
  *
  * <pre>
- * {"schema":1, "date":ISO-8601, "machine":{"cpus":int, "os":str, "jdk":str}, "quick":bool, "command":str,
- *  "results":[{"workload":str, "system":"goloom"|"vthreads"|"platform", "metric":"ns/op"|"ops/s"|"ms"|"bytes",
+ * {"schema":1, "date":ISO-8601, "machine":{"cpus":int, "os":str, "jdk":str[, "go":str]}, "quick":bool, "command":str,
+ *  "results":[{"workload":str, "system":"goloom"|"vthreads"|"platform"|"goloom-vt"|"go", "metric":"ns/op"|"ops/s"|"ms"|"bytes",
  *              "median":num, "min":num, "max":num, "runs":int, "procs":int,
  *              "p50":num, "p90":num, "p99":num, "p999":num, "max_latency":num}]}   (latency fields: µs,
  *                                                                                  latency workloads only)
@@ -26,7 +31,11 @@ record Summary(String date, Machine machine, boolean quick, String command, List
 
     static final int SCHEMA = 1;
 
-    record Machine(int cpus, String os, String jdk) {
+    /** @param go {@code go version} of the Go column's toolchain; null when there was no Go column */
+    record Machine(int cpus, String os, String jdk, String go) {
+        Machine(int cpus, String os, String jdk) {
+            this(cpus, os, jdk, null);
+        }
     }
 
     /** Latency percentiles in microseconds. */
@@ -59,42 +68,53 @@ record Summary(String date, Machine machine, boolean quick, String command, List
         }
     }
 
-    /** The JSON text, one result per line. */
+    /** The JSON text, one result per line ({@link Json.SummaryLayout}), numbers to 6 significant digits. */
     String toJson() {
-        StringBuilder sb = new StringBuilder(1024);
-        sb.append("{\"schema\":").append(SCHEMA)
-                .append(",\n \"date\":").append(Json.str(date))
-                .append(",\n \"machine\":{\"cpus\":").append(machine.cpus())
-                .append(",\"os\":").append(Json.str(machine.os()))
-                .append(",\"jdk\":").append(Json.str(machine.jdk())).append('}')
-                .append(",\n \"quick\":").append(quick)
-                .append(",\n \"command\":").append(Json.str(command))
-                .append(",\n \"results\":[");
-        for (int i = 0; i < results.size(); i++) {
-            Row r = results.get(i);
-            sb.append(i == 0 ? "\n  " : ",\n  ");
-            sb.append("{\"workload\":").append(Json.str(r.workload()))
-                    .append(",\"system\":").append(Json.str(r.system()))
-                    .append(",\"metric\":").append(Json.str(r.metric()))
-                    .append(",\"median\":").append(Json.num(r.median()))
-                    .append(",\"min\":").append(Json.num(r.min()))
-                    .append(",\"max\":").append(Json.num(r.max()))
-                    .append(",\"runs\":").append(r.runs())
-                    .append(",\"procs\":").append(r.procs());
-            Latency l = r.latency();
-            if (l != null) {
-                sb.append(",\"p50\":").append(Json.num(l.p50()))
-                        .append(",\"p90\":").append(Json.num(l.p90()))
-                        .append(",\"p99\":").append(Json.num(l.p99()))
-                        .append(",\"p999\":").append(Json.num(l.p999()))
-                        .append(",\"max_latency\":").append(Json.num(l.max()));
+        StringWriter out = new StringWriter(1024);
+        try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+            g.setPrettyPrinter(new Json.SummaryLayout());
+            g.writeStartObject();
+            g.writeNumberField("schema", SCHEMA);
+            g.writeStringField("date", date);
+            g.writeObjectFieldStart("machine");
+            g.writeNumberField("cpus", machine.cpus());
+            g.writeStringField("os", machine.os());
+            g.writeStringField("jdk", machine.jdk());
+            if (machine.go() != null) {
+                g.writeStringField("go", machine.go());
             }
-            for (Map.Entry<String, Double> e : new java.util.TreeMap<>(r.extras()).entrySet()) {
-                sb.append(',').append(Json.str(e.getKey())).append(':').append(Json.num(e.getValue()));
+            g.writeEndObject();
+            g.writeBooleanField("quick", quick);
+            g.writeStringField("command", command);
+            g.writeArrayFieldStart("results");
+            for (Row r : results) {
+                g.writeStartObject();
+                g.writeStringField("workload", r.workload());
+                g.writeStringField("system", r.system());
+                g.writeStringField("metric", r.metric());
+                g.writeNumberField("median", Json.num(r.median()));
+                g.writeNumberField("min", Json.num(r.min()));
+                g.writeNumberField("max", Json.num(r.max()));
+                g.writeNumberField("runs", r.runs());
+                g.writeNumberField("procs", r.procs());
+                Latency l = r.latency();
+                if (l != null) {
+                    g.writeNumberField("p50", Json.num(l.p50()));
+                    g.writeNumberField("p90", Json.num(l.p90()));
+                    g.writeNumberField("p99", Json.num(l.p99()));
+                    g.writeNumberField("p999", Json.num(l.p999()));
+                    g.writeNumberField("max_latency", Json.num(l.max()));
+                }
+                for (Map.Entry<String, Double> e : new TreeMap<>(r.extras()).entrySet()) {
+                    g.writeNumberField(e.getKey(), Json.num(e.getValue()));
+                }
+                g.writeEndObject();
             }
-            sb.append('}');
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to a string", e);
         }
-        sb.append(results.isEmpty() ? "]}\n" : "\n ]}\n");
-        return sb.toString();
+        return out.append('\n').toString();
     }
 }

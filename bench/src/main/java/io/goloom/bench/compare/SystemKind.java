@@ -14,7 +14,12 @@ public enum SystemKind {
      * virtual thread runs on goloom's carriers, so the difference is what the carrier
      * scheduler alone buys an unmodified virtual-thread program. See {@link TransparentMode}.
      */
-    GOLOOM_VT("goloom-vt");
+    GOLOOM_VT("goloom-vt"),
+    /**
+     * Go itself: the workload's Go program (bench/go/&lt;program&gt;), built by compare with the
+     * {@code go} on PATH and run with {@code GOMAXPROCS=procs}; never in a JVM. See {@link GoSystem}.
+     */
+    GO("go");
 
     private final String id;
 
@@ -34,7 +39,7 @@ public enum SystemKind {
                 return s;
             }
         }
-        throw new IllegalArgumentException("unknown system '" + id + "' (known: goloom, vthreads, platform, goloom-vt)");
+        throw new IllegalArgumentException("unknown system '" + id + "' (known: goloom, vthreads, platform, goloom-vt, go)");
     }
 
     @Override

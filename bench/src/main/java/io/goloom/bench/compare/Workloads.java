@@ -13,6 +13,7 @@ public final class Workloads {
             new YieldWorkload(),
             new ChanPingPongWorkload(),
             new SpawnWorkload(),
+            new SpawnTreeWorkload(),
             new SleepLatenessWorkload(),
             new SleepLatenessWorkload("sleep-lateness-10k", 10_000, 5_000),
             new ParkUnparkWorkload(),

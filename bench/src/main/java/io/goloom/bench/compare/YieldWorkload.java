@@ -12,40 +12,19 @@ import java.util.concurrent.CountDownLatch;
  */
 final class YieldWorkload implements Workload {
 
-    @Override
-    public String name() {
-        return "yield";
-    }
+    private static final Spec SPEC = new Spec("yield", Metric.NS_PER_OP, false,
+            List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT), 1,
+            "Two tasks on one processor (GOMAXPROCS 1 / parallelism 1) take turns: each loops "
+            + "`Go.yield()` (goloom) or `Thread.yield()` (virtual threads) and counts the yields "
+            + "in a shared counter. The first 1,000,000 yields are warm-up (quick: 200,000); the "
+            + "next 5,000,000 are timed (quick: 1,000,000). ns/op = timed wall time / timed yields, "
+            + "i.e. the cost of one switch from one task to the other. Platform threads: not run "
+            + "(they cannot be held to one processor from inside the JVM, so `Thread.yield()` "
+            + "would not switch between them).");
 
     @Override
-    public Metric metric() {
-        return Metric.NS_PER_OP;
-    }
-
-    @Override
-    public boolean recordsLatency() {
-        return false;
-    }
-
-    @Override
-    public List<SystemKind> systems() {
-        return List.of(SystemKind.GOLOOM, SystemKind.VTHREADS, SystemKind.GOLOOM_VT);
-    }
-
-    @Override
-    public int procs(int cores) {
-        return 1;
-    }
-
-    @Override
-    public String description() {
-        return "Two tasks on one processor (GOMAXPROCS 1 / parallelism 1) take turns: each loops "
-                + "`Go.yield()` (goloom) or `Thread.yield()` (virtual threads) and counts the yields "
-                + "in a shared counter. The first 1,000,000 yields are warm-up (quick: 200,000); the "
-                + "next 5,000,000 are timed (quick: 1,000,000). ns/op = timed wall time / timed yields, "
-                + "i.e. the cost of one switch from one task to the other. Platform threads: not run "
-                + "(they cannot be held to one processor from inside the JVM, so `Thread.yield()` "
-                + "would not switch between them).";
+    public Spec spec() {
+        return SPEC;
     }
 
     @Override

@@ -42,6 +42,9 @@ class CompareEndToEndTest {
     @TempDir
     Path tmp;
 
+    /** With a Go toolchain on PATH (not in CI) compare adds the go column; the checks then cover it too. */
+    private static final GoSystem GO = GoSystem.detect();
+
     @Test
     @Timeout(600)
     void quickRunWritesEveryOutput() throws Exception {
@@ -57,6 +60,8 @@ class CompareEndToEndTest {
         assertEquals(0, code, diag);
         assertTrue(console.contains("yield") && console.contains("run 1/1"), diag);
         assertTrue(console.contains("goloom/vthreads"), "table printed\n" + diag);
+        assertEquals(GO.absentReason() == null, console.contains("goloom/go"), diag);
+        assertTrue(GO.absentReason() == null || console.contains("no go column: " + GO.absentReason()), diag);
 
         // summary.json: schema 1, one row per (workload, system) that ran, none for skipped ones
         List<Map<String, Object>> rows = SummaryJsonTest.checkSchema(
@@ -68,6 +73,11 @@ class CompareEndToEndTest {
         assertTrue(report.contains("| workload | metric | procs |"), report);
         assertTrue(report.contains((String) top.get("command")), "report.md has the command");
         assertTrue(report.contains("- date: " + top.get("date")), "report.md has the date");
+        assertTrue(report.contains("| goloom/vthreads | verdict |"), "report.md has the verdict column\n" + report);
+        assertTrue(report.contains("## Machine load\n") && report.contains("- load average (1 / 5 / 15 min) at the start: ")
+                && report.contains("- highest 1-minute load during the run: ") && report.contains("- load average at the end: "),
+                "report.md has the machine's load\n" + report);
+        assertTrue(console.contains("verdict"), "console table has the verdict column\n" + diag);
 
         List<String> latencyWorkloads = new ArrayList<>();
         for (String name : ONLY) {
@@ -80,7 +90,10 @@ class CompareEndToEndTest {
                 continue;
             }
             String vtSkip = TransparentMode.skipReason();
-            List<SystemKind> ran = w.systems().stream().filter(s -> s != SystemKind.GOLOOM_VT || vtSkip == null).toList();
+            List<SystemKind> ran = new ArrayList<>(w.systems().stream().filter(s -> s != SystemKind.GOLOOM_VT || vtSkip == null).toList());
+            if (GO.absentReason() == null && GoSystem.program(w) != null) {
+                ran.add(SystemKind.GO); // Go on PATH: its program runs too, last in the alternation
+            }
             assertEquals(ran.stream().map(SystemKind::id).toList(),
                     mine.stream().map(r -> r.get("system")).toList(), name + " rows, in system order");
             if (vtSkip != null && w.systems().contains(SystemKind.GOLOOM_VT)) {

@@ -154,7 +154,7 @@ class HttpResponseParserTest {
     @Test
     void theReplyIsJsonOfTheFixedSize() {
         assertEquals(HttpWorkload.BODY_BYTES, HttpWorkload.BODY.length);
-        Object parsed = Json.parse(new String(HttpWorkload.BODY, StandardCharsets.US_ASCII));
+        Object parsed = MiniJson.parse(new String(HttpWorkload.BODY, StandardCharsets.US_ASCII));
         assertTrue(parsed instanceof java.util.Map<?, ?> m && m.containsKey("message"), "a JSON object");
         assertThrows(IllegalArgumentException.class, () -> HttpWorkload.body(10));
     }

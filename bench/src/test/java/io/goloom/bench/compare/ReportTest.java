@@ -50,8 +50,9 @@ class ReportTest {
         assertEquals("goloom-vt 1.20x", o.better());
 
         String md = Report.markdown(List.of(o));
-        assertTrue(md.contains("| workload | metric | procs | vthreads | goloom-vt | goloom/vthreads | goloom-vt/vthreads | better |"), md);
-        assertTrue(md.contains("| - | 1.20 | goloom-vt 1.20x |"), md);
+        assertTrue(md.contains("| workload | metric | procs | vthreads | goloom-vt | goloom/vthreads | verdict | goloom-vt/vthreads | verdict | better |"), md);
+        // 3 runs against 3, disjoint ranges: a win, and the exact p is 2 / C(6,3) = 0.1
+        assertTrue(md.contains("| - | - | 1.20 | win, p=0.10 | goloom-vt 1.20x |"), md);
         assertTrue(md.contains("| system | carriers | carriers_max | server_cpu_s | server_cpu_us_per_req |"), md);
         assertTrue(md.contains("| vthreads | 2 (2–3) | 3 (2–3) | 9.60 (9.50–9.70) | 95 (90–100) |"), md);
         String text = Report.text(List.of(o));
@@ -73,7 +74,55 @@ class ReportTest {
         assertEquals("goloom 2.00x", o.better());
         assertTrue(Double.isNaN(o.vtRatio()));
         String md = Report.markdown(List.of(o));
-        assertTrue(md.contains("| yield | ns/op | 2 | 100 (100–100) | 200 (200–200) | skipped | 0.50 | - | goloom 2.00x |"), md);
+        assertTrue(md.contains("| yield | ns/op | 2 | 100 (100–100) | 200 (200–200) | skipped | 0.50 | win, p=1 | - | - | goloom 2.00x |"), md);
         assertTrue(Report.text(List.of(o)).contains("skipped"));
+    }
+
+    @Test
+    void theGoColumnBringsTheGoloomGoRatio() {
+        Workload pp = Workloads.byName("chan-pingpong");
+        Workload http = Workloads.byName("http");
+        Outcome o = new Outcome(pp, null, List.of(series(pp, SystemKind.GOLOOM, 300), series(pp, SystemKind.VTHREADS, 600),
+                series(pp, SystemKind.GO, 200)));
+        Outcome h = new Outcome(http, null, List.of(series(http, SystemKind.VTHREADS, 10), series(http, SystemKind.GOLOOM_VT, 12)));
+        assertEquals(1.5, o.goRatio(), 1e-9);
+        assertTrue(Double.isNaN(h.goRatio()), "http has no goloom and no go");
+        assertEquals("goloom 2.00x", o.better(), "better still follows goloom/vthreads");
+        assertEquals(Noise.Kind.LOSS, o.goVerdict().kind(), "one run each, disjoint: a loss for goloom against Go");
+        String md = Report.markdown(List.of(o, h));
+        assertTrue(md.contains("| workload | metric | procs | goloom | vthreads | goloom-vt | go | goloom/vthreads | verdict"
+                + " | goloom-vt/vthreads | verdict | goloom/go | verdict | better |"), md);
+        assertTrue(md.contains("| 200 (200–200) | 0.50 | " + o.verdict().cell() + " | - | - | 1.50 | " + o.goVerdict().cell()
+                + " | goloom 2.00x |"), md);
+        assertTrue(md.contains("| http | ops/s | 2 | - | 10.0 (10.0–10.0) | 12.0 (12.0–12.0) | - | - | - | 1.20 | "
+                + h.vtVerdict().cell() + " | - | - | goloom-vt 1.20x |"), md);
+        assertTrue(md.contains(Report.GO_LEGEND), md);
+        String text = Report.text(List.of(o, h));
+        assertTrue(text.lines().findFirst().orElseThrow().contains("goloom/go"), text);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("chan-pingpong") && l.contains("1.50")), text);
+        assertFalse(Report.markdown(List.of(h)).contains("goloom/go"), "no go column, no ratio, no legend");
+    }
+
+    @Test
+    void overlappingRunsAreWithinNoiseInBothTablesAndBetterSaysSo() {
+        Workload park = Workloads.byName("park-unpark");
+        // medians 100 vs 110 (ratio 0.91) but goloom's slowest run (120) is slower than vthreads' fastest (105)
+        Series g = series(park, SystemKind.GOLOOM, 90, 95, 100, 110, 120);
+        Series v = series(park, SystemKind.VTHREADS, 105, 108, 110, 112, 115);
+        // disjoint, 5 against 5: loss for goloom-vt, p = 2/252
+        Series vt = series(park, SystemKind.GOLOOM_VT, 200, 210, 220, 230, 240);
+        Outcome o = new Outcome(park, null, List.of(g, v, vt));
+        assertEquals(Noise.Kind.NOISE, o.verdict().kind());
+        assertEquals(Noise.Kind.LOSS, o.vtVerdict().kind());
+        assertEquals(2.0 / 252, o.vtVerdict().p(), 1e-12);
+        assertEquals("within noise", o.better());
+        String md = Report.markdown(List.of(o));
+        // p: 86 of the 252 splits of the ten runs are at least as far from U = 12.5 as the observed U = 7.5
+        assertEquals(86.0 / 252, o.verdict().p(), 1e-12);
+        assertTrue(md.contains("| 0.91 | within noise, p=0.34 | 2.00 | loss, p=0.008 | within noise |"), md);
+        String text = Report.text(List.of(o));
+        String row = text.lines().filter(l -> l.startsWith("park-unpark")).findFirst().orElseThrow();
+        assertTrue(row.contains("within noise, p=") && row.contains("loss, p=0.008") && row.endsWith("within noise"), text);
+        assertTrue(text.contains(Report.NOISE_LEGEND), text);
     }
 }

@@ -21,7 +21,7 @@ class SummaryJsonTest {
     static final Set<String> LATENCY = Set.of("p50", "p90", "p99", "p999", "max_latency");
     /** The extra figures a workload may add to its rows (Workload.extras(), e.g. http's server figures). */
     static final Set<String> EXTRAS = Set.of(HttpWorkload.CARRIERS, HttpWorkload.CARRIERS_MAX, HttpWorkload.CPU_S, HttpWorkload.CPU_US_PER_REQ);
-    static final Set<String> SYSTEMS = Set.of("goloom", "vthreads", "platform", "goloom-vt");
+    static final Set<String> SYSTEMS = Set.of("goloom", "vthreads", "platform", "goloom-vt", "go");
     static final Set<String> METRICS = Set.of("ns/op", "ops/s", "ms", "bytes");
 
     /** Checks a parsed summary.json against schema 1; returns its results. Used by the end-to-end test too. */
@@ -32,7 +32,10 @@ class SummaryJsonTest {
         assertEquals(new BigDecimal(1), top.get("schema"));
         OffsetDateTime.parse(assertInstanceOf(String.class, top.get("date"))); // ISO-8601 with offset
         Map<String, Object> machine = assertInstanceOf(Map.class, top.get("machine"));
-        assertEquals(MACHINE, machine.keySet());
+        assertEquals(machine.containsKey("go") ? union(MACHINE, Set.of("go")) : MACHINE, machine.keySet());
+        if (machine.containsKey("go")) {
+            assertTrue(assertInstanceOf(String.class, machine.get("go")).startsWith("go version "));
+        }
         assertTrue(integer(machine.get("cpus")) >= 1);
         assertInstanceOf(String.class, machine.get("os"));
         assertInstanceOf(String.class, machine.get("jdk"));
@@ -129,28 +132,67 @@ class SummaryJsonTest {
     }
 
     @Test
-    void numbersAndStrings() {
-        assertEquals("0", Json.num(0));
-        assertEquals("135.25", Json.num(135.25));
-        assertEquals("1000000", Json.num(1e6));
-        assertEquals("0.000123457", Json.num(0.0001234567));
-        assertEquals("123457", Json.num(123456.7));
+    void numbersAndStrings() throws Exception {
+        assertEquals("0", Json.num(0).toPlainString());
+        assertEquals("135.25", Json.num(135.25).toPlainString());
+        assertEquals(new BigDecimal("0.000123457"), Json.num(0.0001234567));
+        assertEquals(new BigDecimal("123457"), Json.num(123456.7));
+        assertEquals("1000000", Json.MAPPER.writeValueAsString(Json.num(1e6)), "no exponent notation");
+        assertEquals("123457", Json.MAPPER.writeValueAsString(Json.num(123456.7)));
         assertThrows(IllegalArgumentException.class, () -> Json.num(Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> Json.num(Double.POSITIVE_INFINITY));
         String nasty = "a\"b\\c\n\r\t\b\f\u0000\u001f\u2028é";
-        assertEquals(nasty, MiniJson.parse(Json.str(nasty)));
-        assertEquals(nasty, Json.parse(Json.str(nasty)));
+        assertEquals(nasty, MiniJson.parse(Json.MAPPER.writeValueAsString(nasty)));
     }
 
     @Test
-    void childResultLineParser() {
-        Map<?, ?> m = (Map<?, ?>) Json.parse("{\"workload\":\"yield\",\"value\":1.5e2,\"ok\":true,\"n\":null,\"a\":[1,-2]}");
-        assertEquals("yield", m.get("workload"));
-        assertEquals(150.0, m.get("value"));
-        assertEquals(Boolean.TRUE, m.get("ok"));
-        assertEquals(List.of(1.0, -2.0), m.get("a"));
-        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":1,}"));
-        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":1} x"));
-        assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\":1,\"a\":2}"));
+    void summaryLayoutIsOneResultPerLine() {
+        Summary s = new Summary("2026-01-02T03:04:05Z", new Summary.Machine(2, "Linux", "25"), false, "./goloom compare",
+                List.of(new Summary.Row("yield", "goloom", "ns/op", 110, 107, 114, 5, 1, null),
+                        new Summary.Row("yield", "vthreads", "ns/op", 184, 183, 197, 5, 1, null)));
+        assertEquals("""
+                {"schema":1,
+                 "date":"2026-01-02T03:04:05Z",
+                 "machine":{"cpus":2,"os":"Linux","jdk":"25"},
+                 "quick":false,
+                 "command":"./goloom compare",
+                 "results":[
+                  {"workload":"yield","system":"goloom","metric":"ns/op","median":110,"min":107,"max":114,"runs":5,"procs":1},
+                  {"workload":"yield","system":"vthreads","metric":"ns/op","median":184,"min":183,"max":197,"runs":5,"procs":1}
+                 ]}
+                """, s.toJson());
+        assertTrue(new Summary("d", new Summary.Machine(1, "o", "j"), true, "c", List.of()).toJson()
+                .endsWith("\"results\":[]}\n"));
+    }
+
+    @Test
+    void childResultLineRoundTrip() {
+        Json.ResultLine line = new Json.ResultLine("http", "goloom-vt", 2, "ops/s", 21_000.5, "25 (\"x\")", 1234,
+                Map.of(HttpWorkload.CARRIERS, 2.0));
+        String text = line.toJson();
+        assertEquals(line, Json.ResultLine.parse(text));
+        Map<?, ?> m = (Map<?, ?>) MiniJson.parse(text); // what the independent parser sees
+        assertEquals(Set.of("workload", "system", "procs", "metric", "value", "jdk", "latency_count", "extras"), m.keySet());
+        assertEquals(new BigDecimal("21000.5"), m.get("value"));
+        assertEquals(new BigDecimal("1234"), m.get("latency_count"));
+    }
+
+    @Test
+    void childResultLineParserIsStrict() {
+        String ok = "{\"workload\":\"yield\",\"system\":\"goloom\",\"procs\":1,\"metric\":\"ns/op\",\"value\":1.5e2,"
+                + "\"jdk\":\"25\",\"latency_count\":0,\"extras\":{}}";
+        assertEquals(150.0, Json.ResultLine.parse(ok).value());
+        for (String bad : List.of(
+                ok.replace("}}", "},}"), // trailing comma
+                ok + " x", // trailing characters
+                ok.replace("\"procs\":1,", "\"procs\":1,\"procs\":2,"), // duplicate key
+                ok.replace("\"value\":1.5e2,", ""), // missing field
+                ok.replace("1.5e2", "null"), // null number
+                ok.replace("1.5e2", "\"150\""), // a string for a number
+                ok.replace("\"extras\":{}", "\"extras\":{},\"more\":1"), // unknown field
+                "not json")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.ResultLine.parse(bad), bad);
+            assertTrue(e.getMessage().startsWith("bad result line"), e.getMessage());
+        }
     }
 }

@@ -27,7 +27,7 @@ class WorkloadsTest {
 
     @Test
     void registryHasTheFixedNamesInOrder() {
-        assertEquals(List.of("yield", "chan-pingpong", "spawn", "sleep-lateness", "sleep-lateness-10k",
+        assertEquals(List.of("yield", "chan-pingpong", "spawn", "spawn-tree", "sleep-lateness", "sleep-lateness-10k",
                 "park-unpark", "memory", "fairness", "echo", "http"), Workloads.names());
         assertEquals(Workloads.ALL.size(), new HashSet<>(Workloads.names()).size());
         for (Workload w : Workloads.ALL) {
@@ -42,6 +42,13 @@ class WorkloadsTest {
         }
         assertEquals(1, Workloads.byName("yield").procs(8));
         assertEquals(1, Workloads.byName("chan-pingpong").procs(8));
+    }
+
+    @Test
+    void spawnTreeHasAMillionNodes() {
+        assertEquals(1_111_111, SpawnTreeWorkload.nodes(6));
+        assertEquals(111_111, SpawnTreeWorkload.nodes(5));
+        assertEquals(1, SpawnTreeWorkload.nodes(0));
     }
 
     @Test

@@ -1,0 +1,3 @@
+module goloom.io/bench/go
+
+go 1.19
