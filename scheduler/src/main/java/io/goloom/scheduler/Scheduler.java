@@ -1435,6 +1435,13 @@ final class Scheduler implements Sched {
         return mblocked.get();
     }
 
+    /** Ms (carrier threads) ever started by this runtime (ids are not reused). */
+    int threadsStarted() {
+        synchronized (lock) {
+            return (int) mnext;
+        }
+    }
+
     /** Ms (carrier threads) started so far and not retired. */
     int threadCount() {
         synchronized (lock) {
