@@ -26,6 +26,7 @@ public final class BootClasses {
         } catch (ClassNotFoundException notYet) {
             // define below
         }
+        JvmFlags.require(); // SharedSecrets needs jdk.internal.access: name the flag if it is missing
         try {
             return SharedSecrets.getJavaLangAccess().defineClass(null, binaryName, bytes.get(), null, "goloom");
         } catch (LinkageError e) {

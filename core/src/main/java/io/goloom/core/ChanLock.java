@@ -75,10 +75,16 @@ final class ChanLock extends AbstractQueuedSynchronizer {
     static final int SPINS = 64;
 
     /** The park commit that releases a ChanLock (the {@code arg}) once the G has yielded. */
-    static final ParkCommit UNLOCK = (g, lock) -> {
-        ((ChanLock) lock).unlock();
-        return true;
-    };
+    static final ParkCommit UNLOCK;
+    static {
+        // The first class every channel and sync primitive initialises, and this lambda loads G
+        // (a jdk.internal.vm.Continuation): name a missing JVM flag before that fails raw.
+        JvmFlags.require();
+        UNLOCK = (g, lock) -> {
+            ((ChanLock) lock).unlock();
+            return true;
+        };
+    }
 
     /**
      * Acquires the lock, spinning briefly, then blocking the calling thread. Holds the lock only

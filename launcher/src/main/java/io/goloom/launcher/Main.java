@@ -65,11 +65,8 @@ public final class Main {
             -agentpath:, e.g. a debugger) or names DoJVMTIVirtualThreadTransitions itself.
             """;
 
-    /** The JVM flags goloom needs (the parent pom's goloom.jvm.exports). */
-    static final List<String> GOLOOM_JVM_FLAGS = List.of(
-            "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED");
+    /** The JVM flags goloom needs: goloom.jvmargs, which the jar carries (see JvmFlags). */
+    static final List<String> GOLOOM_JVM_FLAGS = io.goloom.core.JvmFlags.flags();
 
     /** True if the user's JVM options load a native agent or set DoJVMTIVirtualThreadTransitions themselves. */
     static boolean keepsJvmtiTransitions(List<String> jvmOptions) {

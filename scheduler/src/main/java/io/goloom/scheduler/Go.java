@@ -162,6 +162,7 @@ public final class Go {
 
     /** The current goroutine, or null on a plain thread. */
     public static G current() {
+        io.goloom.core.JvmFlags.require(); // may be goloom's first call: G may not be loaded yet
         return G.current();
     }
 

@@ -1,6 +1,7 @@
 package io.goloom.scheduler;
 
 import io.goloom.core.G;
+import io.goloom.core.JvmFlags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -40,6 +41,7 @@ public final class GoRuntime implements AutoCloseable {
     private final RuntimeBean bean;
 
     private GoRuntime(Builder b) {
+        JvmFlags.require(); // before G is first loaded: a missing flag is named, not an IllegalAccessError
         this.name = b.name != null ? b.name : "goloom-" + RUNTIME_SEQ.incrementAndGet();
         BiConsumer<G, Throwable> handler = b.panicHandler != null ? b.panicHandler : GoRuntime::defaultPanicHandler;
         if (b.exitOnPanic) {
@@ -96,6 +98,7 @@ public final class GoRuntime implements AutoCloseable {
 
     /** The runtime of the current goroutine, or null on a plain thread. */
     public static GoRuntime current() {
+        JvmFlags.require(); // Go.go's first call: G may not be loaded yet
         G g = G.current();
         return g != null && g.sched instanceof Scheduler s ? s.runtime : null;
     }

@@ -111,6 +111,8 @@ final class P extends RunQueue {
     long sysmonSyscallwhen;
     /** Consecutive sysmon ticks this P's M was seen blocked inside a goroutine's JDK call. */
     int sysmonBlockedTicks;
+    /** When sysmon first saw it so (the tick that made sysmonBlockedTicks 1). */
+    long sysmonBlockedSince;
 
     /**
      * This P's timers (Go's per-P timer heap; here a timing wheel with an inbox). Arming,

@@ -313,6 +313,13 @@ abstract sealed class SchedT permits Parking {
         return mblocked.get();
     }
 
+    /** Ms (carrier threads) ever started by this runtime (ids are not reused). Takes sched.lock. */
+    int threadsStarted() {
+        synchronized (lock) {
+            return mnext;
+        }
+    }
+
     /** Ms (carrier threads) started so far and not retired. */
     int threadCount() {
         synchronized (lock) {

@@ -62,6 +62,17 @@ final class Sysmon extends Thread {
     static final long TIMER_OVERDUE_NS = 500_000L;
     /** A P in a syscall with idle capacity around is left alone for this long (Go's 10 ms). */
     static final long SYSCALL_GRACE_NS = 10_000_000L;
+    /**
+     * How long an M must be seen blocked inside a JDK call (its thread BLOCKED, WAITING or
+     * TIMED_WAITING over consecutive ticks, with no scheduling progress on its P) before its P
+     * is handed off. Not two 20 µs ticks: a virtual thread that contends for a monitor shows
+     * its carrier BLOCKED for the microseconds before the JDK unmounts it (JDK 24+), and under
+     * load for as long as the owner waits for a core; handing off then only adds carriers
+     * (measured: 496 hand-offs and as many new carriers in one http run of the compare on a
+     * loaded machine, all BLOCKED at Continuation.run). A truly pinned block (class
+     * initialisation, a monitor with a native frame below) is still handed off after 1 ms.
+     */
+    static final long JDK_BLOCK_NS = 1_000_000L;
 
     static final long MIN_DELAY_NS = 20_000L;        // 20 µs, as Go
     static final long MAX_DELAY_NS = 10_000_000L;    // 10 ms, as Go
@@ -240,8 +251,11 @@ final class Sysmon extends Thread {
                     continue;
                 }
             }
-            if ((++pp.sysmonBlockedTicks < 2 && !inNative) || !workWaiting(pp)) {
-                continue; // blocked for under one full tick, or nothing is waiting for the P
+            if (!inNative && pp.sysmonBlockedTicks++ == 0) {
+                pp.sysmonBlockedSince = now;
+            }
+            if ((!inNative && (pp.sysmonBlockedTicks < 2 || now - pp.sysmonBlockedSince < JDK_BLOCK_NS)) || !workWaiting(pp)) {
+                continue; // blocked for under JDK_BLOCK_NS, or nothing is waiting for the P
             }
             // Dekker with the M: CAS first, then read where. The M writes where (volatile),
             // then reads status (ownsP). One of us sees the other. (inNative is not re-sampled:

@@ -133,7 +133,8 @@ final class VirtualThreads implements Executor {
     static UnsupportedOperationException unsupported(String why, Throwable cause) {
         return new UnsupportedOperationException("goloom: JDK virtual threads cannot run on goloom's carriers on JDK "
                 + Runtime.version() + ": " + why + ". goloom needs " + BUILDER_CLASS + "(Executor) (JDK 21 to 25)"
-                + " and the JVM flag " + OPENS_FLAG + " (goloom's launcher and jars pass it)."
+                + " and the JVM flag " + OPENS_FLAG + " (goloom's launcher and jars pass it; "
+                + io.goloom.core.JvmFlags.HINT + ")."
                 + " Native goroutines (GoRuntime.go) are not affected.", cause);
     }
 

@@ -57,12 +57,10 @@ public final class Compare {
      * agent's (jdk.internal.misc, java.util.concurrent), so that vthreads and goloom-vt
      * children differ by the {@code -javaagent} option alone.
      */
-    static final List<String> JVM_EXPORTS = List.of(
-            "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-            "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED");
+    static final List<String> JVM_EXPORTS = Stream.concat(
+            io.goloom.core.JvmFlags.flags().stream(),            // goloom.jvmargs
+            Stream.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+                    "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED")).toList();
     /** Every child JVM's heap: fixed, so the memory workload reads the same kind of heap on both sides. */
     static final List<String> HEAP = List.of("-Xms1g", "-Xmx4g");
 

@@ -73,7 +73,8 @@ final class FairnessWorkload implements Workload {
             if (Files.isDirectory(agentTarget)) {
                 try (Stream<Path> s = Files.list(agentTarget)) {
                     Path jar = s.filter(f -> f.getFileName().toString().matches("goloom-agent-.*\\.jar")
-                            && !f.getFileName().toString().contains("sources")).findFirst().orElse(null);
+                            // not the sources/javadoc jars that ./goloom install (release profile) adds
+                            && !f.getFileName().toString().matches(".*-(sources|javadoc|tests)\\.jar")).findFirst().orElse(null);
                     if (jar != null) {
                         return jar;
                     }

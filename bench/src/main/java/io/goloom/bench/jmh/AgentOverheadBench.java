@@ -298,7 +298,8 @@ public class AgentOverheadBench {
                 try (Stream<Path> files = Files.list(target)) {
                     var found = files.filter(f -> {
                         String n = f.getFileName().toString();
-                        return n.startsWith("goloom-agent-") && n.endsWith(".jar") && !n.contains("sources");
+                        return n.startsWith("goloom-agent-") && n.endsWith(".jar")
+                                && !n.matches(".*-(sources|javadoc|tests)\\.jar"); // ./goloom install adds these
                     }).findFirst();
                     if (found.isPresent()) {
                         return found.get();
