@@ -48,6 +48,9 @@ import jdk.internal.vm.ContinuationScope;
  *  RUNNING   -> SYSCALL       the G itself (entersyscall)    release store
  *  SYSCALL   -> RUNNING       the G itself (exitsyscall)     release store
  *  RUNNING   -> DEAD          its M, after the body ended    release store
+ *  WAITING   -> WAITING|SCAN  a dump (parkedStackTrace)      CAS; back to WAITING by CAS after
+ *                                                            the walk. Meanwhile ready and an
+ *                                                            aborted park spin (Go's _Gscan)
  * </pre>
  *
  * <h2>Park: why the commit runs after the yield</h2>

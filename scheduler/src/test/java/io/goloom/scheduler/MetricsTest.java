@@ -14,81 +14,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.management.openmbean.TabularData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * GoRuntime.metrics() (issue 14): each counter moves for the workload that causes it. The
- * setups are SysmonTest's: each event is forced (a hog on the only P, a JDK blocking call with
- * work queued behind it, a G that never yields while its queue waits), so each count is certain.
+ * GoRuntime.metrics() (issue 14): each counter moves for the workload that causes it, forced so
+ * the count is certain. Preemptions and hand-offs by reason are checked where SysmonTest forces
+ * them (a hog on the only P, a JDK blocking call and Go.blocking with work queued behind them).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MetricsTest {
-
-    @Test
-    void preemptionRequestedAndHonoured() throws Exception {
-        try (GoRuntime rt = GoRuntime.create(1)) {
-            AtomicBoolean stop = new AtomicBoolean();
-            CountDownLatch done = new CountDownLatch(2);
-            rt.go(() -> {
-                while (!stop.get()) {
-                    Go.checkpoint(); // only sysmon's request makes this yield
-                }
-                done.countDown();
-            });
-            rt.go(() -> {
-                stop.set(true); // runs only once the hog was preempted
-                done.countDown();
-            });
-            assertTrue(done.await(30, TimeUnit.SECONDS));
-            Metrics m = rt.metrics();
-            assertTrue(m.get(Metrics.PREEMPTIONS_REQUESTED) >= 1, m.toString());
-            assertTrue(m.get(Metrics.PREEMPTIONS_HONOURED) >= 1, m.toString());
-            assertEquals(2, m.get(Metrics.GOROUTINES_CREATED), m.toString());
-        }
-    }
-
-    @Test
-    void handoffsByReason() throws Exception {
-        try (GoRuntime rt = GoRuntime.create(1)) {
-            // blocked inside a JDK call, with work queued behind it: sysmon hands the P off
-            CountDownLatch others = new CountDownLatch(10);
-            CountDownLatch jdkDone = new CountDownLatch(1);
-            rt.go(() -> {
-                try {
-                    others.await();
-                } catch (InterruptedException e) {
-                    throw new RuntimeException(e);
-                }
-                jdkDone.countDown();
-            });
-            for (int i = 0; i < 10; i++) {
-                rt.go(others::countDown);
-            }
-            assertTrue(jdkDone.await(30, TimeUnit.SECONDS));
-            assertTrue(rt.metrics().get(Metrics.HANDOFFS_JDK_BLOCKED) >= 1, rt.metrics().toString());
-            // in Go.blocking, with work queued behind it
-            CountDownLatch others2 = new CountDownLatch(10);
-            CountDownLatch blockingDone = new CountDownLatch(1);
-            rt.go(() -> {
-                Go.blocking(() -> {
-                    try {
-                        others2.await();
-                    } catch (InterruptedException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-                blockingDone.countDown();
-            });
-            for (int i = 0; i < 10; i++) {
-                rt.go(others2::countDown);
-            }
-            assertTrue(blockingDone.await(30, TimeUnit.SECONDS));
-            assertTrue(rt.metrics().get(Metrics.HANDOFFS_SYSCALL) >= 1, rt.metrics().toString());
-        }
-    }
 
     @Test
     void stealsWhenTheOwnerNeverYields() throws Exception {

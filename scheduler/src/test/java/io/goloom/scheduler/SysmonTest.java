@@ -53,6 +53,10 @@ class SysmonTest {
                 done.countDown();
             });
             assertTrue(done.await(30, TimeUnit.SECONDS), "the hog was never preempted");
+            Metrics m = rt.metrics(); // and the metrics count it
+            assertTrue(m.get(Metrics.PREEMPTIONS_REQUESTED) >= 1, m.toString());
+            assertTrue(m.get(Metrics.PREEMPTIONS_HONOURED) >= 1, m.toString());
+            assertEquals(2, m.get(Metrics.GOROUTINES_CREATED), m.toString());
         }
     }
 
@@ -122,6 +126,7 @@ class SysmonTest {
             }
             assertTrue(othersDone.await(30, TimeUnit.SECONDS), "other goroutines did not run while one was blocked in a JDK call");
             assertTrue(blockerDone.await(30, TimeUnit.SECONDS));
+            assertTrue(rt.metrics().get(Metrics.HANDOFFS_JDK_BLOCKED) >= 1, rt.metrics().toString()); // counted by reason
             // and the runtime goes on working with the M that came back without its P
             CountDownLatch after = new CountDownLatch(100);
             for (int i = 0; i < 100; i++) {
@@ -253,6 +258,7 @@ class SysmonTest {
             assertTrue(othersDone.await(30, TimeUnit.SECONDS), "goroutines did not run while one sat in Go.blocking");
             assertTrue(readDone.await(30, TimeUnit.SECONDS));
             assertEquals(42, got[0]);
+            assertTrue(rt.metrics().get(Metrics.HANDOFFS_SYSCALL) >= 1, rt.metrics().toString()); // counted by reason
         }
     }
 
