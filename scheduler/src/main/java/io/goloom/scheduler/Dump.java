@@ -106,8 +106,12 @@ final class Dump {
             return runningStack(ms, g);
         }
         if (s == G.WAITING) {
-            StackTraceElement[] st = g.parkedStackTrace();
-            return st != null ? List.of(st) : null; // null: it was readied meanwhile
+            try {
+                StackTraceElement[] st = g.parkedStackTrace();
+                return st != null ? List.of(st) : null; // null: it was readied meanwhile
+            } catch (RuntimeException | InternalError e) {
+                return null; // the JDK's walker refused (the G is released either way): a dump never fails for one stack
+            }
         }
         if (quiescent && s != G.DEAD) {
             try {
