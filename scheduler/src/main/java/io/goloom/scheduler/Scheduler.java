@@ -2,6 +2,7 @@ package io.goloom.scheduler;
 
 import io.goloom.core.Carrier;
 import io.goloom.core.G;
+import io.goloom.core.spi.LocalSlots;
 import io.goloom.core.spi.SchedLinks;
 import io.goloom.core.Sched;
 import io.goloom.timers.TimerQueue;
@@ -215,7 +216,7 @@ final class Scheduler extends Syscalls implements Sched {
         M m = currentM();
         P pp = m != null ? enterRuntime(m) : null;
         try {
-            return newproc1(task, gname, pp);
+            return newproc1(task, gname, pp, m != null ? m.curg() : null);
         } finally {
             if (m != null) {
                 exitRuntime(m);
@@ -223,7 +224,7 @@ final class Scheduler extends Syscalls implements Sched {
         }
     }
 
-    private G newproc1(Runnable task, String gname, P pp) {
+    private G newproc1(Runnable task, String gname, P pp, G parent) {
         long id;
         if (pp != null) {
             if (pp.goidcache == pp.goidcacheend) {
@@ -236,6 +237,9 @@ final class Scheduler extends Syscalls implements Sched {
         }
         G g = new G(id, task, this);
         g.name = gname;
+        if (parent != null) {
+            LocalSlots.inherit(parent, g); // GoLocal.inheritable values; before g is published
+        }
         // Register, then check stopping: shutdown() sets stopping, then snapshots allgs, so a G
         // is either refused here or reported there (both sides are volatile/lock ordered).
         allgs.add(g);
