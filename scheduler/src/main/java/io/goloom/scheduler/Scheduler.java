@@ -374,8 +374,12 @@ final class Scheduler extends Syscalls implements Sched {
             g.clearPreempt();
         }
         m.setWhereRelease(M.IN_USER);
+        java.util.Map<Object, Object> tlBefore = ThreadLocalCheck.ON && g.directTask == null ? ThreadLocalCheck.snapshot(m) : null;
         int how = g.directTask == null ? m.runG(g) : directTasks.run(m, g);
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
+        if (ThreadLocalCheck.ON && tlBefore != null && how != G.EXEC_DEAD) {
+            ThreadLocalCheck.check(m, g, tlBefore); // debugging only: folded away when off
+        }
         // A native goroutine's Thread.currentThread() is this carrier: an interrupt it set (the
         // catch-and-reassert idiom) or one aimed at the carrier while it ran ends with its run,
         // so it reaches neither the next goroutine nor this M's parks (see Go's class comment).
