@@ -24,6 +24,12 @@ public abstract class SchedLinks extends Continuation {
     private G allPrev, allNext;
     /** Nanos when made runnable, for the scheduling-latency histogram; 0 = not sampled. Written by the readier, read and cleared by the M that runs the G. */
     private long readiedAt;
+    /**
+     * The goroutine's {@link io.goloom.core.GoLocal} values by slot ({@link LocalSlots}); null
+     * until the first set. Read and written only by the goroutine itself, and by its creator
+     * before the G is published to a run queue (inheritance, {@link LocalSlots#inherit}).
+     */
+    private Object[] locals;
 
     protected SchedLinks(ContinuationScope scope, Runnable body) {
         super(scope, body);
@@ -59,5 +65,13 @@ public abstract class SchedLinks extends Continuation {
 
     public static void setReadiedAt(G g, long nanos) {
         ((SchedLinks) g).readiedAt = nanos;
+    }
+
+    public static Object[] locals(G g) {
+        return ((SchedLinks) g).locals;
+    }
+
+    public static void setLocals(G g, Object[] locals) {
+        ((SchedLinks) g).locals = locals;
     }
 }
