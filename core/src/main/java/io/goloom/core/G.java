@@ -259,6 +259,10 @@ public class G extends io.goloom.core.spi.SchedLinks {
             STATUS.setRelease(this, RUNNING);
             try {
                 run();
+            } catch (GoExit exit) {
+                // Go.goexit: the finally blocks have run on the way down; end quietly.
+                STATUS.setRelease(this, DEAD);
+                return EXEC_DEAD;
             } catch (Throwable t) {
                 // The body threw: the continuation is done; the M survives.
                 STATUS.setRelease(this, DEAD);

@@ -102,6 +102,8 @@ public final class ErrGroup {
             Go.go(() -> {
                 try {
                     task.run();
+                } catch (io.goloom.core.GoExit exit) {
+                    throw exit; // Go.goexit in a subtask: it ends, no failure (as in Go)
                 } catch (Throwable t) {
                     if (first.compareAndSet(null, t) && ctx != null) {
                         ctx.cancel(t);

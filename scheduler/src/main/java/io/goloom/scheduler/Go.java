@@ -40,6 +40,23 @@ public final class Go {
     }
 
     /**
+     * Ends the current goroutine (Go's {@code runtime.Goexit}): its {@code finally} blocks run
+     * on the way down, then it ends without a panic report. Never returns. Thrown as
+     * {@link io.goloom.core.GoExit}, an Error: {@code catch (Exception e)} lets it through,
+     * {@code catch (Throwable t)} must rethrow it.
+     *
+     * @throws IllegalStateException outside a goroutine (a plain thread or a JDK virtual thread)
+     */
+    public static void goexit() {
+        G g = G.currentOrThrow("Go.goexit");
+        if (g.directTask != null) {
+            throw new IllegalStateException("Go.goexit must be called from a goroutine, not from a virtual thread or task: "
+                    + Thread.currentThread());
+        }
+        throw io.goloom.core.GoExit.INSTANCE;
+    }
+
+    /**
      * Yields the processor: the current G goes to the tail of its P's local run queue and the
      * next runnable G runs. Cheaper than {@link #gosched} and keeps locality.
      */

@@ -142,6 +142,9 @@ public final class GoRuntime implements AutoCloseable {
             w.g = sched.newproc(() -> {
                 try {
                     main.run();
+                } catch (io.goloom.core.GoExit exit) {
+                    // Go.goexit in main: main has ended (Go would keep the program running
+                    // until every other goroutine exits; run() returns, as when main returns).
                 } catch (Throwable t) {
                     w.failure = t;
                 } finally {

@@ -173,6 +173,13 @@ abstract sealed class Parking extends SchedT permits Syscalls {
         boolean spare = false;
         synchronized (lock) {
             nm = mget();
+            if (nm != null) {
+                // Under the lock that took nm off the idle list: an M woken early (a stale
+                // signal, see stopm) that sees stopping also sees its P here, never a P that
+                // arrives after it left (that P, and the spinning count, would be lost).
+                nm.spinning = spinning;
+                nm.nextp = pp;
+            }
             if (nm == null && mcount < maxMCount && mcount >= gomaxprocs + mblocked.get()) {
                 // The carrier bound: GOMAXPROCS Ms besides the blocked ones exist, and one of
                 // them has no P and is not idle-listed yet: on its way to stopm (the idle
@@ -219,9 +226,7 @@ abstract sealed class Parking extends SchedT permits Syscalls {
             threadLimit();
             return;
         }
-        nm.spinning = spinning;
-        nm.nextp = pp;
-        nm.notewakeup(); // the note's volatile store publishes spinning and nextp
+        nm.notewakeup(); // spinning and nextp were written under sched.lock above
     }
 
     /** Starts an M's thread; false if the JVM could not create one (then nothing refers to nm). */
@@ -334,11 +339,20 @@ abstract sealed class Parking extends SchedT permits Syscalls {
         // Only startm (with a P) or shutdown take us off the idle list and signal us. A signal
         // left over from the timer-sleeper role (a timerWaker that found us after we left it)
         // is stale: we are still on the idle list, so keep sleeping until a real hand-off.
+        // stopping is read before nextp: seeing stopping (set under sched.lock) orders this
+        // read after every startm that took us off the idle list before shutdown did, and
+        // startm writes nextp in that same lock section, so an M that leaves here with no P
+        // was handed none (a leftover signal once let it leave before startm's write: the P
+        // and the spinning count were lost, caught by the invariant check at close).
         P pp;
-        do {
+        for (;;) {
             m.notesleep();
+            boolean stop = stopping;
             pp = m.nextp;
-        } while (pp == null && !stopping);
+            if (pp != null || stop) {
+                break;
+            }
+        }
         if (pp != null) {
             m.nextp = null;
             acquirep(m, pp);

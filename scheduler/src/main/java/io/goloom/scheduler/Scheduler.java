@@ -2,6 +2,7 @@ package io.goloom.scheduler;
 
 import io.goloom.core.Carrier;
 import io.goloom.core.G;
+import io.goloom.core.spi.LocalSlots;
 import io.goloom.core.spi.SchedLinks;
 import io.goloom.core.Sched;
 import io.goloom.timers.TimerQueue;
@@ -217,8 +218,7 @@ final class Scheduler extends Syscalls implements Sched {
         M m = currentM();
         P pp = m != null ? enterRuntime(m) : null;
         try {
-            G parent = m != null ? m.curg() : null;
-            return newproc1(task, gname, pp, parent != null ? parent.id : 0);
+            return newproc1(task, gname, pp, m != null ? m.curg() : null);
         } finally {
             if (m != null) {
                 exitRuntime(m);
@@ -226,7 +226,7 @@ final class Scheduler extends Syscalls implements Sched {
         }
     }
 
-    private G newproc1(Runnable task, String gname, P pp, long parentGoid) {
+    private G newproc1(Runnable task, String gname, P pp, G parent) {
         long id;
         if (pp != null) {
             if (pp.goidcache == pp.goidcacheend) {
@@ -241,7 +241,10 @@ final class Scheduler extends Syscalls implements Sched {
         }
         G g = new G(id, task, this);
         g.name = gname;
-        SchedLinks.setCreator(g, parentGoid, task.getClass());
+        SchedLinks.setCreator(g, parent != null ? parent.id : 0, task.getClass());
+        if (parent != null) {
+            LocalSlots.inherit(parent, g); // GoLocal.inheritable values; before g is published
+        }
         // Register, then check stopping: shutdown() sets stopping, then snapshots allgs, so a G
         // is either refused here or reported there (both sides are volatile/lock ordered).
         allgs.add(g);
@@ -376,8 +379,12 @@ final class Scheduler extends Syscalls implements Sched {
             g.clearPreempt();
         }
         m.setWhereRelease(M.IN_USER);
+        java.util.Map<Object, Object> tlBefore = ThreadLocalCheck.ON && g.directTask == null ? ThreadLocalCheck.snapshot(m) : null;
         int how = g.directTask == null ? m.runG(g) : directTasks.run(m, g);
         m.setWhereVolatile(M.IN_SCHED); // StoreLoad: pairs with retake (see ownsP)
+        if (ThreadLocalCheck.ON && tlBefore != null && how != G.EXEC_DEAD) {
+            ThreadLocalCheck.check(m, g, tlBefore); // debugging only: folded away when off
+        }
         // A native goroutine's Thread.currentThread() is this carrier: an interrupt it set (the
         // catch-and-reassert idiom) or one aimed at the carrier while it ran ends with its run,
         // so it reaches neither the next goroutine nor this M's parks (see Go's class comment).

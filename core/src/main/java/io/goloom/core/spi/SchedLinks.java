@@ -34,6 +34,12 @@ public abstract class SchedLinks extends Continuation {
      */
     private long parentGoid;
     private Class<?> taskClass;
+    /**
+     * The goroutine's {@link io.goloom.core.GoLocal} values by slot ({@link LocalSlots}); null
+     * until the first set. Read and written only by the goroutine itself, and by its creator
+     * before the G is published to a run queue (inheritance, {@link LocalSlots#inherit}).
+     */
+    private Object[] locals;
 
     protected SchedLinks(ContinuationScope scope, Runnable body) {
         super(scope, body);
@@ -84,5 +90,13 @@ public abstract class SchedLinks extends Continuation {
         SchedLinks l = g;
         l.parentGoid = parentGoid;
         l.taskClass = taskClass;
+    }
+
+    public static Object[] locals(G g) {
+        return ((SchedLinks) g).locals;
+    }
+
+    public static void setLocals(G g, Object[] locals) {
+        ((SchedLinks) g).locals = locals;
     }
 }
