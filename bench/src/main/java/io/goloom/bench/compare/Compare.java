@@ -278,15 +278,16 @@ public final class Compare {
         if (system == SystemKind.VTHREADS || system == SystemKind.GOLOOM_VT) {
             cmd.add("-Djdk.virtualThreadScheduler.parallelism=" + procs);
             cmd.add("-Djdk.virtualThreadScheduler.maxPoolSize=" + procs);
-            // goloom-vt's agent, like any java agent, would turn on JVMTI notifications at every
-            // mount and unmount; these flags keep them off, as ./goloom run does. Both sides get
-            // them, so that the two command lines differ by the -javaagent option alone.
-            cmd.addAll(SchedulerAgent.NO_JVMTI_TRANSITIONS);
         }
         if (system == SystemKind.GOLOOM_VT) {
             if (agentJar == null) {
                 agentJar = TransparentMode.agentJar(args.classpath(), runsDir);
             }
+            // goloom-vt's agent, like any java agent, would turn on JVMTI notifications at every
+            // mount and unmount; these flags keep them off, as ./goloom run does. Not given to
+            // vthreads: without an agent they change nothing there, and with them the JDK's own
+            // HttpServer.stop hung on stock virtual threads (http workload, 5 runs of 5).
+            cmd.addAll(SchedulerAgent.NO_JVMTI_TRANSITIONS);
             cmd.add(TransparentMode.agentOption(agentJar, procs));
         }
         cmd.addAll(HEAP);
@@ -522,9 +523,9 @@ public final class Compare {
         List<String> t = new ArrayList<>();
         t.add("java");
         t.addAll(JVM_EXPORTS);
-        t.add("[-Djdk.virtualThreadScheduler.parallelism=P -Djdk.virtualThreadScheduler.maxPoolSize=P "
-                + String.join(" ", SchedulerAgent.NO_JVMTI_TRANSITIONS) + "]");
-        t.add("[goloom-vt: -javaagent:bench/target/goloom-bench.jar=scheduler,procs=P]");
+        t.add("[-Djdk.virtualThreadScheduler.parallelism=P -Djdk.virtualThreadScheduler.maxPoolSize=P]");
+        t.add("[goloom-vt: " + String.join(" ", SchedulerAgent.NO_JVMTI_TRANSITIONS)
+                + " -javaagent:bench/target/goloom-bench.jar=scheduler,procs=P]");
         t.addAll(HEAP);
         t.addAll(List.of("-cp", "bench/target/goloom-bench.jar", RunOne.class.getName(),
                 "--workload", "W", "--system", "S", "--procs", "P"));

@@ -51,8 +51,10 @@ class TransparentModeTest {
         assertEquals(List.of("-javaagent:" + BENCH_JAR + "=scheduler,procs=2"), agents(gvt));
         List<String> gvtWithoutAgent = new java.util.ArrayList<>(gvt);
         gvtWithoutAgent.removeAll(agents(gvt));
+        gvtWithoutAgent.removeAll(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:-DoJVMTIVirtualThreadTransitions"));
+        assertTrue(vt.stream().noneMatch(a -> a.contains("DoJVMTIVirtualThreadTransitions")), "stock stays stock: " + vt);
         List<String> vtAsGvt = vt.stream().map(a -> a.equals("vthreads") ? "goloom-vt" : a).toList();
-        assertEquals(vtAsGvt, gvtWithoutAgent, "the same command line but for the agent and --system");
+        assertEquals(vtAsGvt, gvtWithoutAgent, "the same command line but for the agent, its two -XX flags and --system");
         assertTrue(gvt.contains("-Djdk.virtualThreadScheduler.parallelism=2"));
         assertTrue(gvt.containsAll(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:-DoJVMTIVirtualThreadTransitions")), gvt.toString());
         assertTrue(gvt.containsAll(List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
