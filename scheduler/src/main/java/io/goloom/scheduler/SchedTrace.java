@@ -32,36 +32,47 @@ final class SchedTrace {
     private SchedTrace() {
     }
 
-    /** The schedtrace interval in ms and scheddetail from {@code -Dgoloom.debug}, {0, 0} when off. */
-    static int[] settings(String debug) {
-        int trace = 0, detail = 0;
-        if (debug == null || debug.isBlank()) {
-            return new int[] {0, 0};
+    /**
+     * The value of {@code key} in a {@code -Dgoloom.debug=k=v,k=v} string (Go's GODEBUG shape), or
+     * null when absent; a key without {@code =} has the value "". The one parser of the property:
+     * schedtrace's settings and ThreadLocalCheck's flag read through it.
+     */
+    static String debugValue(String debug, String key) {
+        if (debug == null) {
+            return null;
         }
+        String found = null;
         for (String kv : debug.split(",")) {
             int eq = kv.indexOf('=');
             String k = eq < 0 ? kv.trim() : kv.substring(0, eq).trim();
-            String v = eq < 0 ? "" : kv.substring(eq + 1).trim();
-            if (!k.equals("schedtrace") && !k.equals("scheddetail")) {
-                continue; // other goloom.debug keys are someone else's
-            }
-            int n;
-            try {
-                n = Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("-D" + PROPERTY + "=" + debug + ": " + k + " takes a number (e.g. "
-                        + PROPERTY + "=schedtrace=1000,scheddetail=1), got '" + v + "'");
-            }
-            if (n < 0) {
-                throw new IllegalArgumentException("-D" + PROPERTY + "=" + debug + ": " + k + " must be >= 0, got " + n);
-            }
-            if (k.equals("schedtrace")) {
-                trace = n;
-            } else {
-                detail = n;
+            if (k.equals(key)) {
+                found = eq < 0 ? "" : kv.substring(eq + 1).trim(); // the last one wins, as in GODEBUG
             }
         }
-        return new int[] {trace, detail};
+        return found;
+    }
+
+    /** The schedtrace interval in ms and scheddetail from {@code -Dgoloom.debug}, {0, 0} when off. */
+    static int[] settings(String debug) {
+        return new int[] {number(debug, "schedtrace"), number(debug, "scheddetail")};
+    }
+
+    private static int number(String debug, String k) {
+        String v = debugValue(debug, k);
+        if (v == null) {
+            return 0;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + debug + ": " + k + " takes a number (e.g. "
+                    + PROPERTY + "=schedtrace=1000,scheddetail=1), got '" + v + "'");
+        }
+        if (n < 0) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + debug + ": " + k + " must be >= 0, got " + n);
+        }
+        return n;
     }
 
     /** Starts the trace thread of rt if {@code -Dgoloom.debug} asks for one. */

@@ -67,16 +67,10 @@ final class ThreadLocalCheck {
     private ThreadLocalCheck() {
     }
 
-    /** {@code -Dgoloom.debug=a=1,b=0,...}: is {@code key} set to a value other than 0? */
+    /** {@code -Dgoloom.debug=...,key=v,...}: is {@code key} there with a value other than 0? */
     static boolean debugFlag(String key) {
-        String all = System.getProperty("goloom.debug", "");
-        for (String kv : all.split(",")) {
-            int eq = kv.indexOf('=');
-            if (eq > 0 && kv.substring(0, eq).strip().equals(key)) {
-                return !kv.substring(eq + 1).strip().equals("0");
-            }
-        }
-        return false;
+        String v = SchedTrace.debugValue(System.getProperty(SchedTrace.PROPERTY), key);
+        return v != null && !v.equals("0");
     }
 
     /** The carrier's thread-locals now (ThreadLocal -> value, by identity); empty if unreadable. */

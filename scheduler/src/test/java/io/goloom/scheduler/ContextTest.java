@@ -196,7 +196,7 @@ class ContextTest {
                 }
                 assertFalse(kept.stop(), "it ran: stop is too late");
                 // Every goroutine the cancel could have started has ended (only this one is left).
-                awaitCondition("the afterFunc goroutines to end", HANG, () -> GoRuntime.current().numGoroutine() == 1);
+                awaitCondition("the afterFunc goroutines to end", HANG, () -> GoRuntime.current().numGoroutine() == 1, Go::yield);
                 assertEquals(1, runs.get());
                 assertEquals(0, stoppedRuns.get());
                 // On a context that is done already, f runs at once (in its own goroutine).

@@ -46,7 +46,7 @@ class ErrGroupTest {
                     });
                 }
                 g.go(() -> {
-                    awaitCondition("the nine others to wait", HANG, () -> waiting.get() == 9);
+                    awaitCondition("the nine others to wait", HANG, () -> waiting.get() == 9, Go::yield); // a goroutine: yield, do not hold the carrier
                     throw boom;
                 });
                 result[0] = g.await();
