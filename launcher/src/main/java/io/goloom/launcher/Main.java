@@ -1,6 +1,5 @@
 package io.goloom.launcher;
 
-import io.goloom.scheduler.SchedulerAgent;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
@@ -59,20 +58,11 @@ public final class Main {
 
             Runs the application as java does (main on the main thread, same exit status);
             every virtual thread it starts runs on goloom. Same as:
-              java -XX:+UnlockExperimentalVMOptions -XX:-DoJVMTIVirtualThreadTransitions \
-                   -javaagent:goloom.jar=scheduler[,procs=N] [JVM options] (-cp CLASSPATH MainClass | -jar app.jar) [args...]
-            The two -XX flags are left out when a JVM option loads a native agent (-agentlib:,
-            -agentpath:, e.g. a debugger) or names DoJVMTIVirtualThreadTransitions itself.
+              java -javaagent:goloom.jar=scheduler[,procs=N] [JVM options] (-cp CLASSPATH MainClass | -jar app.jar) [args...]
             """;
 
     /** The JVM flags goloom needs: goloom.jvmargs, which the jar carries (see JvmFlags). */
     static final List<String> GOLOOM_JVM_FLAGS = io.goloom.core.JvmFlags.flags();
-
-    /** True if the user's JVM options load a native agent or set DoJVMTIVirtualThreadTransitions themselves. */
-    static boolean keepsJvmtiTransitions(List<String> jvmOptions) {
-        return jvmOptions.stream().anyMatch(a -> a.startsWith("-agentlib:") || a.startsWith("-agentpath:")
-                || a.contains("DoJVMTIVirtualThreadTransitions"));
-    }
 
     /** System property / environment variable naming the agent jar. */
     static final String AGENT_JAR_PROPERTY = "goloom.agent.jar";
@@ -284,9 +274,6 @@ public final class Main {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(GOLOOM_JVM_FLAGS);
-        if (!keepsJvmtiTransitions(o.jvmOptions())) {
-            cmd.addAll(SchedulerAgent.NO_JVMTI_TRANSITIONS); // see there why
-        }
         cmd.add("-javaagent:" + goloomJar + "=" + schedulerAgentArgs(o));
         if (agentJar != null) {
             cmd.add("-javaagent:" + agentJar + "=" + o.agentArgs());

@@ -168,13 +168,17 @@ class LauncherJarIT {
         }
     }
 
-    /** The mount/unmount JVMTI notifications that any java agent switches on are off in the application's JVM. */
+    /**
+     * The launcher leaves the JVM's JVMTI mount notifications as they are: turning them off
+     * (-XX:-DoJVMTIVirtualThreadTransitions) pins virtual threads on contended monitors on JDK 25
+     * (see the comment above SchedulerAgent.PROPERTY).
+     */
     @Test
-    void theApplicationsJvmPostsNoJvmtiMountNotifications() throws Exception {
+    void theApplicationsJvmKeepsTheJvmtiMountNotifications() throws Exception {
         Main.Options o = Main.Options.parse(new String[] {"-cp", Child.APP_CP, JvmtiFlagApp.class.getName()});
         Result r = Child.run(Main.childCommand(o, Main.javaExecutable(), Child.goloomJar(), null), tmp);
         assertEquals(0, r.status(), r.toString());
-        assertEquals("DoJVMTIVirtualThreadTransitions=false\n", r.out(), r.toString());
+        assertEquals("DoJVMTIVirtualThreadTransitions options: []\n", r.out(), r.toString());
     }
 
     /** The application JVM the launcher builds for these arguments (with --agent), run to a status 0; skipped without the agent jar. */

@@ -40,7 +40,6 @@ class LauncherTest {
     static List<String> expect(List<String> beforeApp, String... app) {
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(FLAGS);
-        cmd.addAll(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:-DoJVMTIVirtualThreadTransitions"));
         cmd.addAll(beforeApp);
         cmd.addAll(List.of(app));
         return cmd;
@@ -55,18 +54,6 @@ class LauncherTest {
                         "-Xmx64m", "-Dk=v", "-XX:+UseSerialGC", "-ea", "--add-opens=java.base/java.io=ALL-UNNAMED"),
                 "-classpath", "app.jar", "com.example.App", "--procs", "-cp"),
                 Main.childCommand(o, "java", Path.of("/g/goloom.jar"), Path.of("agent.jar")));
-    }
-
-    @Test
-    void aNativeAgentOrTheUsersOwnSettingKeepsTheJvmtiMountNotifications() throws Exception {
-        for (String option : List.of("-agentlib:jdwp=transport=dt_socket,server=y,suspend=n", "-agentpath:/p/libasyncProfiler.so",
-                "-XX:+DoJVMTIVirtualThreadTransitions")) {
-            List<String> cmd = command(option.startsWith("-agent") ? "-J" + option : option, "com.example.App");
-            assertEquals(List.of("java"), cmd.subList(0, 1));
-            assertEquals(FLAGS, cmd.subList(1, 1 + FLAGS.size()));
-            assertEquals(List.of("-javaagent:/g/goloom.jar=scheduler", option, "com.example.App"),
-                    cmd.subList(1 + FLAGS.size(), cmd.size()), option);
-        }
     }
 
     @Test

@@ -24,18 +24,19 @@ public final class SchedulerAgent {
     private SchedulerAgent() {
     }
 
-    /**
-     * JVM flags to pass beside this agent: any java agent makes the JVM post JVMTI
-     * notifications at every virtual-thread mount and unmount (VirtualThread's
-     * notifyJvmtiMount/Unmount become runtime calls that allocate JNI handles), about a tenth of
-     * the cycles of a Thread.yield round trip, on stock virtual threads with a no-op agent as
-     * much as here. These flags turn that machinery off. A native JVMTI agent (a debugger
-     * through {@code -agentlib:jdwp}, a profiler) may need it to see virtual threads: leave them
-     * out then. The launcher ({@code ./goloom run}) adds them unless the user's JVM options load
-     * such an agent.
+    /*
+     * No JVM flag beyond goloom.jvmargs. Any java agent (this one too) makes the JVM post JVMTI
+     * notifications at every virtual-thread mount and unmount, about a tenth of the cycles of a
+     * Thread.yield round trip, on stock virtual threads with a no-op agent as much as here, and
+     * -XX:+UnlockExperimentalVMOptions -XX:-DoJVMTIVirtualThreadTransitions turns them off. Do
+     * not pass it: on JDK 25 it breaks virtual threads. With it, a virtual thread that contends
+     * for a monitor stays pinned to its carrier instead of unmounting (JFR's
+     * jdk.VirtualThreadPinned, "Contended monitor enter", pinned reason "Native or VM frame on
+     * stack": 1,414 events in one 15 s run of compare's http workload, 8 without the flag), so
+     * sysmon hands its P off and the server ran on 16 to 20 carriers for 2 Ps instead of 2; and
+     * on stock virtual threads the JDK's HttpServer.stop, and a plain executor of virtual
+     * threads taking one monitor, hung.
      */
-    public static final java.util.List<String> NO_JVMTI_TRANSITIONS = java.util.List.of(
-            "-XX:+UnlockExperimentalVMOptions", "-XX:-DoJVMTIVirtualThreadTransitions");
 
     /** Set to {@code goloom} or {@code stock} once the agent has run. */
     public static final String PROPERTY = "goloom.virtualThreadScheduler";

@@ -1,6 +1,5 @@
 package io.goloom.bench.compare;
 
-import io.goloom.scheduler.SchedulerAgent;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.ProcessBuilder.Redirect;
@@ -283,11 +282,8 @@ public final class Compare {
             if (agentJar == null) {
                 agentJar = TransparentMode.agentJar(args.classpath(), runsDir);
             }
-            // goloom-vt's agent, like any java agent, would turn on JVMTI notifications at every
-            // mount and unmount; these flags keep them off, as ./goloom run does. Not given to
-            // vthreads: without an agent they change nothing there, and with them the JDK's own
-            // HttpServer.stop hung on stock virtual threads (http workload, 5 runs of 5).
-            cmd.addAll(SchedulerAgent.NO_JVMTI_TRANSITIONS);
+            // The agent alone, as ./goloom run passes it (no -XX:-DoJVMTIVirtualThreadTransitions:
+            // see SchedulerAgent on why).
             cmd.add(TransparentMode.agentOption(agentJar, procs));
         }
         cmd.addAll(HEAP);
@@ -524,8 +520,7 @@ public final class Compare {
         t.add("java");
         t.addAll(JVM_EXPORTS);
         t.add("[-Djdk.virtualThreadScheduler.parallelism=P -Djdk.virtualThreadScheduler.maxPoolSize=P]");
-        t.add("[goloom-vt: " + String.join(" ", SchedulerAgent.NO_JVMTI_TRANSITIONS)
-                + " -javaagent:bench/target/goloom-bench.jar=scheduler,procs=P]");
+        t.add("[goloom-vt: -javaagent:bench/target/goloom-bench.jar=scheduler,procs=P]");
         t.addAll(HEAP);
         t.addAll(List.of("-cp", "bench/target/goloom-bench.jar", RunOne.class.getName(),
                 "--workload", "W", "--system", "S", "--procs", "P"));
