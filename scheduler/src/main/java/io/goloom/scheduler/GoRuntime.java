@@ -42,6 +42,7 @@ public final class GoRuntime implements AutoCloseable {
 
     private GoRuntime(Builder b) {
         JvmFlags.require(); // before G is first loaded: a missing flag is named, not an IllegalAccessError
+        GoEvents.init(); // JFR's recording-state listener, once per JVM (starts no recording)
         this.name = b.name != null ? b.name : "goloom-" + RUNTIME_SEQ.incrementAndGet();
         BiConsumer<G, Throwable> handler = b.panicHandler != null ? b.panicHandler : GoRuntime::defaultPanicHandler;
         if (b.exitOnPanic) {

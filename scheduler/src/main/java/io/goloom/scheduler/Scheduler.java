@@ -139,6 +139,10 @@ final class Scheduler extends Syscalls implements Sched {
                 if ((++pp.trackTick & LATENCY_SAMPLE_MASK) == 0) {
                     SchedLinks.setReadiedAt(g, System.nanoTime());
                 }
+                int f = GoEvents.flags; // the observation gate: one load (see GoEvents)
+                if (f != 0) {
+                    observeReady(f, g, m, pp, next); // before the put: a thief may run g at once
+                }
                 runqputLocal(pp, g, next);
                 // Read while m still owns pp: after exitRuntime sysmon may hand pp to another M,
                 // whose own runqput rewrites lastPutKicked (an owner-only field).
@@ -159,8 +163,19 @@ final class Scheduler extends Syscalls implements Sched {
             exitRuntime(m);
         }
         SchedLinks.setReadiedAt(g, System.nanoTime());
+        int f = GoEvents.flags;
+        if (f != 0) {
+            observeReady(f, g, m, null, false);
+        }
         globrunqput(g);
         wakep();
+    }
+
+    /** ready's observation, behind the gate: JFR's park and ready events. */
+    private void observeReady(int f, G g, M m, P pp, boolean next) {
+        if ((f & (GoEvents.PARK | GoEvents.READY)) != 0) {
+            GoEvents.readied(f, g, m, pp, next, System.nanoTime());
+        }
     }
 
     @Override
@@ -170,7 +185,9 @@ final class Scheduler extends Syscalls implements Sched {
 
     @Override
     public long coarseNanos() {
-        return coarseNanos;
+        // G.gopark stamps waitSince with this. While JFR records parks, the park event's
+        // duration must be the real park, so the precise clock then (one flag test otherwise).
+        return (GoEvents.flags & GoEvents.PARK) != 0 ? System.nanoTime() : coarseNanos;
     }
 
     /**
@@ -253,6 +270,9 @@ final class Scheduler extends Syscalls implements Sched {
             throw new RejectedExecutionException("goloom: runtime " + name + " is closed; goroutine not started");
         }
         g.markRunnable();
+        if ((GoEvents.flags & GoEvents.START) != 0) {
+            GoEvents.start(g, parent, task, name);
+        }
         if (pp != null) {
             runqputLocal(pp, g, true);
         } else {
@@ -370,7 +390,11 @@ final class Scheduler extends Syscalls implements Sched {
         long readied = SchedLinks.readiedAt(g);
         if (readied != 0) {
             SchedLinks.setReadiedAt(g, 0);
-            pp.schedLatency.record(System.nanoTime() - readied);
+            long lat = System.nanoTime() - readied;
+            pp.schedLatency.record(lat);
+            if ((GoEvents.flags & GoEvents.LATENCY) != 0) {
+                GoEvents.latency(g, pp, lat); // the sampled readies only (1 in 8, as the histogram)
+            }
         }
         // Go's execute clears gp.preempt: sysmon asks only the G an M is running (m.curg, set in
         // runG below), so a request still pending now was made for an earlier run of g (one that
@@ -431,6 +455,9 @@ final class Scheduler extends Syscalls implements Sched {
         if (again != null) {
             if (preempted) {
                 cur.preemptsHonoured++;
+                if ((GoEvents.flags & GoEvents.PREEMPT) != 0) {
+                    GoEvents.preempted(again, cur);
+                }
                 globrunqput(again);
                 wakep();
             } else {
@@ -441,6 +468,9 @@ final class Scheduler extends Syscalls implements Sched {
             case G.EXEC_DEAD -> {
                 if (g.directTask == null) {
                     allgs.remove(g);
+                    if ((GoEvents.flags & GoEvents.END) != 0) {
+                        GoEvents.end(g, cur);
+                    }
                 }
             }
             case G.EXEC_PARKED -> { } // the G belongs to whatever it waits on now
@@ -448,6 +478,9 @@ final class Scheduler extends Syscalls implements Sched {
             case G.EXEC_GOSCHED -> globrunqput(g);
             case G.EXEC_PREEMPT -> {
                 cur.preemptsHonoured++;
+                if ((GoEvents.flags & GoEvents.PREEMPT) != 0) {
+                    GoEvents.preempted(g, cur);
+                }
                 g.markRunnable();
                 globrunqput(g);
             }
@@ -637,6 +670,9 @@ final class Scheduler extends Syscalls implements Sched {
                 G g = pp.runqsteal(p2, stealRunNext);
                 if (g != null) {
                     pp.steals++;
+                    if ((GoEvents.flags & GoEvents.STEAL) != 0) {
+                        GoEvents.steal(pp, p2, pp.runqsize() + 1); // the thief's queue was empty
+                    }
                     return g;
                 }
             }
@@ -667,6 +703,9 @@ final class Scheduler extends Syscalls implements Sched {
         try {
             int fired = pp.timers.runExpired(now);
             pp.timersFired += fired; // under pp's timerLock
+            if (fired > 0 && (GoEvents.flags & GoEvents.TIMER) != 0) {
+                GoEvents.timers(pp, fired, now - hint); // the earliest due timer's lateness
+            }
             return fired > 0;
         } catch (Throwable t) {
             System.err.println("goloom: a timer callback threw: " + t); // ours never do; report, keep going

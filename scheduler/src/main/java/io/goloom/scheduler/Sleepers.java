@@ -166,6 +166,9 @@ final class Sleepers {
                 unblock(sched.stopping); // give the token back; a leaving M wakes a successor
             }
         }
+        if (ready != null && (GoEvents.flags & GoEvents.NETPOLL) != 0) {
+            GoEvents.netpoll(GoEvents.count(ready), "block");
+        }
         if (sched.stopping) {
             Netpoll.injectglist(ready); // Gs of other runtimes must not be lost
             return false;
@@ -318,6 +321,9 @@ final class Sleepers {
             return false; // two volatile reads: the common case costs nothing more
         }
         G list = Netpoll.pollNow();
+        if (list != null && (GoEvents.flags & GoEvents.NETPOLL) != 0) {
+            GoEvents.netpoll(GoEvents.count(list), "m");
+        }
         Netpoll.injectglist(list);
         // Threads the poll found ready were unparked during it; a JDK virtual thread scheduled on
         // our carriers was thereby queued on this M's P. Either way there may be work here now.
@@ -337,6 +343,9 @@ final class Sleepers {
         G list = Netpoll.pollNow();
         if (list == null) {
             return false;
+        }
+        if ((GoEvents.flags & GoEvents.NETPOLL) != 0) {
+            GoEvents.netpoll(GoEvents.count(list), "sysmon");
         }
         Netpoll.injectglist(list);
         return true;

@@ -222,6 +222,9 @@ final class Sysmon extends Thread {
                     pp.m = null;
                     n++;
                     handoffsSyscall++;
+                    if ((GoEvents.flags & GoEvents.HANDOFF) != 0) {
+                        GoEvents.handoff(pp, sm, "syscall");
+                    }
                     sched.handoffp(pp);
                 } else if (sm != null) {
                     handoffAborted(sm);
@@ -275,6 +278,9 @@ final class Sysmon extends Thread {
                     handoffsNative++;
                 } else {
                     handoffsJdk++;
+                }
+                if ((GoEvents.flags & GoEvents.HANDOFF) != 0) {
+                    GoEvents.handoff(pp, m, inNative ? "native" : "jdk-blocked");
                 }
                 sched.handoffp(pp);
                 // The M keeps running its G (or task) once the JDK call returns, now without a
@@ -407,6 +413,10 @@ final class Sysmon extends Thread {
         }
         if (asked) {
             preemptRequests++;
+            pp.preemptAskedAt = System.nanoTime(); // sysmon only: for the honoured event's latency
+            if ((GoEvents.flags & GoEvents.PREEMPT_ASK) != 0) {
+                GoEvents.preemptRequest(g, pp);
+            }
         }
         return asked;
     }
