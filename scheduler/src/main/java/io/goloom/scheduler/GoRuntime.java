@@ -39,6 +39,7 @@ public final class GoRuntime implements AutoCloseable {
     final Scheduler sched;
     private final String name;
     private final RuntimeBean bean;
+    private final ExecTrace trace;
 
     private GoRuntime(Builder b) {
         JvmFlags.require(); // before G is first loaded: a missing flag is named, not an IllegalAccessError
@@ -56,6 +57,8 @@ public final class GoRuntime implements AutoCloseable {
         sched.deadlockDetection = b.deadlockDetection;
         sched.runtime = this;
         sched.start(); // sysmon reads the two fields above
+        trace = new ExecTrace(sched);
+        trace.startIfEnabled(); // -Dgoloom.debug=trace=N: before the first goroutine
         bean = new RuntimeBean(this);
         bean.register();
         SchedTrace.startIfEnabled(this);
@@ -263,7 +266,9 @@ public final class GoRuntime implements AutoCloseable {
 
     private List<G> shutdownGs() {
         bean.unregister();
-        return Shutdown.shutdown(sched, 1000);
+        List<G> alive = Shutdown.shutdown(sched, 1000);
+        trace.stop(); // the rings stay readable: trace().writeTo after close shows the end
+        return alive;
     }
 
     private List<GoroutineInfo> infos(List<G> alive) {
@@ -341,6 +346,15 @@ public final class GoRuntime implements AutoCloseable {
      */
     public Metrics metrics() {
         return Metrics.read(sched);
+    }
+
+    /**
+     * This runtime's flight recorder (an execution trace of the last events of every P, off until
+     * started; see {@link ExecTrace}): {@code trace().start()}, later {@code trace().writeTo(path)},
+     * then {@code ./goloom trace <file>} for Perfetto.
+     */
+    public ExecTrace trace() {
+        return trace;
     }
 
     /** Metrics: the sampled ready -> running latency, as counts per log-linear bucket. */

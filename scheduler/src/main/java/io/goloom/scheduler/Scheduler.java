@@ -176,6 +176,21 @@ final class Scheduler extends Syscalls implements Sched {
         if ((f & (GoEvents.PARK | GoEvents.READY)) != 0) {
             GoEvents.readied(f, g, m, pp, next, System.nanoTime());
         }
+        if ((f & GoEvents.TRACE) != 0 && pp != null) { // a ready from a P-less thread has no ring to go to
+            G by = m.curg();
+            ExecTrace.put(pp, ExecTrace.READY, m, next ? 0 : 1, g.id, by != null ? by.id : 0);
+        }
+    }
+
+    /** A preemption honoured on cur (JFR's event, the flight recorder's instant). */
+    private static void observePreempt(int f, G g, P cur, M m) {
+        if ((f & GoEvents.PREEMPT) != 0) {
+            GoEvents.preempted(g, cur);
+        }
+        if ((f & GoEvents.TRACE) != 0) {
+            long asked = cur.preemptAskedAt;
+            ExecTrace.put(cur, ExecTrace.PREEMPT, m, 0, g.directTask == null ? g.id : 0, asked != 0 ? System.nanoTime() - asked : 0);
+        }
     }
 
     @Override
@@ -402,6 +417,12 @@ final class Scheduler extends Syscalls implements Sched {
         if (g.preemptRequested()) {
             g.clearPreempt();
         }
+        // The observation gate, read once per run: a trace started during the run misses this
+        // run's stop, which the converter tolerates (an unmatched stop is dropped).
+        int f = GoEvents.flags;
+        if ((f & GoEvents.TRACE) != 0) {
+            ExecTrace.run(pp, m, g);
+        }
         m.setWhereRelease(M.IN_USER);
         java.util.Map<Object, Object> tlBefore = ThreadLocalCheck.ON && g.directTask == null ? ThreadLocalCheck.snapshot(m) : null;
         int how = g.directTask == null ? m.runG(g) : directTasks.run(m, g);
@@ -452,11 +473,14 @@ final class Scheduler extends Syscalls implements Sched {
             lostP(m, g, how);
             return;
         }
+        if ((f & GoEvents.TRACE) != 0) {
+            ExecTrace.stop(cur, m, g, how); // a parked g's wait reason is read racily (it may run again by now)
+        }
         if (again != null) {
             if (preempted) {
                 cur.preemptsHonoured++;
-                if ((GoEvents.flags & GoEvents.PREEMPT) != 0) {
-                    GoEvents.preempted(again, cur);
+                if (f != 0) {
+                    observePreempt(f, again, cur, m);
                 }
                 globrunqput(again);
                 wakep();
@@ -478,8 +502,8 @@ final class Scheduler extends Syscalls implements Sched {
             case G.EXEC_GOSCHED -> globrunqput(g);
             case G.EXEC_PREEMPT -> {
                 cur.preemptsHonoured++;
-                if ((GoEvents.flags & GoEvents.PREEMPT) != 0) {
-                    GoEvents.preempted(g, cur);
+                if (f != 0) {
+                    observePreempt(f, g, cur, m);
                 }
                 g.markRunnable();
                 globrunqput(g);
@@ -670,14 +694,25 @@ final class Scheduler extends Syscalls implements Sched {
                 G g = pp.runqsteal(p2, stealRunNext);
                 if (g != null) {
                     pp.steals++;
-                    if ((GoEvents.flags & GoEvents.STEAL) != 0) {
-                        GoEvents.steal(pp, p2, pp.runqsize() + 1); // the thief's queue was empty
+                    int f = GoEvents.flags;
+                    if (f != 0) {
+                        observeSteal(f, m, pp, p2);
                     }
                     return g;
                 }
             }
         }
         return null;
+    }
+
+    private static void observeSteal(int f, M m, P pp, P victim) {
+        int count = pp.runqsize() + 1; // the thief's queue was empty: what it holds now came from victim
+        if ((f & GoEvents.STEAL) != 0) {
+            GoEvents.steal(pp, victim, count);
+        }
+        if ((f & GoEvents.TRACE) != 0) {
+            ExecTrace.put(pp, ExecTrace.STEAL, m, victim.id, 0, count);
+        }
     }
 
     // =====================================================================================
@@ -703,8 +738,9 @@ final class Scheduler extends Syscalls implements Sched {
         try {
             int fired = pp.timers.runExpired(now);
             pp.timersFired += fired; // under pp's timerLock
-            if (fired > 0 && (GoEvents.flags & GoEvents.TIMER) != 0) {
-                GoEvents.timers(pp, fired, now - hint); // the earliest due timer's lateness
+            int f;
+            if (fired > 0 && (f = GoEvents.flags) != 0) {
+                observeTimers(f, pp, fired, now - hint); // the earliest due timer's lateness
             }
             return fired > 0;
         } catch (Throwable t) {
@@ -713,6 +749,18 @@ final class Scheduler extends Syscalls implements Sched {
             pp.unlockTimers();
         }
         return true;
+    }
+
+    private void observeTimers(int f, P pp, int fired, long lateness) {
+        if ((f & GoEvents.TIMER) != 0) {
+            GoEvents.timers(pp, fired, lateness);
+        }
+        M m;
+        P own;
+        if ((f & GoEvents.TRACE) != 0 && (m = currentM()) != null && (own = m.p) != null) {
+            // into the caller's own P's ring (any M runs any P's timers); P-less callers have none
+            ExecTrace.put(own, ExecTrace.TIMER, m, fired, pp.id, Math.max(0, lateness));
+        }
     }
 
     /**

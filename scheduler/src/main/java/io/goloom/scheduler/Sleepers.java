@@ -166,9 +166,6 @@ final class Sleepers {
                 unblock(sched.stopping); // give the token back; a leaving M wakes a successor
             }
         }
-        if (ready != null && (GoEvents.flags & GoEvents.NETPOLL) != 0) {
-            GoEvents.netpoll(GoEvents.count(ready), "block");
-        }
         if (sched.stopping) {
             Netpoll.injectglist(ready); // Gs of other runtimes must not be lost
             return false;
@@ -182,6 +179,10 @@ final class Sleepers {
                 sched.checkTimers(p);
             }
             return false;
+        }
+        int f;
+        if (ready != null && (f = GoEvents.flags) != 0) {
+            observeNetpoll(f, m, ready, "block");
         }
         Netpoll.injectglist(ready); // into our P's run queue (Go: acquirep, then injectglist)
         for (P p : sched.allp) {
@@ -321,14 +322,27 @@ final class Sleepers {
             return false; // two volatile reads: the common case costs nothing more
         }
         G list = Netpoll.pollNow();
-        if (list != null && (GoEvents.flags & GoEvents.NETPOLL) != 0) {
-            GoEvents.netpoll(GoEvents.count(list), "m");
+        int f;
+        if (list != null && (f = GoEvents.flags) != 0) {
+            observeNetpoll(f, m, list, "m");
         }
         Netpoll.injectglist(list);
         // Threads the poll found ready were unparked during it; a JDK virtual thread scheduled on
         // our carriers was thereby queued on this M's P. Either way there may be work here now.
         P pp = m.p;
         return list != null || (pp != null && !pp.runqempty());
+    }
+
+    /** A poll readied Gs: JFR's event, and an instant in the ring of m's P (m holds one). */
+    private static void observeNetpoll(int f, M m, G list, String by) {
+        int n = GoEvents.count(list);
+        if ((f & GoEvents.NETPOLL) != 0) {
+            GoEvents.netpoll(n, by);
+        }
+        P pp;
+        if ((f & GoEvents.TRACE) != 0 && m != null && (pp = m.p) != null) {
+            ExecTrace.put(pp, ExecTrace.NETPOLL, m, n, 0, 0);
+        }
     }
 
     /**

@@ -222,8 +222,8 @@ final class Sysmon extends Thread {
                     pp.m = null;
                     n++;
                     handoffsSyscall++;
-                    if ((GoEvents.flags & GoEvents.HANDOFF) != 0) {
-                        GoEvents.handoff(pp, sm, "syscall");
+                    if (GoEvents.flags != 0) {
+                        observeHandoff(pp, sm, 0);
                     }
                     sched.handoffp(pp);
                 } else if (sm != null) {
@@ -279,8 +279,8 @@ final class Sysmon extends Thread {
                 } else {
                     handoffsJdk++;
                 }
-                if ((GoEvents.flags & GoEvents.HANDOFF) != 0) {
-                    GoEvents.handoff(pp, m, inNative ? "native" : "jdk-blocked");
+                if (GoEvents.flags != 0) {
+                    observeHandoff(pp, m, inNative ? 2 : 1);
                 }
                 sched.handoffp(pp);
                 // The M keeps running its G (or task) once the JDK call returns, now without a
@@ -393,6 +393,21 @@ final class Sysmon extends Thread {
         G g = m.curg();
         if (g != null && g.requestPreempt()) {
             preemptRequests++;
+        }
+    }
+
+    /**
+     * A hand-off of pp taken from blocked m (reason: an index of ExecTrace.HANDOFF_REASONS). Sysmon
+     * holds pp here (its CAS took it; handoffp has not passed it on), so it may write pp's ring.
+     */
+    private static void observeHandoff(P pp, M m, int reason) {
+        int f = GoEvents.flags;
+        if ((f & GoEvents.HANDOFF) != 0) {
+            GoEvents.handoff(pp, m, ExecTrace.HANDOFF_REASONS[reason]);
+        }
+        if ((f & GoEvents.TRACE) != 0) {
+            G g = m != null ? m.curg() : null;
+            ExecTrace.put(pp, ExecTrace.HANDOFF, m, reason, g != null ? g.id : 0, 0);
         }
     }
 
