@@ -31,6 +31,9 @@ import java.util.function.BiConsumer;
 public final class GoRuntime implements AutoCloseable {
 
     private static final AtomicInteger RUNTIME_SEQ = new AtomicInteger();
+    /** The runtimes not yet shut down, and the latency counts of those that were (processSchedLatency). */
+    private static final java.util.Set<GoRuntime> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final long[] CLOSED_LATENCY = new long[64 * 4]; // guarded by LIVE
     static {
         io.goloom.core.AgentHook.registerHandler(DirectTasks::agentYieldPoint, DirectTasks::agentVirtualYieldPoint);
     }
@@ -62,6 +65,7 @@ public final class GoRuntime implements AutoCloseable {
         bean = new RuntimeBean(this);
         bean.register();
         SchedTrace.startIfEnabled(this);
+        LIVE.add(this);
     }
 
     /** A runtime with GOMAXPROCS = available processors. */
@@ -268,6 +272,14 @@ public final class GoRuntime implements AutoCloseable {
         bean.unregister();
         List<G> alive = Shutdown.shutdown(sched, 1000);
         trace.stop(); // the rings stay readable: trace().writeTo after close shows the end
+        synchronized (LIVE) {
+            if (LIVE.remove(this)) { // once: shutdown is idempotent
+                long[] c = sched.schedLatencyCounts();
+                for (int i = 0; i < c.length; i++) {
+                    CLOSED_LATENCY[i] += c[i];
+                }
+            }
+        }
         return alive;
     }
 
@@ -355,6 +367,24 @@ public final class GoRuntime implements AutoCloseable {
      */
     public ExecTrace trace() {
         return trace;
+    }
+
+    /**
+     * The sampled scheduling latency of every runtime this JVM has built, open or closed (a
+     * benchmark's child JVM reports it whatever runtimes its workload made).
+     */
+    public static SchedLatency processSchedLatency() {
+        long[] sum;
+        synchronized (LIVE) {
+            sum = CLOSED_LATENCY.clone();
+            for (GoRuntime rt : LIVE) {
+                long[] c = rt.sched.schedLatencyCounts();
+                for (int i = 0; i < c.length; i++) {
+                    sum[i] += c[i];
+                }
+            }
+        }
+        return new SchedLatency(sum);
     }
 
     /** Metrics: the sampled ready -> running latency, as counts per log-linear bucket. */

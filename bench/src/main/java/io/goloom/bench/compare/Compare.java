@@ -415,6 +415,10 @@ public final class Compare {
             s.histograms.add(s.system == SystemKind.GO ? GoSystem.readHistogram(hlog) : HistogramFiles.readRun(hlog));
         }
         s.values.add(v);
+        Histogram sl = r.schedLatencyHistogram();
+        if (sl != null) {
+            s.schedLatencies.add(sl);
+        }
         for (int i = 0; i < extras.size(); i++) {
             s.extras.computeIfAbsent(s.workload.extras().get(i), n -> new ArrayList<>()).add(extras.get(i));
         }
@@ -449,7 +453,7 @@ public final class Compare {
         List<String> charts = new ArrayList<>();
         try {
             for (Outcome o : outcomes) {
-                if (o.workload().recordsLatency() && o.series().stream().anyMatch(s -> s.ok() && s.merged() != null)) {
+                if (o.series().stream().anyMatch(s -> s.ok() && (s.merged() != null || s.mergedSchedLatency() != null))) {
                     String name = o.workload().name() + "-percentiles.png";
                     Charts.percentiles(o, args.runs(), dir.resolve(name));
                     charts.add(name);
