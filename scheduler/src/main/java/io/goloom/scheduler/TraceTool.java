@@ -53,6 +53,11 @@ public final class TraceTool {
         if (out == null) {
             out = Path.of(in + ".json");
         }
+        if (!Files.isRegularFile(in)) {
+            System.err.println("goloom trace: no file " + in.toAbsolutePath() + " (write one with GoRuntime.trace().writeTo(path))");
+            System.exit(2);
+            return;
+        }
         int n;
         try (InputStream is = Files.newInputStream(in); Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             n = convert(is, w);
