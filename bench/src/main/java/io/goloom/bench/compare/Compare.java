@@ -292,6 +292,7 @@ public final class Compare {
         }
         cmd.addAll(HEAP);
         cmd.addAll(w.jvmArgs(system));
+        cmd.addAll(args.jvmArgs()); // --jvm-args: e.g. a JFR recording, to measure its cost
         cmd.addAll(List.of("-cp", args.classpath(), RunOne.class.getName(),
                 "--workload", w.name(), "--system", system.id(), "--procs", Integer.toString(procs)));
         if (args.quick()) {
