@@ -219,23 +219,11 @@ public final class TraceTool {
             return (ns < 0 ? "-" : "") + a / 1000 + "." + "000".substring(frac.length()) + frac;
         }
 
+        /** A JSON string (Dump's escaping). */
         static String str(String s) {
-            StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> sb.append("\\\"");
-                    case '\\' -> sb.append("\\\\");
-                    default -> {
-                        if (c < 0x20) {
-                            sb.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            sb.append(c);
-                        }
-                    }
-                }
-            }
-            return sb.append('"').toString();
+            StringBuilder sb = new StringBuilder(s.length() + 2);
+            Dump.str(sb, s);
+            return sb.toString();
         }
     }
 }

@@ -96,7 +96,7 @@ class ExecTraceTest {
                 });
             }
             assertTrue(done.await(30, TimeUnit.SECONDS));
-            GoEventsTest.stealWhenTheOwnerNeverYields(rt);
+            MetricsTest.forceSteals(rt);
             rt.trace().writeTo(file);
         }
         StringWriter sw = new StringWriter();

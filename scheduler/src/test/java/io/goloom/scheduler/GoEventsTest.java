@@ -11,12 +11,8 @@ import io.goloom.netpoll.Conn;
 import io.goloom.netpoll.Listener;
 import io.goloom.netpoll.Net;
 import io.goloom.testkit.goroutines.AwaitParked;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -76,7 +72,7 @@ class GoEventsTest {
                 assertTrue(got.await(30, TimeUnit.SECONDS));
                 parkedChannel = receiver.id;
 
-                stealWhenTheOwnerNeverYields(rt);
+                MetricsTest.forceSteals(rt);
                 CountDownLatch slept = new CountDownLatch(1);
                 rt.go(() -> {
                     Go.sleep(Duration.ofMillis(1));
@@ -160,22 +156,6 @@ class GoEventsTest {
         assertEquals(0, GoEvents.flags & ~GoEvents.TRACE);
     }
 
-    static void stealWhenTheOwnerNeverYields(GoRuntime rt) throws InterruptedException {
-        int n = 64;
-        CountDownLatch ran = new CountDownLatch(n);
-        CountDownLatch ownerDone = new CountDownLatch(1);
-        rt.go(() -> {
-            for (int i = 0; i < n; i++) {
-                Go.go(ran::countDown); // into this P's queue
-            }
-            while (ran.getCount() > 0) { // no yield point: only a thief runs them
-                Thread.onSpinWait();
-            }
-            ownerDone.countDown();
-        });
-        assertTrue(ownerDone.await(30, TimeUnit.SECONDS));
-    }
-
     static void netpollRead(GoRuntime rt) throws Exception {
         try (Listener ln = Net.listen("127.0.0.1", 0)) {
             CountDownLatch read = new CountDownLatch(1);
@@ -212,41 +192,28 @@ class GoEventsTest {
         assertTrue(done.await(30, TimeUnit.SECONDS), "the hog was never preempted");
     }
 
-    static void goBlockingHandsThePOff(GoRuntime rt) throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-             Socket accepted = server.accept()) {
-            int others = 100;
-            CountDownLatch othersDone = new CountDownLatch(others);
-            CountDownLatch readDone = new CountDownLatch(1);
-            rt.go(() -> {
-                try {
-                    InputStream in = accepted.getInputStream();
-                    Go.blocking(() -> in.read()); // blocks until the others are done
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-                readDone.countDown();
-            });
-            for (int i = 0; i < others; i++) {
-                rt.go(() -> {
-                    othersDone.countDown();
-                    if (othersDone.getCount() == 0) {
-                        try {
-                            OutputStream out = client.getOutputStream();
-                            Go.blocking(() -> {
-                                out.write(42);
-                                out.flush();
-                                return null;
-                            });
-                        } catch (Exception e) {
-                            throw new RuntimeException(e);
-                        }
-                    }
+    /**
+     * On the only P: one goroutine blocks in Go.blocking until a goroutine queued behind it runs,
+     * which it can only do on the P sysmon hands off (reason syscall).
+     */
+    static void goBlockingHandsThePOff(GoRuntime rt) throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(2);
+        rt.go(() -> {
+            try {
+                Go.blocking(() -> {
+                    release.await();
+                    return null;
                 });
+            } catch (Exception e) {
+                throw new RuntimeException(e);
             }
-            assertTrue(othersDone.await(30, TimeUnit.SECONDS), "goroutines did not run while one sat in Go.blocking");
-            assertTrue(readDone.await(30, TimeUnit.SECONDS));
-        }
+            done.countDown();
+        });
+        rt.go(() -> {
+            release.countDown();
+            done.countDown();
+        });
+        assertTrue(done.await(30, TimeUnit.SECONDS), "the P was not handed off");
     }
 }

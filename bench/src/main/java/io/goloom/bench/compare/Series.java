@@ -86,11 +86,15 @@ final class Series {
 
     /** All runs' histograms added together, or null if the workload records no latency. */
     Histogram merged() {
-        if (histograms.isEmpty()) {
+        return merge(histograms);
+    }
+
+    private static Histogram merge(List<Histogram> hs) {
+        if (hs.isEmpty()) {
             return null;
         }
         Histogram m = new Histogram(3);
-        for (Histogram h : histograms) {
+        for (Histogram h : hs) {
             m.add(h);
         }
         return m;
@@ -98,14 +102,7 @@ final class Series {
 
     /** All runs' scheduling-latency histograms added together, or null if no run reported one. */
     Histogram mergedSchedLatency() {
-        if (schedLatencies.isEmpty()) {
-            return null;
-        }
-        Histogram m = new Histogram(3);
-        for (Histogram h : schedLatencies) {
-            m.add(h);
-        }
-        return m;
+        return merge(schedLatencies);
     }
 
     /** The summary.json row: median/min/max of the runs, latency percentiles in microseconds. */
