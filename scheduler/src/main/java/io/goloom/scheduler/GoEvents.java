@@ -68,14 +68,16 @@ final class GoEvents {
             Preempted.class, Handoff.class, MStart.class, MStop.class, MSpin.class, TimerFire.class,
             NetpollWake.class, VirtualThreadTask.class);
 
-    private static boolean listening;
+    private static final java.util.concurrent.atomic.AtomicBoolean LISTENING = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Recomputations started, and the newest one published (guarded by GoEvents.class). */
+    private static final java.util.concurrent.atomic.AtomicLong GENERATION = new java.util.concurrent.atomic.AtomicLong();
+    private static long published;
 
     /** Registers the recorder listener once per JVM (cheap: JFR is not started by it). */
-    static synchronized void init() {
-        if (listening) {
+    static void init() {
+        if (!LISTENING.compareAndSet(false, true)) {
             return;
         }
-        listening = true;
         try {
             FlightRecorder.addListener(new FlightRecorderListener() {
                 @Override
@@ -93,8 +95,13 @@ final class GoEvents {
         }
     }
 
-    /** Recomputes the JFR bits from the event types' enabled state in the running recordings. */
-    static synchronized void recompute() {
+    /**
+     * Recomputes the JFR bits from the event types' enabled state in the running recordings.
+     * JFR's own locks are taken without ours held (JFR calls this from inside its state changes),
+     * so two recomputations may finish out of order: only the one started last publishes.
+     */
+    static void recompute() {
+        long my = GENERATION.incrementAndGet();
         int bits = 0;
         boolean running = false;
         for (Recording r : FlightRecorder.getFlightRecorder().getRecordings()) {
@@ -107,8 +114,13 @@ final class GoEvents {
                 }
             }
         }
-        jfrBits = bits;
-        flags = bits | (tracers > 0 ? TRACE : 0);
+        synchronized (GoEvents.class) {
+            if (my > published) {
+                published = my;
+                jfrBits = bits;
+                flags = bits | (tracers > 0 ? TRACE : 0);
+            }
+        }
     }
 
     /** A runtime's flight recorder started ({@code +1}) or stopped ({@code -1}). */
