@@ -31,6 +31,11 @@ final class DirectTasks {
     /** Runs a direct task on the M's own stack (no G continuation is mounted; curg stays null). */
     int run(M m, G g) {
         m.task = g;
+        GoEvents.VirtualThreadTask ev = null;
+        if ((GoEvents.flags & GoEvents.VTASK) != 0) {
+            ev = new GoEvents.VirtualThreadTask();
+            ev.begin();
+        }
         try {
             if (g.directTask instanceof CarrierPool.Slot slot) {
                 slot.runOn(m); // transparent mode: the slot goes back to m's cache, no carrier lookup
@@ -45,6 +50,12 @@ final class DirectTasks {
             }
         } finally {
             m.task = null;
+            if (ev != null) {
+                ev.m = m.id;
+                P pp = m.p;
+                ev.p = pp != null ? pp.id : -1;
+                ev.commit(); // the run is the event's duration; threshold 20 ms by default
+            }
         }
         return G.EXEC_DEAD;
     }

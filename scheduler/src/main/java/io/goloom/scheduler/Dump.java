@@ -41,8 +41,16 @@ final class Dump {
         "jdk.internal.vm.Continuation", "java.lang.VirtualThread", "java.util.concurrent.locks.LockSupport",
     };
     /** Where goloom's own classes come from: a class of goloom's packages loaded from elsewhere (a test's, a user's) is not folded. */
-    private static final java.util.Set<Object> OWN_SOURCES = java.util.Set.of(
+    private static final java.util.Set<Object> OWN_SOURCES = ownSources(
             source(G.class), source(Dump.class), source(io.goloom.timers.TimerQueue.class), source(io.goloom.netpoll.Netpoll.class));
+
+    /**
+     * The distinct sources: in one jar holding every module (io.goloom:goloom, the bench jar) they
+     * are all the same location, which Set.of refused (the dump's class failed to initialize).
+     */
+    static java.util.Set<Object> ownSources(Object... sources) {
+        return java.util.Set.copyOf(java.util.Arrays.asList(sources));
+    }
     private static final java.util.Map<String, Boolean> INTERNAL_CLASSES = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static Object source(Class<?> c) {

@@ -31,6 +31,9 @@ import java.util.function.BiConsumer;
 public final class GoRuntime implements AutoCloseable {
 
     private static final AtomicInteger RUNTIME_SEQ = new AtomicInteger();
+    /** The runtimes not yet shut down, and the latency counts of those that were (processSchedLatency). */
+    private static final java.util.Set<GoRuntime> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final long[] CLOSED_LATENCY = new long[64 * 4]; // guarded by LIVE
     static {
         io.goloom.core.AgentHook.registerHandler(DirectTasks::agentYieldPoint, DirectTasks::agentVirtualYieldPoint);
     }
@@ -39,9 +42,11 @@ public final class GoRuntime implements AutoCloseable {
     final Scheduler sched;
     private final String name;
     private final RuntimeBean bean;
+    private final ExecTrace trace;
 
     private GoRuntime(Builder b) {
         JvmFlags.require(); // before G is first loaded: a missing flag is named, not an IllegalAccessError
+        GoEvents.init(); // JFR's recording-state listener, once per JVM (starts no recording)
         this.name = b.name != null ? b.name : "goloom-" + RUNTIME_SEQ.incrementAndGet();
         BiConsumer<G, Throwable> handler = b.panicHandler != null ? b.panicHandler : GoRuntime::defaultPanicHandler;
         if (b.exitOnPanic) {
@@ -55,9 +60,12 @@ public final class GoRuntime implements AutoCloseable {
         sched.deadlockDetection = b.deadlockDetection;
         sched.runtime = this;
         sched.start(); // sysmon reads the two fields above
+        trace = new ExecTrace(sched);
+        trace.startIfEnabled(); // -Dgoloom.debug=trace=N: before the first goroutine
         bean = new RuntimeBean(this);
         bean.register();
         SchedTrace.startIfEnabled(this);
+        LIVE.add(this);
     }
 
     /** A runtime with GOMAXPROCS = available processors. */
@@ -262,7 +270,17 @@ public final class GoRuntime implements AutoCloseable {
 
     private List<G> shutdownGs() {
         bean.unregister();
-        return Shutdown.shutdown(sched, 1000);
+        List<G> alive = Shutdown.shutdown(sched, 1000);
+        trace.stop(); // the rings stay readable: trace().writeTo after close shows the end
+        synchronized (LIVE) {
+            if (LIVE.remove(this)) { // once: shutdown is idempotent
+                long[] c = sched.schedLatencyCounts();
+                for (int i = 0; i < c.length; i++) {
+                    CLOSED_LATENCY[i] += c[i];
+                }
+            }
+        }
+        return alive;
     }
 
     private List<GoroutineInfo> infos(List<G> alive) {
@@ -340,6 +358,33 @@ public final class GoRuntime implements AutoCloseable {
      */
     public Metrics metrics() {
         return Metrics.read(sched);
+    }
+
+    /**
+     * This runtime's flight recorder (an execution trace of the last events of every P, off until
+     * started; see {@link ExecTrace}): {@code trace().start()}, later {@code trace().writeTo(path)},
+     * then {@code ./goloom trace <file>} for Perfetto.
+     */
+    public ExecTrace trace() {
+        return trace;
+    }
+
+    /**
+     * The sampled scheduling latency of every runtime this JVM has built, open or closed (a
+     * benchmark's child JVM reports it whatever runtimes its workload made).
+     */
+    public static SchedLatency processSchedLatency() {
+        long[] sum;
+        synchronized (LIVE) {
+            sum = CLOSED_LATENCY.clone();
+            for (GoRuntime rt : LIVE) {
+                long[] c = rt.sched.schedLatencyCounts();
+                for (int i = 0; i < c.length; i++) {
+                    sum[i] += c[i];
+                }
+            }
+        }
+        return new SchedLatency(sum);
     }
 
     /** Metrics: the sampled ready -> running latency, as counts per log-linear bucket. */

@@ -89,6 +89,10 @@ final class P extends RunQueue {
     P link;
     /** Owner-only: per-P batch of goroutine ids (Go's goidcache). */
     long goidcache, goidcacheend;
+    /** The flight recorder's ring of this P, null when its runtime does not trace (see ExecTrace). Owner reads. */
+    ExecTrace.Ring trace;
+    /** When sysmon last asked this P's G to yield (nanoTime; JFR's preemption latency). Sysmon writes, the owner reads. */
+    volatile long preemptAskedAt;
     /** Owner-only: counts readies to sample 1 in 8 for the latency histogram. */
     int trackTick;
     /** Owner-only: scheduling-latency histogram of sampled Gs (ready -> running). */

@@ -203,6 +203,9 @@ abstract sealed class Parking extends SchedT permits Syscalls {
                     if (startThread(nm)) {
                         mcount++;
                         allm.add(nm);
+                        if ((GoEvents.flags & GoEvents.MSTART) != 0) {
+                            GoEvents.mstart(nm, pp, true, spinning);
+                        }
                         return;
                     }
                     nm = null;
@@ -225,6 +228,9 @@ abstract sealed class Parking extends SchedT permits Syscalls {
         if (nm == null) {
             threadLimit();
             return;
+        }
+        if ((GoEvents.flags & GoEvents.MSTART) != 0) {
+            GoEvents.mstart(nm, pp, false, spinning);
         }
         nm.notewakeup(); // spinning and nextp were written under sched.lock above
     }
@@ -344,6 +350,9 @@ abstract sealed class Parking extends SchedT permits Syscalls {
         // startm writes nextp in that same lock section, so an M that leaves here with no P
         // was handed none (a leftover signal once let it leave before startm's write: the P
         // and the spinning count were lost, caught by the invariant check at close).
+        if ((GoEvents.flags & GoEvents.MSTOP) != 0) {
+            GoEvents.mstop(m);
+        }
         P pp;
         for (;;) {
             m.notesleep();
@@ -375,6 +384,9 @@ abstract sealed class Parking extends SchedT permits Syscalls {
     final void becomeSpinning(M m) {
         m.spinning = true;
         nmspinning.incrementAndGet();
+        if ((GoEvents.flags & GoEvents.MSPIN) != 0) {
+            GoEvents.mspin(m);
+        }
     }
 
     /** The M found work while spinning: stop spinning and wake the next spinner (Go's resetspinning). */

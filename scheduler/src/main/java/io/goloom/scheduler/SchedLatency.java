@@ -36,6 +36,21 @@ public final class SchedLatency {
         return LatencyHistogram.lowerBound(counts.length - 1);
     }
 
+    /** The number of buckets ({@link #bucketCount(int)}). */
+    public int buckets() {
+        return counts.length;
+    }
+
+    /** Samples in bucket {@code i}. */
+    public long bucketCount(int i) {
+        return counts[i];
+    }
+
+    /** The lowest latency (nanos) that lands in bucket {@code i}; bucket i+1 starts where it ends. */
+    public static long bucketLowerBoundNanos(int i) {
+        return LatencyHistogram.lowerBound(i);
+    }
+
     @Override
     public String toString() {
         return "SchedLatency[n=" + count() + " p50=" + quantileNanos(0.5) + "ns p99=" + quantileNanos(0.99) + "ns]";

@@ -139,6 +139,10 @@ final class Scheduler extends Syscalls implements Sched {
                 if ((++pp.trackTick & LATENCY_SAMPLE_MASK) == 0) {
                     SchedLinks.setReadiedAt(g, System.nanoTime());
                 }
+                int f = GoEvents.flags; // the observation gate: one load (see GoEvents)
+                if (f != 0) {
+                    observeReady(f, g, m, pp, next); // before the put: a thief may run g at once
+                }
                 runqputLocal(pp, g, next);
                 // Read while m still owns pp: after exitRuntime sysmon may hand pp to another M,
                 // whose own runqput rewrites lastPutKicked (an owner-only field).
@@ -159,8 +163,34 @@ final class Scheduler extends Syscalls implements Sched {
             exitRuntime(m);
         }
         SchedLinks.setReadiedAt(g, System.nanoTime());
+        int f = GoEvents.flags;
+        if (f != 0) {
+            observeReady(f, g, m, null, false);
+        }
         globrunqput(g);
         wakep();
+    }
+
+    /** ready's observation, behind the gate: JFR's park and ready events. */
+    private void observeReady(int f, G g, M m, P pp, boolean next) {
+        if ((f & (GoEvents.PARK | GoEvents.READY)) != 0) {
+            GoEvents.readied(f, g, m, pp, next, System.nanoTime());
+        }
+        if ((f & GoEvents.TRACE) != 0 && pp != null) { // a ready from a P-less thread has no ring to go to
+            G by = m.curg();
+            ExecTrace.put(pp, ExecTrace.READY, m, next ? 0 : 1, g.id, by != null ? by.id : 0);
+        }
+    }
+
+    /** A preemption honoured on cur (JFR's event, the flight recorder's instant). */
+    private static void observePreempt(int f, G g, P cur, M m) {
+        if ((f & GoEvents.PREEMPT) != 0) {
+            GoEvents.preempted(g, cur);
+        }
+        if ((f & GoEvents.TRACE) != 0) {
+            long asked = cur.preemptAskedAt;
+            ExecTrace.put(cur, ExecTrace.PREEMPT, m, 0, g.directTask == null ? g.id : 0, asked != 0 ? System.nanoTime() - asked : 0);
+        }
     }
 
     @Override
@@ -170,7 +200,9 @@ final class Scheduler extends Syscalls implements Sched {
 
     @Override
     public long coarseNanos() {
-        return coarseNanos;
+        // G.gopark stamps waitSince with this. While JFR records parks, the park event's
+        // duration must be the real park, so the precise clock then (one flag test otherwise).
+        return (GoEvents.flags & GoEvents.PARK) != 0 ? System.nanoTime() : coarseNanos;
     }
 
     /**
@@ -253,6 +285,9 @@ final class Scheduler extends Syscalls implements Sched {
             throw new RejectedExecutionException("goloom: runtime " + name + " is closed; goroutine not started");
         }
         g.markRunnable();
+        if ((GoEvents.flags & GoEvents.START) != 0) {
+            GoEvents.start(g, parent, task, name);
+        }
         if (pp != null) {
             runqputLocal(pp, g, true);
         } else {
@@ -370,13 +405,23 @@ final class Scheduler extends Syscalls implements Sched {
         long readied = SchedLinks.readiedAt(g);
         if (readied != 0) {
             SchedLinks.setReadiedAt(g, 0);
-            pp.schedLatency.record(System.nanoTime() - readied);
+            long lat = System.nanoTime() - readied;
+            pp.schedLatency.record(lat);
+            if ((GoEvents.flags & GoEvents.LATENCY) != 0) {
+                GoEvents.latency(g, pp, lat); // the sampled readies only (1 in 8, as the histogram)
+            }
         }
         // Go's execute clears gp.preempt: sysmon asks only the G an M is running (m.curg, set in
         // runG below), so a request still pending now was made for an earlier run of g (one that
         // landed after its last yield point and outlived the withdrawal below) and is void.
         if (g.preemptRequested()) {
             g.clearPreempt();
+        }
+        // The observation gate, read once per run: a trace started during the run misses this
+        // run's stop, which the converter tolerates (an unmatched stop is dropped).
+        int f = GoEvents.flags;
+        if ((f & GoEvents.TRACE) != 0) {
+            ExecTrace.run(pp, m, g);
         }
         m.setWhereRelease(M.IN_USER);
         java.util.Map<Object, Object> tlBefore = ThreadLocalCheck.ON && g.directTask == null ? ThreadLocalCheck.snapshot(m) : null;
@@ -428,9 +473,15 @@ final class Scheduler extends Syscalls implements Sched {
             lostP(m, g, how);
             return;
         }
+        if ((f & GoEvents.TRACE) != 0) {
+            ExecTrace.stop(cur, m, g, how); // a parked g's wait reason is read racily (it may run again by now)
+        }
         if (again != null) {
             if (preempted) {
                 cur.preemptsHonoured++;
+                if (f != 0) {
+                    observePreempt(f, again, cur, m);
+                }
                 globrunqput(again);
                 wakep();
             } else {
@@ -441,6 +492,9 @@ final class Scheduler extends Syscalls implements Sched {
             case G.EXEC_DEAD -> {
                 if (g.directTask == null) {
                     allgs.remove(g);
+                    if ((GoEvents.flags & GoEvents.END) != 0) {
+                        GoEvents.end(g, cur);
+                    }
                 }
             }
             case G.EXEC_PARKED -> { } // the G belongs to whatever it waits on now
@@ -448,6 +502,9 @@ final class Scheduler extends Syscalls implements Sched {
             case G.EXEC_GOSCHED -> globrunqput(g);
             case G.EXEC_PREEMPT -> {
                 cur.preemptsHonoured++;
+                if (f != 0) {
+                    observePreempt(f, g, cur, m);
+                }
                 g.markRunnable();
                 globrunqput(g);
             }
@@ -637,11 +694,25 @@ final class Scheduler extends Syscalls implements Sched {
                 G g = pp.runqsteal(p2, stealRunNext);
                 if (g != null) {
                     pp.steals++;
+                    int f = GoEvents.flags;
+                    if (f != 0) {
+                        observeSteal(f, m, pp, p2);
+                    }
                     return g;
                 }
             }
         }
         return null;
+    }
+
+    private static void observeSteal(int f, M m, P pp, P victim) {
+        int count = pp.runqsize() + 1; // the thief's queue was empty: what it holds now came from victim
+        if ((f & GoEvents.STEAL) != 0) {
+            GoEvents.steal(pp, victim, count);
+        }
+        if ((f & GoEvents.TRACE) != 0) {
+            ExecTrace.put(pp, ExecTrace.STEAL, m, victim.id, 0, count);
+        }
     }
 
     // =====================================================================================
@@ -667,6 +738,10 @@ final class Scheduler extends Syscalls implements Sched {
         try {
             int fired = pp.timers.runExpired(now);
             pp.timersFired += fired; // under pp's timerLock
+            int f;
+            if (fired > 0 && (f = GoEvents.flags) != 0) {
+                observeTimers(f, pp, fired, now - hint); // the earliest due timer's lateness
+            }
             return fired > 0;
         } catch (Throwable t) {
             System.err.println("goloom: a timer callback threw: " + t); // ours never do; report, keep going
@@ -674,6 +749,18 @@ final class Scheduler extends Syscalls implements Sched {
             pp.unlockTimers();
         }
         return true;
+    }
+
+    private void observeTimers(int f, P pp, int fired, long lateness) {
+        if ((f & GoEvents.TIMER) != 0) {
+            GoEvents.timers(pp, fired, lateness);
+        }
+        M m;
+        P own;
+        if ((f & GoEvents.TRACE) != 0 && (m = currentM()) != null && (own = m.p) != null) {
+            // into the caller's own P's ring (any M runs any P's timers); P-less callers have none
+            ExecTrace.put(own, ExecTrace.TIMER, m, fired, pp.id, Math.max(0, lateness));
+        }
     }
 
     /**

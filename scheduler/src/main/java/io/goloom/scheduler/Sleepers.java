@@ -180,6 +180,10 @@ final class Sleepers {
             }
             return false;
         }
+        int f;
+        if (ready != null && (f = GoEvents.flags) != 0) {
+            observeNetpoll(f, m, ready, "block");
+        }
         Netpoll.injectglist(ready); // into our P's run queue (Go: acquirep, then injectglist)
         for (P p : sched.allp) {
             sched.checkTimers(p);
@@ -318,11 +322,27 @@ final class Sleepers {
             return false; // two volatile reads: the common case costs nothing more
         }
         G list = Netpoll.pollNow();
+        int f;
+        if (list != null && (f = GoEvents.flags) != 0) {
+            observeNetpoll(f, m, list, "m");
+        }
         Netpoll.injectglist(list);
         // Threads the poll found ready were unparked during it; a JDK virtual thread scheduled on
         // our carriers was thereby queued on this M's P. Either way there may be work here now.
         P pp = m.p;
         return list != null || (pp != null && !pp.runqempty());
+    }
+
+    /** A poll readied Gs: JFR's event, and an instant in the ring of m's P (m holds one). */
+    private static void observeNetpoll(int f, M m, G list, String by) {
+        int n = GoEvents.count(list);
+        if ((f & GoEvents.NETPOLL) != 0) {
+            GoEvents.netpoll(n, by);
+        }
+        P pp;
+        if ((f & GoEvents.TRACE) != 0 && m != null && (pp = m.p) != null) {
+            ExecTrace.put(pp, ExecTrace.NETPOLL, m, n, 0, 0);
+        }
     }
 
     /**
@@ -337,6 +357,9 @@ final class Sleepers {
         G list = Netpoll.pollNow();
         if (list == null) {
             return false;
+        }
+        if ((GoEvents.flags & GoEvents.NETPOLL) != 0) {
+            GoEvents.netpoll(GoEvents.count(list), "sysmon");
         }
         Netpoll.injectglist(list);
         return true;

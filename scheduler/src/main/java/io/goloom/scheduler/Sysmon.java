@@ -222,6 +222,9 @@ final class Sysmon extends Thread {
                     pp.m = null;
                     n++;
                     handoffsSyscall++;
+                    if (GoEvents.flags != 0) {
+                        observeHandoff(pp, sm, 0);
+                    }
                     sched.handoffp(pp);
                 } else if (sm != null) {
                     handoffAborted(sm);
@@ -275,6 +278,9 @@ final class Sysmon extends Thread {
                     handoffsNative++;
                 } else {
                     handoffsJdk++;
+                }
+                if (GoEvents.flags != 0) {
+                    observeHandoff(pp, m, inNative ? 2 : 1);
                 }
                 sched.handoffp(pp);
                 // The M keeps running its G (or task) once the JDK call returns, now without a
@@ -390,6 +396,21 @@ final class Sysmon extends Thread {
         }
     }
 
+    /**
+     * A hand-off of pp taken from blocked m (reason: an index of ExecTrace.HANDOFF_REASONS). Sysmon
+     * holds pp here (its CAS took it; handoffp has not passed it on), so it may write pp's ring.
+     */
+    private static void observeHandoff(P pp, M m, int reason) {
+        int f = GoEvents.flags;
+        if ((f & GoEvents.HANDOFF) != 0) {
+            GoEvents.handoff(pp, m, ExecTrace.HANDOFF_REASONS[reason]);
+        }
+        if ((f & GoEvents.TRACE) != 0) {
+            G g = m != null ? m.curg() : null;
+            ExecTrace.put(pp, ExecTrace.HANDOFF, m, reason, g != null ? g.id : 0, 0);
+        }
+    }
+
     /** Asks the G running on pp to yield at its next yield point (Go's preemptone). */
     private boolean preemptone(P pp) {
         M m = pp.m;
@@ -407,6 +428,10 @@ final class Sysmon extends Thread {
         }
         if (asked) {
             preemptRequests++;
+            pp.preemptAskedAt = System.nanoTime(); // sysmon only: for the honoured event's latency
+            if ((GoEvents.flags & GoEvents.PREEMPT_ASK) != 0) {
+                GoEvents.preemptRequest(g, pp);
+            }
         }
         return asked;
     }

@@ -50,6 +50,13 @@ class GoroutineDumpTest {
         assertTrue(s.get(s.size() - 1).startsWith("created by io.goloom.testapp.StuckProgram"), String.join("\n", s));
     }
 
+    /** In one jar holding every module, goloom's classes share one code source (the Dump class failed to initialize). */
+    @Test
+    void goloomFromOneJarHasOneOwnSource() {
+        String jar = "file:/app/goloom-all.jar";
+        assertEquals(java.util.Set.of(jar), Dump.ownSources(jar, jar, jar, jar));
+    }
+
     @Test
     void dumpFromOutsideShowsEveryStuckGoroutine() throws Exception {
         try (LiveChildJvm child = new LiveChildJvm(List.of(), "io.goloom.testapp.StuckProgram", "stuck")) {

@@ -29,24 +29,34 @@ class MetricsTest {
     @Test
     void stealsWhenTheOwnerNeverYields() throws Exception {
         try (GoRuntime rt = GoRuntime.create(2)) {
-            int n = 64;
-            CountDownLatch ran = new CountDownLatch(n);
-            CountDownLatch ownerDone = new CountDownLatch(1);
-            rt.go(() -> {
-                for (int i = 0; i < n; i++) {
-                    Go.go(ran::countDown); // into this P's queue
-                }
-                // no yield point until all ran: only another P, stealing, can run them
-                while (ran.getCount() > 0) {
-                    Thread.onSpinWait();
-                }
-                ownerDone.countDown();
-            });
-            assertTrue(ownerDone.await(30, TimeUnit.SECONDS));
+            int n = forceSteals(rt);
             Metrics m = rt.metrics();
             assertTrue(m.get(Metrics.STEALS) >= 1, m.toString());
             assertEquals(n + 1, m.get(Metrics.GOROUTINES_CREATED), m.toString());
         }
+    }
+
+    /**
+     * A goroutine queues 64 goroutines on its P and spins without a yield point until all ran:
+     * only other Ps, stealing, can run them. Returns how many it queued. Also used by the JFR and
+     * flight-recorder tests.
+     */
+    static int forceSteals(GoRuntime rt) throws InterruptedException {
+        int n = 64;
+        CountDownLatch ran = new CountDownLatch(n);
+        CountDownLatch ownerDone = new CountDownLatch(1);
+        rt.go(() -> {
+            for (int i = 0; i < n; i++) {
+                Go.go(ran::countDown); // into this P's queue
+            }
+            // no yield point until all ran: only another P, stealing, can run them
+            while (ran.getCount() > 0) {
+                Thread.onSpinWait();
+            }
+            ownerDone.countDown();
+        });
+        assertTrue(ownerDone.await(30, TimeUnit.SECONDS));
+        return n;
     }
 
     @Test

@@ -128,6 +128,17 @@ final class Charts {
             }
             lines.add(new Line(s.system, label, xy[0], xy[1], n, starved));
         }
+        // Beside the workload's own latency: goloom's scheduling latency (ready -> running, sampled
+        // 1 in 8, GoRuntime.processSchedLatency) of the same runs, for every workload it ran.
+        for (Series s : o.series()) {
+            Histogram h = s.ok() ? s.mergedSchedLatency() : null;
+            if (h == null || h.getTotalCount() == 0) {
+                continue;
+            }
+            double[][] xy = percentileCurve(h);
+            lines.add(new Line(s.system, s.system.id() + ": scheduling latency (/sched/latencies)", xy[0], xy[1],
+                    h.getTotalCount(), false));
+        }
         return lines;
     }
 

@@ -288,6 +288,7 @@ public final class Compare {
         }
         cmd.addAll(HEAP);
         cmd.addAll(w.jvmArgs(system));
+        cmd.addAll(args.jvmArgs()); // --jvm-args: e.g. a JFR recording, to measure its cost
         cmd.addAll(List.of("-cp", args.classpath(), RunOne.class.getName(),
                 "--workload", w.name(), "--system", system.id(), "--procs", Integer.toString(procs)));
         if (args.quick()) {
@@ -411,6 +412,10 @@ public final class Compare {
             s.histograms.add(s.system == SystemKind.GO ? GoSystem.readHistogram(hlog) : HistogramFiles.readRun(hlog));
         }
         s.values.add(v);
+        Histogram sl = r.schedLatencyHistogram();
+        if (sl != null) {
+            s.schedLatencies.add(sl);
+        }
         for (int i = 0; i < extras.size(); i++) {
             s.extras.computeIfAbsent(s.workload.extras().get(i), n -> new ArrayList<>()).add(extras.get(i));
         }
@@ -445,7 +450,7 @@ public final class Compare {
         List<String> charts = new ArrayList<>();
         try {
             for (Outcome o : outcomes) {
-                if (o.workload().recordsLatency() && o.series().stream().anyMatch(s -> s.ok() && s.merged() != null)) {
+                if (o.series().stream().anyMatch(s -> s.ok() && (s.merged() != null || s.mergedSchedLatency() != null))) {
                     String name = o.workload().name() + "-percentiles.png";
                     Charts.percentiles(o, args.runs(), dir.resolve(name));
                     charts.add(name);

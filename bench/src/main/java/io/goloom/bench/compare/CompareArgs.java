@@ -28,9 +28,11 @@ import java.util.Set;
  * @param testSize  internal: the test suite's tiny sizes
  * @param userArgs  the user's flags (without the internal ones), for the reproduce command
  * @param goPath    internal: the PATH value in which to look for {@code go}; null: the environment's
+ * @param jvmArgs   --jvm-args: extra flags for every child JVM (not the go children), e.g. a JFR
+ *                  recording or goloom's flight recorder, to measure what they cost
  */
 public record CompareArgs(boolean quick, Path outDir, List<Workload> workloads, int runs, String java,
-                          String classpath, boolean testSize, List<String> userArgs, String goPath) {
+                          String classpath, boolean testSize, List<String> userArgs, String goPath, List<String> jvmArgs) {
 
     public static final int DEFAULT_RUNS = 5;
     public static final int QUICK_RUNS = 3;
@@ -41,6 +43,8 @@ public record CompareArgs(boolean quick, Path outDir, List<Workload> workloads, 
               --out DIR        where to write the results (default: results/<timestamp>, and results/latest)
               --only A,B       run only these workloads; known: %s
               --runs N         runs per workload and system, N >= 1 (default 5; --quick: 3)
+              --jvm-args "A B" extra flags for every child JVM, split at spaces (e.g.
+                               "-XX:StartFlightRecording=settings=default" or "-Dgoloom.debug=trace=1")
             """.formatted(String.join(", ", Workloads.names()));
 
     /** The child JVM's size for these arguments. */
@@ -58,6 +62,7 @@ public record CompareArgs(boolean quick, Path outDir, List<Workload> workloads, 
         String java = null;
         String jar = null;
         String goPath = null;
+        List<String> jvmArgs = List.of();
         List<String> user = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < args.length; i++) {
@@ -99,6 +104,20 @@ public record CompareArgs(boolean quick, Path outDir, List<Workload> workloads, 
                     user.add(a);
                     user.add(v);
                 }
+                case "--jvm-args" -> {
+                    if (i + 1 >= args.length || args[i + 1].isBlank()) { // its value starts with "-"
+                        throw new BadArgumentException("--jvm-args needs a value, e.g. \"-XX:StartFlightRecording=settings=default\"");
+                    }
+                    String v = args[++i];
+                    jvmArgs = List.of(v.trim().split("\\s+"));
+                    for (String f : jvmArgs) {
+                        if (!f.startsWith("-")) {
+                            throw new BadArgumentException("--jvm-args: '" + f + "' is not a JVM flag (flags start with -)");
+                        }
+                    }
+                    user.add(a);
+                    user.add(v);
+                }
                 case "--java" -> {
                     java = value(args, i++);
                     if (!Files.isExecutable(Paths.get(java)) || Files.isDirectory(Paths.get(java))) {
@@ -129,7 +148,7 @@ public record CompareArgs(boolean quick, Path outDir, List<Workload> workloads, 
         }
         List<Workload> ws = only != null ? only : Workloads.ALL;
         int n = runs != null ? runs : quick ? QUICK_RUNS : DEFAULT_RUNS;
-        return new CompareArgs(quick, out, ws, n, java, jar, testSize, List.copyOf(user), goPath);
+        return new CompareArgs(quick, out, ws, n, java, jar, testSize, List.copyOf(user), goPath, jvmArgs);
     }
 
     private static String value(String[] args, int i) throws BadArgumentException {

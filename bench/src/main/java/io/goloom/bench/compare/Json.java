@@ -50,11 +50,35 @@ final class Json {
      * @param value        the run's number in {@code metric}'s unit
      * @param latencyCount how many latencies the run recorded (0 for a workload that records none)
      * @param extras       the workload's extra figures ({@link Workload#extras()}), by name
+     * @param schedLatency goloom's scheduling latency over the run ({@code GoRuntime.processSchedLatency()},
+     *                     Go's /sched/latencies:seconds): samples per bucket, keyed by the bucket's lower
+     *                     bound in nanoseconds; empty for systems that are not goloom
      */
     record ResultLine(String workload, String system, int procs, String metric, double value, String jdk,
-                      @JsonProperty("latency_count") long latencyCount, Map<String, Double> extras) {
+                      @JsonProperty("latency_count") long latencyCount, Map<String, Double> extras,
+                      @JsonProperty("sched_latency") Map<String, Long> schedLatency) {
+        @com.fasterxml.jackson.annotation.JsonCreator
         ResultLine {
             extras = Map.copyOf(extras);
+            schedLatency = Map.copyOf(schedLatency);
+        }
+
+        /** A line without a scheduling-latency histogram (not goloom). */
+        ResultLine(String workload, String system, int procs, String metric, double value, String jdk,
+                   long latencyCount, Map<String, Double> extras) {
+            this(workload, system, procs, metric, value, jdk, latencyCount, extras, Map.of());
+        }
+
+        /** The scheduling latency as an HdrHistogram (nanoseconds; each bucket at its lower bound), or null when empty. */
+        org.HdrHistogram.Histogram schedLatencyHistogram() {
+            if (schedLatency.isEmpty()) {
+                return null;
+            }
+            org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(3);
+            for (Map.Entry<String, Long> e : schedLatency.entrySet()) {
+                h.recordValueWithCount(Math.max(1, Long.parseLong(e.getKey())), e.getValue());
+            }
+            return h;
         }
 
         String toJson() {

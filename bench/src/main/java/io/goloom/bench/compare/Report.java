@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
 
 /** The results table, as aligned text for the terminal and as Markdown, and the whole of report.md. */
 final class Report {
@@ -162,6 +163,21 @@ final class Report {
                 rows.add(l.toArray(String[]::new));
                 tails.add(null);
             }
+            if (o.series().stream().anyMatch(x -> x.ok() && x.mergedSchedLatency() != null)) {
+                List<String> l = new ArrayList<>(List.of("  sched latency p50/p99/p99.9", "us", ""));
+                for (SystemKind s : systems) {
+                    Series x = o.of(s);
+                    Histogram h = x != null && x.ok() ? x.mergedSchedLatency() : null;
+                    if (h == null) {
+                        l.add("-");
+                    } else {
+                        Summary.Latency sl = Summary.Latency.of(h);
+                        l.add(fmt(sl.p50()) + " / " + fmt(sl.p99()) + " / " + fmt(sl.p999()));
+                    }
+                }
+                rows.add(l.toArray(String[]::new));
+                tails.add(null);
+            }
             for (String x : o.workload().extras()) { // e.g. http's server figures: medians
                 List<String> l = new ArrayList<>(List.of("  " + x, "", ""));
                 for (SystemKind s : systems) {
@@ -270,8 +286,30 @@ final class Report {
                         .append(fmt(l.max())).append(" |\n");
             }
         }
+        StringBuilder sched = new StringBuilder();
+        for (Outcome o : outcomes) {
+            for (Series s : o.series()) {
+                Histogram h = s.ok() ? s.mergedSchedLatency() : null;
+                if (h == null || h.getTotalCount() == 0) {
+                    continue;
+                }
+                Summary.Latency l = Summary.Latency.of(h);
+                sched.append("| ").append(o.workload().name()).append(" | ").append(s.system.id()).append(" | ")
+                        .append(String.format(Locale.ROOT, "%,d", h.getTotalCount())).append(" | ")
+                        .append(fmt(l.p50())).append(" | ").append(fmt(l.p90())).append(" | ")
+                        .append(fmt(l.p99())).append(" | ").append(fmt(l.p999())).append(" | ")
+                        .append(fmt(l.max())).append(" |\n");
+            }
+        }
         if (anyLatency) {
             sb.append(lat);
+        }
+        if (!sched.isEmpty()) {
+            sb.append("\n### goloom's scheduling latency (µs, ready -> running, 1 in 8 readies sampled, all runs merged)\n\n")
+                    .append("Go's `/sched/latencies:seconds` from `GoRuntime.processSchedLatency()` in each run's JVM; "
+                            + "drawn beside the workload's latency in its percentile chart. Buckets are within 25%.\n\n")
+                    .append("| workload | system | samples | p50 | p90 | p99 | p99.9 | max |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
+                    .append(sched);
         }
         sb.append(extras(outcomes));
         return sb.toString();

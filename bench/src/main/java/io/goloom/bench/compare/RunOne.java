@@ -105,8 +105,26 @@ public final class RunOne {
             writeHlog(hlog, h);
         }
         out.println(new Json.ResultLine(w.name(), system.id(), procs, w.metric().unit(), value, jdk(), count,
-                extras(w, recorder)).toJson());
+                extras(w, recorder), schedLatency(system)).toJson());
         return 0;
+    }
+
+    /**
+     * goloom's own scheduling latency over the run (every runtime this JVM built, the agent's for
+     * goloom-vt): the non-empty buckets of GoRuntime.processSchedLatency(), by lower bound in ns.
+     */
+    static Map<String, Long> schedLatency(SystemKind system) {
+        if (system != SystemKind.GOLOOM && system != SystemKind.GOLOOM_VT) {
+            return Map.of();
+        }
+        io.goloom.scheduler.SchedLatency sl = io.goloom.scheduler.GoRuntime.processSchedLatency();
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (int i = 0; i < sl.buckets(); i++) {
+            if (sl.bucketCount(i) > 0) {
+                out.put(Long.toString(io.goloom.scheduler.SchedLatency.bucketLowerBoundNanos(i)), sl.bucketCount(i));
+            }
+        }
+        return out;
     }
 
     /** The run's extra figures; every name the workload lists must have been recorded. */

@@ -18,6 +18,8 @@ final class Series {
     final List<Double> values = new ArrayList<>();
     /** One per successful run, values in nanoseconds, start/end timestamps set; empty unless the workload records latency. */
     final List<Histogram> histograms = new ArrayList<>();
+    /** goloom's scheduling latency of each run that reported one (nanoseconds; /sched/latencies). */
+    final List<Histogram> schedLatencies = new ArrayList<>();
     final List<String> failures = new ArrayList<>();
     /** The workload's {@link Workload#extras()} figures, one value per successful run each. */
     final Map<String, List<Double>> extras = new LinkedHashMap<>();
@@ -84,14 +86,23 @@ final class Series {
 
     /** All runs' histograms added together, or null if the workload records no latency. */
     Histogram merged() {
-        if (histograms.isEmpty()) {
+        return merge(histograms);
+    }
+
+    private static Histogram merge(List<Histogram> hs) {
+        if (hs.isEmpty()) {
             return null;
         }
         Histogram m = new Histogram(3);
-        for (Histogram h : histograms) {
+        for (Histogram h : hs) {
             m.add(h);
         }
         return m;
+    }
+
+    /** All runs' scheduling-latency histograms added together, or null if no run reported one. */
+    Histogram mergedSchedLatency() {
+        return merge(schedLatencies);
     }
 
     /** The summary.json row: median/min/max of the runs, latency percentiles in microseconds. */

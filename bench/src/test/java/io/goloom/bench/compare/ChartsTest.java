@@ -27,6 +27,22 @@ class ChartsTest {
         return x;
     }
 
+    @Test
+    void goloomsSchedulingLatencyIsDrawnBesideTheWorkloadsOwn() {
+        Workload yield = Workloads.byName("yield"); // records no latency of its own
+        Histogram sl = new Histogram(3);
+        for (int i = 1; i <= 1000; i++) {
+            sl.recordValue(1000L * i);
+        }
+        Series g = series(yield, SystemKind.GOLOOM, 100);
+        g.schedLatencies.add(sl);
+        Outcome o = new Outcome(yield, null, List.of(g, series(yield, SystemKind.VTHREADS, 150)));
+        List<Charts.Line> lines = Charts.percentileLines(o, 1);
+        assertEquals(List.of("goloom: scheduling latency (/sched/latencies)"), lines.stream().map(Charts.Line::label).toList());
+        XYChart chart = Charts.percentilesChart(o, 1);
+        assertTrue(chart.getSeriesMap().containsKey("goloom: scheduling latency (/sched/latencies)"), chart.getSeriesMap().keySet().toString());
+    }
+
     private static Series series(Workload w, SystemKind s, double... values) {
         Series x = new Series(w, s, 2);
         for (double v : values) {

@@ -38,6 +38,18 @@ class CompareArgsTest {
     }
 
     @Test
+    void jvmArgsGoToEveryChildJvm() throws Exception {
+        CompareArgs a = CompareArgs.parse("--only", "yield", "--jvm-args", " -XX:StartFlightRecording=settings=default  -Dgoloom.debug=trace=1");
+        assertEquals(List.of("-XX:StartFlightRecording=settings=default", "-Dgoloom.debug=trace=1"), a.jvmArgs());
+        assertEquals(List.of(), CompareArgs.parse().jvmArgs());
+        org.junit.jupiter.api.Assertions.assertThrows(BadArgumentException.class, () -> CompareArgs.parse("--jvm-args", "oops"));
+        List<String> cmd = new Compare(a, System.out).childCommand(Workloads.byName("yield"), SystemKind.GOLOOM, 1,
+                java.nio.file.Path.of("x.hlog"));
+        assertTrue(cmd.contains("-XX:StartFlightRecording=settings=default") && cmd.contains("-Dgoloom.debug=trace=1"), cmd.toString());
+        assertTrue(cmd.indexOf("-Dgoloom.debug=trace=1") < cmd.indexOf(RunOne.class.getName()), "a JVM flag goes before the main class: " + cmd);
+    }
+
+    @Test
     void quickMeansThreeRunsUnlessRunsIsGiven() throws Exception {
         assertEquals(CompareArgs.QUICK_RUNS, CompareArgs.parse("--quick").runs());
         assertEquals(Size.QUICK, CompareArgs.parse("--quick").size());

@@ -79,6 +79,22 @@ class ReportTest {
     }
 
     @Test
+    void goloomsSchedulingLatencyHasItsTableAndLine() {
+        Workload pp = Workloads.byName("chan-pingpong");
+        Series g = series(pp, SystemKind.GOLOOM, 300);
+        org.HdrHistogram.Histogram sl = new org.HdrHistogram.Histogram(3);
+        sl.recordValueWithCount(2_000, 99);
+        sl.recordValueWithCount(50_000, 1);
+        g.schedLatencies.add(sl);
+        Outcome o = new Outcome(pp, null, List.of(g, series(pp, SystemKind.VTHREADS, 600)));
+        String md = Report.markdown(List.of(o));
+        assertTrue(md.contains("### goloom's scheduling latency"), md);
+        assertTrue(md.contains("| chan-pingpong | goloom | 100 | 2.00 |"), md);
+        String text = Report.text(List.of(o));
+        assertTrue(text.lines().anyMatch(l -> l.contains("sched latency p50/p99/p99.9") && l.contains("2.00 /")), text);
+    }
+
+    @Test
     void theGoColumnBringsTheGoloomGoRatio() {
         Workload pp = Workloads.byName("chan-pingpong");
         Workload http = Workloads.byName("http");

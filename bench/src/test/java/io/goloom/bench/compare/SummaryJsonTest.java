@@ -172,15 +172,28 @@ class SummaryJsonTest {
         String text = line.toJson();
         assertEquals(line, Json.ResultLine.parse(text));
         Map<?, ?> m = (Map<?, ?>) MiniJson.parse(text); // what the independent parser sees
-        assertEquals(Set.of("workload", "system", "procs", "metric", "value", "jdk", "latency_count", "extras"), m.keySet());
+        assertEquals(Set.of("workload", "system", "procs", "metric", "value", "jdk", "latency_count", "extras", "sched_latency"),
+                m.keySet());
         assertEquals(new BigDecimal("21000.5"), m.get("value"));
         assertEquals(new BigDecimal("1234"), m.get("latency_count"));
     }
 
     @Test
+    void childResultLineCarriesGoloomsSchedulingLatency() {
+        Json.ResultLine line = new Json.ResultLine("yield", "goloom", 2, "ns/op", 100, "25", 0, Map.of(),
+                Map.of("1024", 3L, "2048", 1L));
+        Json.ResultLine back = Json.ResultLine.parse(line.toJson());
+        assertEquals(line, back);
+        org.HdrHistogram.Histogram h = back.schedLatencyHistogram();
+        assertEquals(4, h.getTotalCount());
+        assertEquals(1024, h.getValueAtPercentile(50), 1024 * 0.001 + 1);
+        assertEquals(null, new Json.ResultLine("yield", "vthreads", 2, "ns/op", 100, "25", 0, Map.of()).schedLatencyHistogram());
+    }
+
+    @Test
     void childResultLineParserIsStrict() {
         String ok = "{\"workload\":\"yield\",\"system\":\"goloom\",\"procs\":1,\"metric\":\"ns/op\",\"value\":1.5e2,"
-                + "\"jdk\":\"25\",\"latency_count\":0,\"extras\":{}}";
+                + "\"jdk\":\"25\",\"latency_count\":0,\"extras\":{},\"sched_latency\":{}}";
         assertEquals(150.0, Json.ResultLine.parse(ok).value());
         for (String bad : List.of(
                 ok.replace("}}", "},}"), // trailing comma
