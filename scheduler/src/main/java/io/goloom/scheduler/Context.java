@@ -107,14 +107,14 @@ public abstract sealed class Context permits Context.Background, Context.Cancela
         if (inherited.isPresent() && !inherited.get().isAfter(deadline)) {
             return withCancel(parent); // the parent's deadline comes first
         }
-        return withTimeoutUntil(parent, Duration.between(Instant.now(), deadline), deadline);
+        return withTimeoutUntil(parent, Duration.between(Go.now(), deadline), deadline);
     }
 
     /** {@link #withDeadline} at now + {@code timeout} (Go's {@code WithTimeout}). */
     public static Cancelable withTimeout(Context parent, Duration timeout) {
         Objects.requireNonNull(parent, "cannot create context from null parent");
         Objects.requireNonNull(timeout, "timeout");
-        Instant deadline = Instant.now().plus(timeout);
+        Instant deadline = Go.now().plus(timeout);
         Optional<Instant> inherited = parent.deadline();
         if (inherited.isPresent() && !inherited.get().isAfter(deadline)) {
             return withCancel(parent);

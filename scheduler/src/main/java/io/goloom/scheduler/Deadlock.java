@@ -72,8 +72,16 @@ final class Deadlock {
     }
 
     private boolean quiet() {
-        if (sched.npidle() != sched.gomaxprocs || sched.globalQueueSize() != 0
-                || sched.sleepers.earliestTimer() != TimerQueue.NONE || otherWakeSources()) {
+        return sched.sleepers.earliestTimer() == TimerQueue.NONE && idle();
+    }
+
+    /**
+     * Everything but the timers: every P idle, the global queue empty, no wake-up source outside
+     * the Ps, every M in the scheduler. A {@link Synctest} bubble's driver asks this (its timers
+     * are what it fires next).
+     */
+    boolean idle() {
+        if (sched.npidle() != sched.gomaxprocs || sched.globalQueueSize() != 0 || otherWakeSources()) {
             return false;
         }
         for (M m : sched.allm()) {

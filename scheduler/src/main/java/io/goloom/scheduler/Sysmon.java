@@ -172,6 +172,7 @@ final class Sysmon extends Thread {
     private int retake(long now) {
         int n = 0;
         boolean anyPending = false;
+        long timerNow = sched.bubble == null ? now : sched.nanoTime(); // a bubble's timers are on its fake clock
         // Go's sysmon polls the network if nobody has for 10 ms; what it finds goes to the global queue.
         if (sched.sleepers.sysmonPoll(now)) {
             n++;
@@ -188,7 +189,7 @@ final class Sysmon extends Thread {
             // no idle P, ask the running G to yield so its own M gets to them.
             long hint = pp.timers.earliestHint();
             anyPending |= hint != TimerQueue.NONE;
-            if (hint != TimerQueue.NONE && now - hint > TIMER_OVERDUE_NS) {
+            if (hint != TimerQueue.NONE && timerNow - hint > TIMER_OVERDUE_NS) {
                 if (sched.npidle() > 0) {
                     sched.wakep();
                 } else if (preemptone(pp)) {
