@@ -26,15 +26,21 @@ import java.util.concurrent.locks.LockSupport;
  *      else                                  -> deadlock: the report
  *    park until a kick (or BACKSTOP_NS)
  * </pre>
- * "Durably blocked" is {@link Deadlock#idle()} (every P idle, the global queue empty, every M in
- * the scheduler: none in goroutine code, in {@code Go.blocking} or in a pinned park, nobody on
- * the network poller, no virtual thread), then every goroutine WAITING, then idle() again. A
+ * "Durably blocked" is {@link Deadlock#idle(boolean)} (every P idle, the global queue empty,
+ * every M in the scheduler or blocked in a pinned park whose P sysmon handed off: none in
+ * goroutine code or in {@code Go.blocking}, nobody on the network poller, no virtual thread),
+ * then every goroutine WAITING, then idle again. A
  * goroutine can only be readied by something running: a goroutine (then an M is not in the
  * scheduler or a P is not idle), the poller (counted), a plain thread (invisible: see
  * {@link Synctest}), or a timer, and timers of this runtime fire only when the clock reaches
- * them, which only this driver moves. So if the second idle() still holds, no goroutine was
- * readied between the two checks and stayed runnable: the snapshot of WAITING goroutines is
- * the state now.
+ * them, which only this driver moves. So if the second idle still holds, no goroutine was
+ * readied between the two checks and stayed runnable (a readied G sits in a queue, or runs on
+ * an M that holds a P or, pinned, is not WAITING): the snapshot of WAITING goroutines is the
+ * state now.
+ *
+ * <p>A pinned park (a native frame on the goroutine's stack) keeps its carrier blocked and, at
+ * first, its P; in a bubble, sysmon hands that P off even though no work waits (Sysmon.retake),
+ * after its usual JDK_BLOCK_NS (about a millisecond of real time), and the clock then moves.
  *
  * <h2>Kicks</h2>
  * Every M of the bubble's runtime calls {@link #kick()} just before it parks in stopm, after it
@@ -106,50 +112,59 @@ final class Bubble {
     /**
      * The driver's loop (class comment), on the thread of {@code Synctest.run}. Returns null when
      * every goroutine of the bubble has exited, or the deadlock report.
+     *
+     * @throws InterruptedException if the thread of run is interrupted (a test framework's
+     *         timeout): the bubble's goroutines are left as they are, for run to shut down
      */
-    String drive() {
-        boolean interrupted = false;
-        try {
-            for (;;) {
-                rounds++; // the driver is the only writer
-                if (sched.allgs.size() == 0) {
-                    return null;
-                }
-                List<G> blocked = durablyBlocked();
-                if (blocked != null) {
-                    G w = waiter.getAndSet(null);
-                    if (w != null) {
-                        w.ready(false); // WAITING in await: durablyBlocked saw every G WAITING
-                        continue;
-                    }
-                    long next = sched.sleepers.earliestTimer();
-                    if (next == TimerQueue.NONE) {
-                        return report(blocked);
-                    }
-                    // The jump. A hint may be early (a stopped timer, or a wheel slot's start):
-                    // runExpired then fires nothing and publishes a later hint, and the next
-                    // round jumps again; nobody runs in between, so nobody sees the stop-over.
-                    if (next - nanos > 0) {
-                        nanos = next;
-                    }
-                    for (P p : sched.allp) {
-                        sched.checkTimers(p); // fires ready Gs to the global queue and wake an M
-                    }
+    String drive() throws InterruptedException {
+        for (;;) {
+            rounds = rounds + 1; // the driver is the only writer
+            if (sched.allgs.size() == 0) {
+                return null;
+            }
+            List<G> blocked = durablyBlocked();
+            if (blocked != null) {
+                G w = waiter.getAndSet(null);
+                if (w != null) {
+                    w.ready(false); // WAITING in await: durablyBlocked saw every G WAITING
                     continue;
                 }
-                LockSupport.parkNanos(this, BACKSTOP_NS);
-                interrupted |= Thread.interrupted(); // not a wake-up; restored on return
+                long next = sched.sleepers.earliestTimer();
+                if (next == TimerQueue.NONE) {
+                    return report(blocked);
+                }
+                // The jump. A hint may be early (a stopped timer, or a wheel slot's start):
+                // runExpired then fires nothing and publishes a later hint, and the next
+                // round jumps again; nobody runs in between, so nobody sees the stop-over.
+                if (next - nanos > 0) {
+                    nanos = next;
+                }
+                for (P p : sched.allp) {
+                    sched.checkTimers(p); // fires ready Gs to the global queue and wake an M
+                }
+                continue;
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+            LockSupport.parkNanos(this, BACKSTOP_NS);
+            if (Thread.interrupted()) {
+                throw new InterruptedException("Synctest.run interrupted at bubble time " + now()
+                        + "; the bubble's goroutines:\n" + dump(sched.allgs.snapshot()));
             }
         }
     }
 
+    /** The goroutines as a dump shows them (Go's format). */
+    private String dump(List<G> gs) {
+        StringBuilder sb = new StringBuilder();
+        for (Dump.GInfo gi : Dump.goroutines(sched, gs, false)) {
+            sb.append('\n');
+            Dump.appendG(sb, gi);
+        }
+        return sb.toString();
+    }
+
     /** The goroutines, if every one is durably blocked (class comment); else null. */
     private List<G> durablyBlocked() {
-        if (!sched.deadlock.idle()) {
+        if (!sched.deadlock.idle(true)) {
             return null;
         }
         List<G> gs = sched.allgs.snapshot();
@@ -158,7 +173,7 @@ final class Bubble {
                 return null;
             }
         }
-        return sched.deadlock.idle() && !gs.isEmpty() ? gs : null;
+        return sched.deadlock.idle(true) && !gs.isEmpty() ? gs : null;
     }
 
     /** Go's synctest deadlock panic, then every goroutine as a dump shows it. */
@@ -166,11 +181,6 @@ final class Bubble {
         StringBuilder sb = new StringBuilder(mainDone
                 ? "deadlock: main bubble goroutine has exited but blocked goroutines remain\n"
                 : "deadlock: all goroutines in bubble are blocked\n");
-        sb.append("bubble time ").append(now()).append('\n');
-        for (Dump.GInfo gi : Dump.goroutines(sched, gs, false)) {
-            sb.append('\n');
-            Dump.appendG(sb, gi);
-        }
-        return sb.toString();
+        return sb.append("bubble time ").append(now()).append('\n').append(dump(gs)).toString();
     }
 }

@@ -98,6 +98,9 @@ public final class Synctest {
      *                               from within a synctest bubble")
      * @throws RuntimeException      or Error: the first exception that escaped a goroutine of
      *                               the bubble (a checked one wrapped)
+     * @throws IllegalStateException when the calling thread is interrupted while it waits (a
+     *                               test's timeout): the message lists the bubble's goroutines;
+     *                               the interrupt status is kept
      */
     public static void run(int procs, Runnable body) {
         Objects.requireNonNull(body, "body");
@@ -157,6 +160,7 @@ public final class Synctest {
                 .bubble(b)
                 .build();
         String deadlock = null;
+        boolean exited = false;
         try {
             rt.go("synctest", () -> {
                 try {
@@ -170,11 +174,15 @@ public final class Synctest {
                 }
             });
             deadlock = b.drive();
+            exited = deadlock == null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e.getMessage(), e);
         } finally {
-            if (deadlock == null) {
+            if (exited) {
                 rt.close(); // every goroutine exited
             } else {
-                rt.shutdown(); // the blocked goroutines stay parked; they are garbage with the runtime
+                rt.shutdown(); // blocked goroutines stay parked (garbage with the runtime); running ones end at their next yield point
             }
         }
         Throwable t = b.failure.get();

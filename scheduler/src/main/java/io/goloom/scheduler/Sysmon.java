@@ -255,8 +255,12 @@ final class Sysmon extends Thread {
             if (!inNative && pp.sysmonBlockedTicks++ == 0) {
                 pp.sysmonBlockedSince = now;
             }
-            if ((!inNative && (pp.sysmonBlockedTicks < 2 || now - pp.sysmonBlockedSince < JDK_BLOCK_NS)) || !workWaiting(pp)) {
-                continue; // blocked for under JDK_BLOCK_NS, or nothing is waiting for the P
+            if ((!inNative && (pp.sysmonBlockedTicks < 2 || now - pp.sysmonBlockedSince < JDK_BLOCK_NS))
+                    || !workWaiting(pp) && !(sched.bubble != null && Deadlock.parkedPinned(m))) {
+                // blocked for under JDK_BLOCK_NS, or nothing is waiting for the P. In a Synctest
+                // bubble a pinned park loses its P anyway: the bubble's clock waits for every P
+                // to be idle (Bubble), and only a ready can end that park.
+                continue;
             }
             // Dekker with the M: CAS first, then read where. The M writes where (volatile),
             // then reads status (ownsP). One of us sees the other. (inNative is not re-sampled:
@@ -278,6 +282,9 @@ final class Sysmon extends Thread {
                     handoffsJdk++;
                 }
                 sched.handoffp(pp);
+                if (sched.bubble != null) {
+                    sched.bubble.kick(); // the P may have gone idle without an M passing stopm
+                }
                 // The M keeps running its G (or task) once the JDK call returns, now without a
                 // P: one thread more than GOMAXPROCS competing for the cores. Go's exitsyscall
                 // gives such a G back to the scheduler at once; with no exit hook here, ask it to

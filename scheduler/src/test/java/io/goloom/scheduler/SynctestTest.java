@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.goloom.core.Chan;
 import io.goloom.core.Select;
 import io.goloom.core.WaitGroup;
+import io.goloom.testkit.Stress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import jdk.internal.vm.Continuation;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * only when every goroutine of the bubble is durably blocked; await; deadlock reports; run waits
  * for every goroutine). Each test runs at GOMAXPROCS 1 and 2 where the number of Ps matters.
  */
-@Timeout(60)
+@Timeout(30)
 class SynctestTest {
 
     static final Instant EPOCH = Instant.parse("2000-01-01T00:00:00Z");
@@ -88,6 +90,75 @@ class SynctestTest {
         });
         assertEquals(3600, ticks.get());
         assertEquals(List.of(), bad, "ticks not at exact whole fake seconds");
+    }
+
+    /**
+     * Pairs of goroutines hand a value back and forth while one goroutine sleeps an hour: at
+     * every instant some goroutine of a pair is runnable, so the clock must not move until the
+     * pairs are done, although at most instants most goroutines are WAITING and the Ms keep
+     * going idle (each idle M kicks the driver). A driver that trusts a snapshot of G statuses
+     * alone advances when it reads one partner WAITING just before the other readies it and
+     * parks.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 4})
+    void pingPongPairsNeverLetTheClockJump(int procs) {
+        int pairs = 8;
+        int rounds = 5_000 * Stress.FACTOR;
+        AtomicReference<Instant> sleeperWoke = new AtomicReference<>();
+        AtomicReference<Instant> pairsDone = new AtomicReference<>();
+        Synctest.run(procs, () -> {
+            Go.go(() -> {
+                Go.sleep(Duration.ofHours(1));
+                sleeperWoke.set(Go.now());
+            });
+            WaitGroup wg = new WaitGroup();
+            wg.add(pairs);
+            for (int p = 0; p < pairs; p++) {
+                Chan<Integer> ping = new Chan<>();
+                Chan<Integer> pong = new Chan<>();
+                Go.go(() -> {
+                    for (int i = 0; i < rounds; i++) {
+                        pong.send(ping.receive() + 1);
+                    }
+                });
+                Go.go(() -> {
+                    for (int i = 0; i < rounds; i++) {
+                        ping.send(i);
+                        pong.receive();
+                    }
+                    wg.done();
+                });
+            }
+            wg.await();
+            pairsDone.set(Go.now());
+        });
+        assertEquals(EPOCH, pairsDone.get(), "the clock moved while goroutines were handing values over");
+        assertEquals(EPOCH.plus(Duration.ofHours(1)), sleeperWoke.get());
+    }
+
+    /**
+     * A goroutine that parks while its continuation is pinned (a native frame; here
+     * {@code Continuation.pin}, as SchedStressTest does) blocks its carrier in G.parkPinned, but
+     * it is still durably blocked: only a goroutine or a timer of the bubble can wake it. The
+     * clock must move for it (or run would hang).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void aPinnedParkIsDurablyBlocked(int procs) {
+        AtomicReference<Instant> woke = new AtomicReference<>();
+        Synctest.run(procs, () -> {
+            Go.go(() -> {
+                Continuation.pin();
+                try {
+                    Go.sleep(Duration.ofMinutes(1));
+                } finally {
+                    Continuation.unpin();
+                }
+                woke.set(Go.now());
+            });
+        });
+        assertEquals(EPOCH.plus(Duration.ofMinutes(1)), woke.get());
     }
 
     @ParameterizedTest
