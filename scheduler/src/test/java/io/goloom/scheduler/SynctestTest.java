@@ -184,7 +184,7 @@ class SynctestTest {
             AtomicInteger state = new AtomicInteger();
             Go.go(() -> {
                 state.set(1);
-                for (int i = 0; i < 100; i++) {
+                for (int i = 0; i < 10_000; i++) {
                     Go.yield(); // still running: await must not return yet
                 }
                 state.set(2);
