@@ -316,6 +316,26 @@ class SynctestTest {
         });
     }
 
+    /** A goroutine's timed executor waits (GoWaiters) are on the bubble's clock too. */
+    @Test
+    void executorTimedWaitsUseTheFakeClock() {
+        Synctest.run(() -> {
+            java.util.concurrent.ExecutorService ex = GoRuntime.current().executor();
+            Chan<Boolean> release = new Chan<>();
+            ex.execute(release::receive);
+            ex.shutdown();
+            try {
+                assertFalse(ex.awaitTermination(1, java.util.concurrent.TimeUnit.HOURS));
+                assertEquals(EPOCH.plus(Duration.ofHours(1)), Go.now());
+                release.send(true);
+                assertTrue(ex.awaitTermination(1, java.util.concurrent.TimeUnit.HOURS));
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertEquals(EPOCH.plus(Duration.ofHours(1)), Go.now());
+        });
+    }
+
     @Test
     void awaitOutsideABubbleAndNestedRunAreRejected() throws Exception {
         GoRuntime rt = GoRuntime.create(1);
