@@ -313,6 +313,15 @@ class SynctestTest {
             g.go(() -> g.context().done().receiveOk());
             assertNull(g.await());
             assertEquals(EPOCH.plus(Duration.ofHours(1)), Go.now());
+            Task<Instant> task = Go.spawn(() -> {
+                Go.sleep(Duration.ofSeconds(2));
+                return Go.now();
+            });
+            assertEquals(EPOCH.plus(Duration.ofHours(1)).plusSeconds(2), task.join());
+            Chan<Instant> afterCtx = new Chan<>(1);
+            Context.Cancelable short1 = Context.withTimeout(Context.background(), Duration.ofMillis(1));
+            Context.afterFunc(short1, () -> afterCtx.send(Go.now()));
+            assertEquals(EPOCH.plus(Duration.ofHours(1)).plusSeconds(2).plusMillis(1), afterCtx.receive());
         });
     }
 
