@@ -33,6 +33,11 @@ import java.util.function.Consumer;
  * ({@code new Chan<>()}, capacity 0: every send meets a receive) or buffered (a FIFO of
  * {@code capacity} elements).
  *
+ * <p>With a cancellation or a timeout: {@code ctx.receive(ch)}, {@code ctx.send(ch, v)},
+ * {@code Context.receiveWithin(ch, d)}, {@code Context.sendWithin(ch, v, d)} in the scheduler
+ * module (core cannot depend on its {@code Context}); each is a {@link Select} over the
+ * channel and the context's done channel or a timer.
+ *
  * <h2>Semantics (the Go spec's)</h2>
  * <ul>
  *   <li>{@link #send} blocks until a receiver takes the value (unbuffered) or there is room in

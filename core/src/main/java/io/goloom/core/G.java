@@ -441,6 +441,16 @@ public class G extends io.goloom.core.spi.SchedLinks {
     }
 
     /**
+     * Any thread, racy: whether this G is parked pinned (WAITING in {@link #parkPinned}, its
+     * carrier blocked until a {@link #ready}). The volatile read of WAITING acquires the
+     * parker's release store, which follows its write of pinnedCarrier (1, 2 above). Not
+     * true during an ordinary park's commit, which runs with the continuation yielded.
+     */
+    public final boolean parkedPinned() {
+        return (status & ~SCAN) == WAITING && pinnedCarrier != null;
+    }
+
+    /**
      * For dumps, from any thread: the stack of this G if it is parked (WAITING), else null.
      * Walking a continuation's frames while an M mounts it can crash the JVM (seen: SIGSEGV
      * in the stack walker), so the walk holds the G as {@code WAITING | SCAN} (Go's

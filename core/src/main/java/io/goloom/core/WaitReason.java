@@ -24,6 +24,8 @@ public enum WaitReason {
     SEMAPHORE_ACQUIRE("semaphore acquire"),
     IO_WAIT("IO wait"),
     JOIN("join"),
+    /** {@code Synctest.await}: until every other goroutine of the bubble is durably blocked. */
+    SYNCTEST_WAIT("synctest.Wait"),
     PREEMPTED("preempted");
 
     private final String text;

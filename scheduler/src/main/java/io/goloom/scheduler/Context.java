@@ -70,6 +70,104 @@ public abstract sealed class Context permits Context.Background, Context.Cancela
     /** The value bound to {@code key} by this context or the nearest ancestor, else null (Go's {@code Value}). */
     public abstract Object value(Object key);
 
+    // ---- channel operations bounded by a context or a timeout ----
+    //
+    // Go writes these as a select; here they are a Select underneath, so they keep its rules:
+    // exactly one case fires (a value is either taken or sent, or the operation reports
+    // the context's error, never both), and when both are ready at once, one is chosen at
+    // random, as Go's select does. They live here, not on Chan: core (Chan) cannot see the
+    // scheduler's Context. Each call allocates its Select (and, for the timeouts, a Timer);
+    // a loop that cares builds one Select over ch and ctx.done() and reuses it.
+
+    /**
+     * Receives from {@code ch} unless this context is done first (Go's
+     * {@code select { case v := <-ch: ... case <-ctx.Done(): return ctx.Err() }}). Returns
+     * the value, or null once {@code ch} is closed and drained (as {@link Chan#receive()}).
+     *
+     * @throws CancellationException this context's {@link #err()} ({@link #CANCELED} or
+     *         {@link #DEADLINE_EXCEEDED}) if it was done first; then nothing was received
+     */
+    public final <T> T receive(Chan<T> ch) {
+        io.goloom.core.Select s = new io.goloom.core.Select().recv(Objects.requireNonNull(ch, "ch")).recv(done());
+        if (s.run() == 1) {
+            throw err(); // non-null: done() is closed only after err is written
+        }
+        return s.received();
+    }
+
+    /**
+     * {@link #receive(Chan)} that also says whether the value came from a send
+     * ({@link io.goloom.core.Recv#ok()}) or from the channel's close.
+     *
+     * @throws CancellationException this context's {@link #err()} if it was done first
+     */
+    public final <T> io.goloom.core.Recv<T> receiveOk(Chan<T> ch) {
+        io.goloom.core.Select s = new io.goloom.core.Select().recv(Objects.requireNonNull(ch, "ch")).recv(done());
+        if (s.run() == 1) {
+            throw err();
+        }
+        return new io.goloom.core.Recv<>(s.received(), s.ok()); // (null, false) once ch is closed, as Chan.receiveOk
+    }
+
+    /**
+     * Sends {@code v} on {@code ch} unless this context is done first (Go's
+     * {@code select { case ch <- v: case <-ctx.Done(): return ctx.Err() }}). If it throws,
+     * the value was not sent: no receiver ever sees it.
+     *
+     * @throws CancellationException this context's {@link #err()} if it was done first
+     * @throws io.goloom.core.ChanClosedException if {@code ch} is closed
+     */
+    public final <T> void send(Chan<T> ch, T v) {
+        Objects.requireNonNull(v, "v");
+        io.goloom.core.Select s = new io.goloom.core.Select().send(Objects.requireNonNull(ch, "ch"), v).recv(done());
+        if (s.run() == 1) {
+            throw err();
+        }
+    }
+
+    /**
+     * Receives from {@code ch}, waiting at most {@code timeout} (Go's
+     * {@code select { case v := <-ch: case <-time.After(d): }}), on the P's timer wheel (a
+     * bubble's fake clock inside {@link Synctest}). Returns the value, or null once {@code ch}
+     * is closed and drained.
+     *
+     * @throws CancellationException {@link #DEADLINE_EXCEEDED} if the timeout passed first;
+     *         then nothing was received
+     */
+    public static <T> T receiveWithin(Chan<T> ch, Duration timeout) {
+        Objects.requireNonNull(ch, "ch");
+        Timer t = Go.newTimer(timeout);
+        try {
+            io.goloom.core.Select s = new io.goloom.core.Select().recv(ch).recv(t.c());
+            if (s.run() == 1) {
+                throw DEADLINE_EXCEEDED;
+            }
+            return s.received();
+        } finally {
+            t.stop(); // frees the wheel slot at once (and discards a value that lost the select)
+        }
+    }
+
+    /**
+     * Sends {@code v} on {@code ch}, waiting at most {@code timeout} for a receiver or room.
+     * If it throws, the value was not sent.
+     *
+     * @throws CancellationException {@link #DEADLINE_EXCEEDED} if the timeout passed first
+     * @throws io.goloom.core.ChanClosedException if {@code ch} is closed
+     */
+    public static <T> void sendWithin(Chan<T> ch, T v, Duration timeout) {
+        Objects.requireNonNull(ch, "ch");
+        Objects.requireNonNull(v, "v");
+        Timer t = Go.newTimer(timeout);
+        try {
+            if (new io.goloom.core.Select().send(ch, v).recv(t.c()).run() == 1) {
+                throw DEADLINE_EXCEEDED;
+            }
+        } finally {
+            t.stop();
+        }
+    }
+
     /** The root of every context tree: never canceled, no deadline, no values (Go's {@code context.Background()}). */
     public static Context background() {
         return BACKGROUND;
@@ -107,14 +205,14 @@ public abstract sealed class Context permits Context.Background, Context.Cancela
         if (inherited.isPresent() && !inherited.get().isAfter(deadline)) {
             return withCancel(parent); // the parent's deadline comes first
         }
-        return withTimeoutUntil(parent, Duration.between(Instant.now(), deadline), deadline);
+        return withTimeoutUntil(parent, Duration.between(Go.now(), deadline), deadline);
     }
 
     /** {@link #withDeadline} at now + {@code timeout} (Go's {@code WithTimeout}). */
     public static Cancelable withTimeout(Context parent, Duration timeout) {
         Objects.requireNonNull(parent, "cannot create context from null parent");
         Objects.requireNonNull(timeout, "timeout");
-        Instant deadline = Instant.now().plus(timeout);
+        Instant deadline = Go.now().plus(timeout);
         Optional<Instant> inherited = parent.deadline();
         if (inherited.isPresent() && !inherited.get().isAfter(deadline)) {
             return withCancel(parent);

@@ -72,16 +72,39 @@ final class Deadlock {
     }
 
     private boolean quiet() {
-        if (sched.npidle() != sched.gomaxprocs || sched.globalQueueSize() != 0
-                || sched.sleepers.earliestTimer() != TimerQueue.NONE || otherWakeSources()) {
+        return sched.sleepers.earliestTimer() == TimerQueue.NONE && idle();
+    }
+
+    /**
+     * Everything but the timers: every P idle, the global queue empty, no wake-up source outside
+     * the Ps, every M in the scheduler. A {@link Synctest} bubble's driver asks this (its timers
+     * are what it fires next).
+     */
+    boolean idle() {
+        return idle(false);
+    }
+
+    /**
+     * {@link #idle()}; with {@code pinnedAsleep}, an M blocked in a pinned park (its G WAITING
+     * in G.parkPinned, its P handed off by sysmon) counts as asleep too: only a ready can wake
+     * it. A bubble's rule ({@link Bubble}); checkdead keeps the conservative one.
+     */
+    boolean idle(boolean pinnedAsleep) {
+        if (sched.npidle() != sched.gomaxprocs || sched.globalQueueSize() != 0 || otherWakeSources()) {
             return false;
         }
         for (M m : sched.allm()) {
-            if (m.where() != M.IN_SCHED) {
+            if (m.where() != M.IN_SCHED && !(pinnedAsleep && parkedPinned(m))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Racy: m's goroutine is parked pinned on m's thread. */
+    static boolean parkedPinned(M m) {
+        G g = m.curg();
+        return g != null && g.parkedPinned();
     }
 
     /**

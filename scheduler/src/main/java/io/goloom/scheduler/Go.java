@@ -129,11 +129,12 @@ public final class Go {
      * plain thread it is {@code Thread.sleep}.
      */
     public static void sleep(java.time.Duration d) {
-        long deadline = Timer.deadline(d);
-        if (deadline - System.nanoTime() <= 0) {
+        G g = G.current();
+        long now = g != null ? g.sched.nanoTime() : System.nanoTime(); // a bubble's fake clock (Synctest)
+        long deadline = Timer.deadline(now, d);
+        if (deadline - now <= 0) {
             return;
         }
-        G g = G.current();
         if (g == null || g.sched.timerQueue() == null) { // a plain thread, or a scheduler without timers
             try {
                 Thread.sleep(d);
@@ -145,6 +146,17 @@ public final class Go {
         // The timer is armed by the park commit, after the G is WAITING, so its fire can only
         // ready a parked G. Arming works from any thread: a P lost to sysmon does not matter.
         g.gopark(io.goloom.core.WaitReason.SLEEP, SleepTimer.ARM, new SleepTimer(g, deadline));
+    }
+
+    /**
+     * The current time (Go's {@code time.Now()}): {@link java.time.Instant#now()}, or inside a
+     * {@link Synctest} bubble the bubble's fake time (2000-01-01T00:00:00Z when the bubble
+     * starts, moved only by the bubble's timers). Timers and tickers send this time; contexts
+     * compute their deadlines from it.
+     */
+    public static java.time.Instant now() {
+        G g = G.current();
+        return g != null && g.sched instanceof Scheduler s ? s.now() : java.time.Instant.now();
     }
 
     /** A new timer that sends the time on its channel after {@code d}. */

@@ -58,6 +58,10 @@ public final class GoRuntime implements AutoCloseable {
         }
         this.sched = new Scheduler(name, b.procs, b.runqCapacity, b.maxThreads, handler);
         sched.deadlockDetection = b.deadlockDetection;
+        if (b.bubble != null) {
+            b.bubble.attach(sched);
+            sched.bubble = b.bubble;
+        }
         sched.runtime = this;
         sched.start(); // sysmon reads the two fields above
         trace = new ExecTrace(sched);
@@ -411,6 +415,7 @@ public final class GoRuntime implements AutoCloseable {
         private int runqCapacity = RunQueue.DEFAULT_CAPACITY;
         private int maxThreads = 10_000;
         private boolean deadlockDetection = true;
+        private Bubble bubble;
 
         private Builder() {
         }
@@ -476,6 +481,12 @@ public final class GoRuntime implements AutoCloseable {
          */
         public Builder deadlockDetection(boolean on) {
             this.deadlockDetection = on;
+            return this;
+        }
+
+        /** A {@link Synctest} bubble: this runtime's timers run on the bubble's fake clock. */
+        Builder bubble(Bubble b) {
+            this.bubble = b;
             return this;
         }
 

@@ -66,11 +66,11 @@ final class GoWaiters {
             return true;
         }
         boolean timed = nanos >= 0;
-        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        long deadline = timed ? g.sched.nanoTime() + nanos : 0L; // the runtime's clock: a Synctest bubble's is fake
         for (;;) {
             long left = -1;
             if (timed) {
-                left = deadline - System.nanoTime();
+                left = deadline - g.sched.nanoTime();
                 if (left <= 0) {
                     return cond.getAsBoolean();
                 }
@@ -141,7 +141,7 @@ final class GoWaiters {
                 if (nanos >= 0) {
                     TimerQueue q = g.sched.timerQueue();
                     timerQueue = q;
-                    q.schedule(this, System.nanoTime() + nanos);
+                    q.schedule(this, g.sched.nanoTime() + nanos);
                     if (state != 0) {
                         q.cancel(this); // already claimed: g may have run before we armed it
                     }

@@ -86,6 +86,13 @@ final class Scheduler extends Syscalls implements Sched {
     /** Whether deadlock detection is on for this runtime (GoRuntime.Builder); written before {@link #start}. */
     boolean deadlockDetection = true;
     final Deadlock deadlock = new Deadlock(this);
+    /**
+     * Non-null iff this runtime is a {@link Synctest} bubble: its fake clock and driver. Written
+     * once by GoRuntime before {@link #start}. Read by {@link #nanoTime()} (checkTimers, once per
+     * call with a timer pending), by the idle path before stopm and by sleepForTimers; not by
+     * execute, gopark or ready.
+     */
+    Bubble bubble;
     /** Coprimes of gomaxprocs, for the random steal order (Go's randomOrder). Immutable. */
     private final int[] coprimes;
     private final BiConsumer<G, Throwable> panicHandler;
@@ -647,6 +654,10 @@ final class Scheduler extends Syscalls implements Sched {
             if (sleepers.sleepForTimers(m)) {
                 continue; // woke with a P and ran the expired timers
             }
+            Bubble b = bubble;
+            if (b != null) {
+                b.kick(); // no P, IN_SCHED, our G parked or dead: the bubble's driver looks (Bubble)
+            }
             stopm(m);
             if (m.p == null) {
                 return null; // no P: the runtime is stopping, or this M retired (stopm)
@@ -729,7 +740,7 @@ final class Scheduler extends Syscalls implements Sched {
         if (hint == TimerQueue.NONE) {
             return false;
         }
-        long now = System.nanoTime();
+        long now = nanoTime();
         // Run when something is due, or to drain requests from other threads (stopped timers
         // would otherwise wait in the inbox until the earliest of them came due).
         if ((now - hint < 0 && !q.hasRequests()) || !pp.tryLockTimers()) {
@@ -761,6 +772,22 @@ final class Scheduler extends Syscalls implements Sched {
             // into the caller's own P's ring (any M runs any P's timers); P-less callers have none
             ExecTrace.put(own, ExecTrace.TIMER, m, fired, pp.id, Math.max(0, lateness));
         }
+    }
+
+    /**
+     * Sched SPI: the clock of this runtime's timers: System.nanoTime, or a bubble's fake clock
+     * ({@link Synctest}). Every deadline armed on this runtime's wheels is on this clock.
+     */
+    @Override
+    public long nanoTime() {
+        Bubble b = bubble;
+        return b == null ? System.nanoTime() : b.nanoTime();
+    }
+
+    /** The wall clock of this runtime: Instant.now(), or a bubble's fake time. */
+    java.time.Instant now() {
+        Bubble b = bubble;
+        return b == null ? java.time.Instant.now() : b.now();
     }
 
     /**

@@ -128,13 +128,16 @@ final class Sleepers {
         // timer sleeper, else until readiness or a break. Pair 2: blocker is set here, before
         // the CAS on timerSleeper below.
         boolean poll = tryBlock(m);
-        if (!poll && (timerSleeper != null || earliestTimer() == TimerQueue.NONE)) {
+        // A bubble's timers are on its fake clock: no M sleeps for them; its driver advances
+        // the clock and runs them when the bubble is durably blocked (Bubble).
+        boolean realTimers = sched.bubble == null;
+        if (!poll && (!realTimers || timerSleeper != null || earliestTimer() == TimerQueue.NONE)) {
             return false;
         }
         // Pair 2: a waker that reads us as timerSleeper before the store of the real deadline
         // below must wake us, not compare against our previous sleep's (stale) deadline.
         m.sleepUntil = System.nanoTime() + Long.MAX_VALUE / 2;
-        boolean timers = timerSleeper == null && earliestTimer() != TimerQueue.NONE
+        boolean timers = realTimers && timerSleeper == null && earliestTimer() != TimerQueue.NONE
                 && TIMER_SLEEPER.compareAndSet(this, null, m);
         if (!timers && !poll) {
             return false;

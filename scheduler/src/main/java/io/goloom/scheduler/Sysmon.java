@@ -172,6 +172,7 @@ final class Sysmon extends Thread {
     private int retake(long now) {
         int n = 0;
         boolean anyPending = false;
+        long timerNow = sched.bubble == null ? now : sched.nanoTime(); // a bubble's timers are on its fake clock
         // Go's sysmon polls the network if nobody has for 10 ms; what it finds goes to the global queue.
         if (sched.sleepers.sysmonPoll(now)) {
             n++;
@@ -188,7 +189,7 @@ final class Sysmon extends Thread {
             // no idle P, ask the running G to yield so its own M gets to them.
             long hint = pp.timers.earliestHint();
             anyPending |= hint != TimerQueue.NONE;
-            if (hint != TimerQueue.NONE && now - hint > TIMER_OVERDUE_NS) {
+            if (hint != TimerQueue.NONE && timerNow - hint > TIMER_OVERDUE_NS) {
                 if (sched.npidle() > 0) {
                     sched.wakep();
                 } else if (preemptone(pp)) {
@@ -257,8 +258,12 @@ final class Sysmon extends Thread {
             if (!inNative && pp.sysmonBlockedTicks++ == 0) {
                 pp.sysmonBlockedSince = now;
             }
-            if ((!inNative && (pp.sysmonBlockedTicks < 2 || now - pp.sysmonBlockedSince < JDK_BLOCK_NS)) || !workWaiting(pp)) {
-                continue; // blocked for under JDK_BLOCK_NS, or nothing is waiting for the P
+            if ((!inNative && (pp.sysmonBlockedTicks < 2 || now - pp.sysmonBlockedSince < JDK_BLOCK_NS))
+                    || !workWaiting(pp) && !(sched.bubble != null && Deadlock.parkedPinned(m))) {
+                // blocked for under JDK_BLOCK_NS, or nothing is waiting for the P. In a Synctest
+                // bubble a pinned park loses its P anyway: the bubble's clock waits for every P
+                // to be idle (Bubble), and only a ready can end that park.
+                continue;
             }
             // Dekker with the M: CAS first, then read where. The M writes where (volatile),
             // then reads status (ownsP). One of us sees the other. (inNative is not re-sampled:
@@ -283,6 +288,9 @@ final class Sysmon extends Thread {
                     observeHandoff(pp, m, inNative ? 2 : 1);
                 }
                 sched.handoffp(pp);
+                if (sched.bubble != null) {
+                    sched.bubble.kick(); // the P may have gone idle without an M passing stopm
+                }
                 // The M keeps running its G (or task) once the JDK call returns, now without a
                 // P: one thread more than GOMAXPROCS competing for the cores. Go's exitsyscall
                 // gives such a G back to the scheduler at once; with no exit hook here, ask it to

@@ -51,27 +51,30 @@ import java.time.Instant;
 public final class Ticker {
 
     private final TimerQueue queue;
+    private final Scheduler sched;
     private final Chan<Instant> c = new Chan<>(1);
     private final Node node;
 
     Ticker(Scheduler sched, Duration period) {
         long p = checkPeriod(period);
         this.queue = sched.timerQueue();
-        this.node = new Node(queue, c, p);
-        queue.schedule(node, System.nanoTime() + p);
+        this.sched = sched;
+        this.node = new Node(queue, c, p, sched);
+        queue.schedule(node, sched.nanoTime() + p);
     }
 
     private static long checkPeriod(Duration d) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException("non-positive interval for Ticker: " + d);
         }
-        return Timer.deadline(d) - System.nanoTime() <= 0 ? 1 : d.toNanos();
+        return Timer.deadline(0, d) <= 0 ? 1 : d.toNanos();
     }
 
     /** The wheel's entry: the channel weakly (see the class comment). */
     private static final class Node extends TimerNode {
         private final TimerQueue queue;
         private final WeakReference<Chan<Instant>> c;
+        private final Scheduler sched;
         /** Written by reset (any thread) before its arming CAS; read by fire. */
         volatile long period;
         /**
@@ -81,8 +84,9 @@ public final class Ticker {
          */
         volatile boolean sending;
 
-        Node(TimerQueue queue, Chan<Instant> c, long period) {
+        Node(TimerQueue queue, Chan<Instant> c, long period, Scheduler sched) {
             this.queue = queue;
+            this.sched = sched;
             this.c = new WeakReference<>(c);
             this.period = period;
         }
@@ -96,7 +100,7 @@ public final class Ticker {
             sending = true; // (1)
             try {
                 if (queue.stillFiring(this)) { // (2)
-                    ch.trySend(Instant.now()); // drop the tick if the receiver has not taken the last one
+                    ch.trySend(sched.now()); // drop the tick if the receiver has not taken the last one
                 }
             } finally {
                 sending = false; // (3)
@@ -126,7 +130,7 @@ public final class Ticker {
     public void reset(Duration period) {
         long p = checkPeriod(period);
         node.period = p;
-        queue.reset(node, System.nanoTime() + p); // (a); wins over the re-arm of a fire under way
+        queue.reset(node, sched.nanoTime() + p); // (a); wins over the re-arm of a fire under way
         quiesce();
     }
 

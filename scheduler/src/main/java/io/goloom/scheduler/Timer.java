@@ -53,6 +53,7 @@ import java.util.Objects;
 public final class Timer {
 
     private final TimerQueue queue;
+    private final Scheduler sched;
     private final Chan<Instant> c;
     private final Node node;
     /** Armed by start or reset and not stopped since. Guarded by this. */
@@ -60,6 +61,7 @@ public final class Timer {
 
     Timer(Scheduler sched, Chan<Instant> c, Runnable f) {
         this.queue = sched.timerQueue();
+        this.sched = sched;
         this.c = c;
         this.node = new Node(queue, c, f, sched);
     }
@@ -98,7 +100,7 @@ public final class Timer {
             sending = true; // (1)
             try {
                 if (queue.stillFiring(this)) { // (2)
-                    ch.trySend(Instant.now()); // capacity 1 and one value per arming: never full
+                    ch.trySend(sched.now()); // capacity 1 and one value per arming: never full
                     delivered = true;
                 }
             } finally {
@@ -111,10 +113,11 @@ public final class Timer {
         synchronized (this) {
             armed = true;
         }
-        queue.schedule(node, deadline(d));
+        queue.schedule(node, deadline(sched.nanoTime(), d));
     }
 
-    static long deadline(Duration d) {
+    /** {@code now} (the scheduler's clock) plus {@code d}, clamped to [now, now + ~146 years]. */
+    static long deadline(long now, Duration d) {
         Objects.requireNonNull(d, "duration");
         long nanos;
         try {
@@ -122,7 +125,7 @@ public final class Timer {
         } catch (ArithmeticException tooLong) {
             nanos = Long.MAX_VALUE / 2; // ~146 years: never in practice
         }
-        return System.nanoTime() + Math.max(0, Math.min(nanos, Long.MAX_VALUE / 2));
+        return now + Math.max(0, Math.min(nanos, Long.MAX_VALUE / 2));
     }
 
     /** The channel the timer sends the time on; null for an {@code afterFunc} timer (as Go's nil C). */
@@ -150,7 +153,7 @@ public final class Timer {
      * value of the earlier arming is discarded and never received. Any thread.
      */
     public boolean reset(Duration d) {
-        long deadline = deadline(d);
+        long deadline = deadline(sched.nanoTime(), d);
         synchronized (this) {
             boolean active = deactivate();
             node.delivered = false;
