@@ -72,7 +72,7 @@ final class Deadlock {
     }
 
     private boolean quiet() {
-        if (sched.npidle() != sched.gomaxprocs || sched.globalQueueSize() != 0
+        if (!sched.allIdle() || sched.globalQueueSize() != 0
                 || sched.sleepers.earliestTimer() != TimerQueue.NONE || otherWakeSources()) {
             return false;
         }

@@ -183,9 +183,27 @@ public final class GoRuntime implements AutoCloseable {
         return sched.directTasks::submitTask;
     }
 
-    /** GOMAXPROCS: the number of Ps. */
+    /** GOMAXPROCS: the number of Ps (it changes with {@link #setMaxProcs}). */
     public int procs() {
         return sched.gomaxprocs;
+    }
+
+    /**
+     * Sets GOMAXPROCS while the runtime runs and returns the previous value (Go's
+     * {@code runtime.GOMAXPROCS(n)}). Ps are added or retired at once; a retired P's goroutines
+     * move to the other Ps (its M gives it up at its next scheduling point) and its timers still
+     * fire on time: nothing is lost or run twice. Unlike Go, {@code n < 1} is not a query (use
+     * {@link #procs()}): a computed 0 would otherwise silently change nothing. Like Go 1.25, an
+     * explicit value stops this runtime from following the container's CPU limit.
+     *
+     * @throws IllegalArgumentException if {@code n < 1}
+     * @throws IllegalStateException if the runtime is closed
+     */
+    public int setMaxProcs(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("GOMAXPROCS must be at least 1, got " + n + " (use procs() to read it)");
+        }
+        return sched.setMaxProcs(n);
     }
 
     public String name() {

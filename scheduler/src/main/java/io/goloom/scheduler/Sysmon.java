@@ -125,7 +125,7 @@ final class Sysmon extends Thread {
             long now = System.nanoTime();
             sched.coarseNanos = now;
             ticks = ticks + 1;
-            if (sched.npidle() == sched.gomaxprocs) {
+            if (sched.allIdle()) {
                 // Every P idle: nothing to retake. Sleep for good only once the runtime has
                 // stayed idle while sysmon backed off to its longest tick (about 20 ms): a
                 // runtime that goes idle between requests many times a second would otherwise
@@ -154,7 +154,7 @@ final class Sysmon extends Thread {
             sched.deadlock.check(); // everything is idle: is anything left that can wake a goroutine?
         }
         sleeping = true; // volatile store, then the volatile read of npidle: see the class comment
-        while (sleeping && sched.npidle() == sched.gomaxprocs && !sched.stopping) {
+        while (sleeping && sched.allIdle() && !sched.stopping) {
             LockSupport.park(this);
             Thread.interrupted(); // as in run(): not a wake-up
         }
@@ -176,12 +176,30 @@ final class Sysmon extends Thread {
         if (sched.sleepers.sysmonPoll(now)) {
             n++;
         }
+        int procs = sched.gomaxprocs;
         for (P pp : sched.allp) {
             long s = pp.status();
             int st = P.state(s);
             if (st != P.PRUNNING && st != P.PSYSCALL) {
                 pp.sysmonBlockedTicks = 0;
+                if (st == P.PSTOPPED) {
+                    // A retired P's timers (setMaxProcs): its adopter, the active P id % GOMAXPROCS,
+                    // runs them in findRunnable; when they are overdue, act as for the adopter's
+                    // own (below): an idle M, or the adopter's G asked to yield.
+                    long hint = pp.timers.earliestHint();
+                    anyPending |= hint != TimerQueue.NONE;
+                    if (hint != TimerQueue.NONE && now - hint > TIMER_OVERDUE_NS && pp.id >= procs) {
+                        if (sched.npidle() > 0) {
+                            sched.wakep();
+                        } else if (preemptone(sched.allp[pp.id % procs])) {
+                            n++;
+                        }
+                    }
+                }
                 continue;
+            }
+            if (pp.id >= procs && st == P.PRUNNING && preemptone(pp)) {
+                n++; // retired by setMaxProcs: its G yields, and its M retires the P (findRunnable)
             }
             // Timer-aware preemption (beyond Go): this P's timers are overdue by more than
             // TIMER_OVERDUE_NS (0.5 ms) while its M is busy. Wake an idle M to run them (a thief runs victims' timers), or, with
