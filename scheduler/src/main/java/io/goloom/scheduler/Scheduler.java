@@ -123,16 +123,28 @@ final class Scheduler extends Syscalls implements Sched {
      * Sets GOMAXPROCS while the runtime runs (Go's runtime.GOMAXPROCS / procresize, without
      * stopping the world: see {@link SchedT#procresize}). Returns the previous value. Any
      * thread, a goroutine too (its own P may be among those retired: it leaves it at its next
-     * scheduling point).
+     * scheduling point). {@code explicit}: the user's value, which stops the runtime from
+     * following the container's limit (Go 1.25: GOMAXPROCS set by the program wins); else the
+     * default, applied only while nobody set one (checked under sched.lock, the lock that
+     * explicit sets take, so a user's value is never overwritten by a default read before it).
      */
-    int setMaxProcs(int n) {
+    int setMaxProcs(int n, boolean explicit) {
         if (n < 1) {
             throw new IllegalArgumentException("GOMAXPROCS must be at least 1, got " + n);
+        }
+        if (n > maxMCount) {
+            throw new IllegalArgumentException("GOMAXPROCS (" + n + ") cannot exceed maxThreads (" + maxMCount
+                    + "): raise GoRuntime.builder().maxThreads(n)");
         }
         int old;
         synchronized (lock) {
             if (stopping) {
                 throw new IllegalStateException("goloom: runtime " + name + " is closed; cannot set GOMAXPROCS to " + n);
+            }
+            if (explicit) {
+                customProcs = true;
+            } else if (customProcs) {
+                return gomaxprocs;
             }
             if (n == gomaxprocs) {
                 return n;
@@ -147,6 +159,62 @@ final class Scheduler extends Syscalls implements Sched {
         // long G: sysmon asks that G to yield at its next tick (retake), so wake sysmon.
         wakep();
         sysmon.wake();
+        return old;
+    }
+
+    // ---- the container-aware default (Go 1.25's defaultGOMAXPROCS and updateMaxProcsGoroutine) ----
+
+    /**
+     * The cgroup whose CPU limit the default GOMAXPROCS follows, or null when procs were set
+     * when the runtime was built (then nothing is followed, ever). Written before {@link #start}
+     * (published to sysmon by Thread.start) or by {@link #setDefaultMaxProcs} (volatile).
+     */
+    volatile CgroupCpu cgroup;
+    /** The available processors the default is capped by. Written with {@link #cgroup}. */
+    volatile int ncpu;
+    /** GOMAXPROCS was set explicitly (setMaxProcs): the default is no longer applied. Guarded by lock. */
+    private boolean customProcs;
+
+    /** Follow {@code cg}'s limit from now on (the builder, when procs were not set). Before {@link #start}. */
+    void followCgroup(CgroupCpu cg, int ncpu) {
+        this.ncpu = ncpu;
+        this.cgroup = cg;
+    }
+
+    /**
+     * Sysmon, about once a second (and tests through {@link Sysmon#rereadCgroupNow}): re-reads
+     * the limit and applies the default if it changed and nobody set GOMAXPROCS. Reads files,
+     * takes sched.lock only to resize. Returns the GOMAXPROCS now in force.
+     */
+    int updateDefaultProcs() {
+        CgroupCpu cg = cgroup;
+        if (cg == null || stopping) {
+            return gomaxprocs;
+        }
+        int want = Math.min(cg.defaultProcs(ncpu), maxMCount);
+        if (want != gomaxprocs) {
+            try {
+                setMaxProcs(want, false);
+            } catch (IllegalStateException closed) {
+                // closed meanwhile: nothing to follow
+            }
+        }
+        return gomaxprocs;
+    }
+
+    /** GoRuntime.setDefaultMaxProcs: follow the container again (Go's SetDefaultGOMAXPROCS). */
+    int setDefaultMaxProcs() {
+        if (cgroup == null) {
+            followCgroup(CgroupCpu.open(java.nio.file.Path.of("/")), Runtime.getRuntime().availableProcessors());
+        }
+        CgroupCpu cg = cgroup;
+        int want = Math.min(cg.defaultProcs(ncpu), maxMCount);
+        int old;
+        synchronized (lock) {
+            customProcs = false;
+            old = gomaxprocs;
+        }
+        setMaxProcs(want, false);
         return old;
     }
 

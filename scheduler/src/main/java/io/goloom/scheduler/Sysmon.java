@@ -125,6 +125,7 @@ final class Sysmon extends Thread {
             long now = System.nanoTime();
             sched.coarseNanos = now;
             ticks = ticks + 1;
+            cgroupTick(now);
             if (sched.allIdle()) {
                 // Every P idle: nothing to retake. Sleep for good only once the runtime has
                 // stayed idle while sysmon backed off to its longest tick (about 20 ms): a
@@ -155,10 +156,56 @@ final class Sysmon extends Thread {
         }
         sleeping = true; // volatile store, then the volatile read of npidle: see the class comment
         while (sleeping && sched.allIdle() && !sched.stopping) {
-            LockSupport.park(this);
+            if (sched.cgroup == null) {
+                LockSupport.park(this);
+            } else {
+                LockSupport.parkNanos(this, CGROUP_PERIOD_NS); // an idle runtime follows its container too
+                cgroupTick(System.nanoTime());
+            }
             Thread.interrupted(); // as in run(): not a wake-up
         }
         sleeping = false;
+    }
+
+    // =====================================================================================
+    // The container's CPU limit (Go 1.25's sysmonUpdateGOMAXPROCS)
+
+    /** How often sysmon re-reads the cgroup's CPU limit while the default GOMAXPROCS is followed (Go: 1 s). */
+    static final long CGROUP_PERIOD_NS = 1_000_000_000L;
+    /** Sysmon's thread only: when the limit is next due. */
+    private long cgroupNext = System.nanoTime() + CGROUP_PERIOD_NS;
+    /** Re-reads of the cgroup limit done (written by sysmon only; read by tests). */
+    volatile long cgroupReads;
+    /** Set by {@link #rereadCgroupNow} (any thread): re-read at the next tick whatever the time. */
+    private volatile boolean cgroupDue;
+
+    /**
+     * Re-reads the cgroup's CPU limit when due and applies the default GOMAXPROCS if it changed
+     * (Scheduler.updateDefaultProcs; nothing once procs were set explicitly). Go hands the
+     * resize to a goroutine because it stops the world; here a resize takes sched.lock for a
+     * list walk and never waits for an M, so sysmon does it. Sysmon's thread.
+     */
+    private void cgroupTick(long now) {
+        if (sched.cgroup == null || !(cgroupDue || now - cgroupNext >= 0)) {
+            return;
+        }
+        cgroupDue = false;
+        cgroupNext = now + CGROUP_PERIOD_NS;
+        try {
+            sched.updateDefaultProcs();
+        } catch (RuntimeException e) {
+            System.err.println("goloom: sysmon of " + sched.name + ": cannot apply the container's CPU limit: " + e);
+        }
+        cgroupReads++; // after the resize: a test that saw the count move sees its effect
+    }
+
+    /**
+     * Test hook: sysmon re-reads the cgroup limit at its next tick, as if a second had passed
+     * (so a test drives the re-read without waiting for the clock). Any thread.
+     */
+    void rereadCgroupNow() {
+        cgroupDue = true;
+        wake();
     }
 
     // =====================================================================================
