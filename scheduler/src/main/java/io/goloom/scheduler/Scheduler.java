@@ -21,7 +21,7 @@ import java.util.function.BiConsumer;
  *   <li><b>M</b> ({@link M}): a platform thread (the carrier) running
  *       {@code schedule -> findRunnable -> execute} forever.</li>
  *   <li><b>P</b> ({@link P}): the right to run Gs plus a 256-slot local run queue and a runnext
- *       slot. There are exactly GOMAXPROCS Ps; an M needs one to run Gs.</li>
+ *       slot. GOMAXPROCS Ps are active (allp may hold more, retired by setMaxProcs: see SchedT#procresize); an M needs one to run Gs.</li>
  *   <li>The global run queue, the idle P list and the idle M list: {@link SchedT} (Go's
  *       schedt), under sched.lock.</li>
  * </ul>
