@@ -41,6 +41,18 @@ class SetMaxProcsTest {
             assertEquals(2, rt.procs());
             assertEquals(2, rt.setMaxProcs(2)); // no change: returns the value
         }
+        try (GoRuntime rt = GoRuntime.builder().procs(1).maxThreads(3).build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rt.setMaxProcs(4));
+            assertTrue(e.getMessage().contains("maxThreads"), e.getMessage());
+            assertEquals(1, rt.setMaxProcs(3));
+            assertTrue(rt.dump().contains("P0 "), rt.dump());
+            assertEquals(3, rt.setMaxProcs(1));
+            // P1 and P2 stop at once if idle-listed, or when the M that startm handed one to
+            // takes it (its findRunnable retires it).
+            Await.awaitCondition("P1 and P2 stopped", WAIT, () -> stoppedPs(rt) == 2);
+            String dump = rt.dump();
+            assertTrue(dump.contains("P1 stopped") && dump.contains("P2 stopped"), "a dump shows retired Ps as stopped: " + dump);
+        }
         GoRuntime closed = GoRuntime.create(1);
         closed.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> closed.setMaxProcs(2));
