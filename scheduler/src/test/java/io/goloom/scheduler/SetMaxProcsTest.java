@@ -214,6 +214,53 @@ class SetMaxProcsTest {
         }
     }
 
+    /**
+     * A goroutine blocked in Go.blocking while its P is retired: sysmon hands the P off (it stops
+     * in pidleput instead of going idle), and when the call returns the M finds its P gone
+     * (exitsyscall's CAS fails), takes P0 or queues the G globally (lostP), and the goroutine
+     * goes on: it starts a child, which runs. The invariant check at close covers the lists.
+     */
+    @Test
+    void anMBlockedInACallComesBackAfterItsPWasRetired() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(2)) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch blocked = new CountDownLatch(1);
+            CountDownLatch after = new CountDownLatch(1);
+            AtomicBoolean found = new AtomicBoolean();
+            for (int attempt = 0; attempt < 1000 && !found.get(); attempt++) {
+                CountDownLatch tried = new CountDownLatch(1);
+                rt.go(() -> {
+                    M m = rt.sched.currentM();
+                    if (m.p.id != 1 || !found.compareAndSet(false, true)) {
+                        tried.countDown();
+                        return; // not on P1: try again
+                    }
+                    tried.countDown();
+                    try {
+                        Go.blocking(() -> {
+                            blocked.countDown();
+                            release.await(); // in the call while P1 is retired
+                            return null;
+                        });
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                    Go.go(after::countDown); // the goroutine goes on, on whatever P it got back
+                });
+                assertTrue(tried.await(30, TimeUnit.SECONDS));
+            }
+            assertTrue(found.get(), "no goroutine ran on P1");
+            assertTrue(blocked.await(30, TimeUnit.SECONDS));
+            assertEquals(2, rt.setMaxProcs(1));
+            // Sysmon hands the P of a long call off (after its grace); pidleput stops it.
+            Await.awaitCondition("P1 stopped while its M was blocked", WAIT, () -> stoppedPs(rt) == 1);
+            release.countDown();
+            assertTrue(after.await(30, TimeUnit.SECONDS), "the goroutine came back from its call and went on: " + state(rt));
+            assertEquals(1, rt.procs());
+            assertEquals(P.PSTOPPED, rt.sched.allp[1].state());
+        }
+    }
+
     private static boolean timersOnEveryPButP0(GoRuntime rt) {
         P[] ps = rt.sched.allp;
         for (int i = 1; i < ps.length; i++) {
