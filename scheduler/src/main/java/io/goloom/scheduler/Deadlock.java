@@ -90,7 +90,7 @@ final class Deadlock {
      * it. A bubble's rule ({@link Bubble}); checkdead keeps the conservative one.
      */
     boolean idle(boolean pinnedAsleep) {
-        if (sched.npidle() != sched.gomaxprocs || sched.globalQueueSize() != 0 || otherWakeSources()) {
+        if (!sched.allIdle() || sched.globalQueueSize() != 0 || otherWakeSources()) {
             return false;
         }
         for (M m : sched.allm()) {

@@ -283,7 +283,7 @@ final class Dump {
         return sb.toString();
     }
 
-    private static final String[] PSTATES = {"idle", "running", "syscall", "retaking", "dead"};
+    private static final String[] PSTATES = {"idle", "running", "syscall", "retaking", "dead", "stopped"};
     private static final String[] WHERE = {"scheduler", "user code", "runtime", "blocking call"};
 
     static String pstate(P p) {

@@ -56,7 +56,17 @@ public final class GoRuntime implements AutoCloseable {
                 System.exit(2); // as Go: an unrecovered panic ends the process with status 2
             };
         }
-        this.sched = new Scheduler(name, b.procs, b.runqCapacity, b.maxThreads, handler);
+        int procs = b.procs;
+        CgroupCpu cgroup = null;
+        int ncpu = b.cgroupNcpu > 0 ? b.cgroupNcpu : Runtime.getRuntime().availableProcessors();
+        if (procs == 0) { // not set: follow the container's CPU limit (Go 1.25)
+            cgroup = CgroupCpu.open(b.cgroupRoot);
+            procs = Math.min(cgroup.defaultProcs(ncpu), b.maxThreads);
+        }
+        this.sched = new Scheduler(name, procs, b.runqCapacity, b.maxThreads, handler);
+        if (cgroup != null) {
+            sched.followCgroup(cgroup, ncpu); // before start: sysmon reads it
+        }
         sched.deadlockDetection = b.deadlockDetection;
         if (b.bubble != null) {
             b.bubble.attach(sched);
@@ -87,8 +97,9 @@ public final class GoRuntime implements AutoCloseable {
     }
 
     /**
-     * The process-wide default runtime, created on first use with GOMAXPROCS = available
-     * processors (or {@code -Dgoloom.procs}). {@link Go#go} from a plain thread uses it.
+     * The process-wide default runtime, created on first use with GOMAXPROCS =
+     * {@code -Dgoloom.procs} if set, else the default that follows the container's CPU limit
+     * (see {@link Builder#procs}). {@link Go#go} from a plain thread uses it.
      */
     public static GoRuntime getDefault() {
         GoRuntime rt = defaultRuntime;
@@ -96,8 +107,9 @@ public final class GoRuntime implements AutoCloseable {
             synchronized (GoRuntime.class) {
                 rt = defaultRuntime;
                 if (rt == null) {
-                    rt = builder().name("goloom").procs(Integer.getInteger(PROCS_PROPERTY,
-                            Runtime.getRuntime().availableProcessors())).build();
+                    Integer procs = Integer.getInteger(PROCS_PROPERTY);
+                    Builder b = builder().name("goloom");
+                    rt = (procs != null ? b.procs(procs) : b).build(); // unset: the container's limit, followed
                     defaultRuntime = rt;
                 }
             }
@@ -105,7 +117,7 @@ public final class GoRuntime implements AutoCloseable {
         return rt;
     }
 
-    /** The system property that sets the default runtime's GOMAXPROCS (else the number of CPUs). */
+    /** The system property that sets the default runtime's GOMAXPROCS (else the container-aware default). */
     static final String PROCS_PROPERTY = "goloom.procs";
 
     /** The runtime of the current goroutine, or null on a plain thread. */
@@ -195,9 +207,39 @@ public final class GoRuntime implements AutoCloseable {
         return sched.directTasks::submitTask;
     }
 
-    /** GOMAXPROCS: the number of Ps. */
+    /** GOMAXPROCS: the number of Ps (it changes with {@link #setMaxProcs}). */
     public int procs() {
         return sched.gomaxprocs;
+    }
+
+    /**
+     * Sets GOMAXPROCS while the runtime runs and returns the previous value (Go's
+     * {@code runtime.GOMAXPROCS(n)}). Ps are added or retired at once; a retired P's goroutines
+     * move to the other Ps (its M gives it up at its next scheduling point) and its timers still
+     * fire on time: nothing is lost or run twice. Unlike Go, {@code n < 1} is not a query (use
+     * {@link #procs()}): a computed 0 would otherwise silently change nothing. Like Go 1.25, an
+     * explicit value stops this runtime from following the container's CPU limit.
+     *
+     * @throws IllegalArgumentException if {@code n < 1}
+     * @throws IllegalStateException if the runtime is closed
+     */
+    public int setMaxProcs(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("GOMAXPROCS must be at least 1, got " + n + " (use procs() to read it)");
+        }
+        return sched.setMaxProcs(n, true);
+    }
+
+    /**
+     * Goes back to the default GOMAXPROCS and follows it again (Go 1.25's
+     * {@code runtime.SetDefaultGOMAXPROCS}): the available processors capped by the container's
+     * CPU limit (cgroup v2 {@code cpu.max} or v1 quota, parents included), which sysmon re-reads
+     * about once a second. Returns the previous GOMAXPROCS.
+     *
+     * @throws IllegalStateException if the runtime is closed
+     */
+    public int setDefaultMaxProcs() {
+        return sched.setDefaultMaxProcs();
     }
 
     public String name() {
@@ -408,7 +450,11 @@ public final class GoRuntime implements AutoCloseable {
 
     /** Builds a runtime. */
     public static final class Builder {
-        private int procs = Runtime.getRuntime().availableProcessors();
+        /** 0: not set, the container-aware default that the runtime follows (see {@link #procs}). */
+        private int procs;
+        /** Tests only: the directory standing for "/" when looking for the cgroup, and the CPU count. */
+        private java.nio.file.Path cgroupRoot = java.nio.file.Path.of("/");
+        private int cgroupNcpu;
         private String name;
         private BiConsumer<G, Throwable> panicHandler;
         private boolean exitOnPanic;
@@ -420,7 +466,14 @@ public final class GoRuntime implements AutoCloseable {
         private Builder() {
         }
 
-        /** GOMAXPROCS, at least 1. */
+        /**
+         * GOMAXPROCS, at least 1. If not set, the default follows the container as Go 1.25's
+         * does: min(available processors, max(2, ceil(CPU limit))) where the limit is the
+         * cgroup's quota / period (v2 {@code cpu.max}, v1 {@code cpu.cfs_quota_us} /
+         * {@code cpu.cfs_period_us}, the tightest of the process's cgroup and its parents), and
+         * sysmon re-reads it about once a second and applies a change (see
+         * {@link GoRuntime#setMaxProcs}: an explicit value, here or there, stops that).
+         */
         public Builder procs(int procs) {
             if (procs < 1) {
                 throw new IllegalArgumentException("procs (GOMAXPROCS) must be at least 1, got " + procs);
@@ -498,6 +551,13 @@ public final class GoRuntime implements AutoCloseable {
 
         public GoRuntime build() {
             return new GoRuntime(this);
+        }
+
+        /** Tests only: look for the cgroup under {@code root} (a fake /proc and cgroup tree) with {@code ncpu} processors. */
+        Builder cgroupForTest(java.nio.file.Path root, int ncpu) {
+            this.cgroupRoot = Objects.requireNonNull(root, "root");
+            this.cgroupNcpu = ncpu;
+            return this;
         }
     }
 

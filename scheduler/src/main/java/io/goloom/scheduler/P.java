@@ -30,6 +30,8 @@ import java.lang.invoke.VarHandle;
  *  PRETAKING   sysmon is deciding whether to take the P from an M blocked inside a JDK call
  *              (see Sysmon.retake); lasts a few instructions; the owner waits it out
  *  PDEAD       the runtime closed
+ *  PSTOPPED    retired by GoRuntime.setMaxProcs (id >= GOMAXPROCS): no M, on no list, empty
+ *              run queue; its timers are run by the active P id % GOMAXPROCS (SchedT.procresize)
  *
  *  transition                    by                      how
  *  PIDLE     -> PRUNNING         acquirep (new M)        set, epoch + 1 (P is off both lists)
@@ -40,6 +42,9 @@ import java.lang.invoke.VarHandle;
  *  PRUNNING  -> PRETAKING        sysmon retake           CAS
  *  PRETAKING -> PRUNNING         sysmon, backing off     set (the owner was not blocked)
  *  PRETAKING -> PIDLE            sysmon, committing      set, then handoffp
+ *  PIDLE     -> PSTOPPED         procresize, pidleput,   set under sched.lock, when id >= GOMAXPROCS
+ *                                pneedmput               (the P was unowned and being listed)
+ *  PSTOPPED  -> PIDLE            procresize (growth)     set under sched.lock, then the idle list
  * </pre>
  */
 final class P extends RunQueue {
@@ -49,8 +54,9 @@ final class P extends RunQueue {
     static final int PSYSCALL = 2;
     static final int PRETAKING = 3;
     static final int PDEAD = 4;
+    static final int PSTOPPED = 5;
     static final int STATE_MASK = 7;
-    private static final String[] NAMES = {"idle", "running", "syscall", "retaking", "dead"};
+    private static final String[] NAMES = {"idle", "running", "syscall", "retaking", "dead", "stopped"};
 
     private static final VarHandle STATUS;
     private static final VarHandle SCHEDTICK;
@@ -66,7 +72,7 @@ final class P extends RunQueue {
         }
     }
 
-    /** Immutable. Index in allp. */
+    /** Immutable. Index in allp; the P is active while id < GOMAXPROCS. */
     final int id;
     /** epoch << 3 | state; transitions in the table above. Atomic via STATUS. */
     private volatile long status = PIDLE;

@@ -56,7 +56,7 @@ final class SchedInvariants {
     }
 
     private static boolean stranded(Scheduler s) {
-        return !s.stopping && s.globalQueueSize() != 0 && s.npidle() == s.gomaxprocs && s.nmspinning.get() == 0;
+        return !s.stopping && s.globalQueueSize() != 0 && s.allIdle() && s.nmspinning.get() == 0;
     }
 
     /**
@@ -144,6 +144,15 @@ final class SchedInvariants {
                             + (p.runqempty() ? "" : " and a non-empty run queue"));
                 }
             }
+            int retiring = 0;
+            for (P p : s.allp) {
+                if (p.id >= s.gomaxprocs && p.state() != P.PSTOPPED) {
+                    retiring++;
+                }
+            }
+            if (retiring != s.nretiring) {
+                bad.add("nretiring is " + s.nretiring + " but " + retiring + " P(s) at or above GOMAXPROCS " + s.gomaxprocs + " are not stopped");
+            }
             if (np != s.npidle) {
                 bad.add("npidle is " + s.npidle + " but the idle P list has " + np + " Ps");
             }
@@ -183,8 +192,13 @@ final class SchedInvariants {
                 if (P.state(s1) == P.PRUNNING && p.status() == s1 && (owner == null || !s.allm.contains(owner))) {
                     bad.add(p + " running without an M of allm (m=" + (owner == null ? "nil" : "m" + owner.id) + ")");
                 }
-                if (P.state(s1) > P.PDEAD) {
+                if (P.state(s1) > P.PSTOPPED) {
                     bad.add(p + " has an unknown state");
+                }
+                if (P.state(s1) == P.PSTOPPED && (p.id < s.gomaxprocs || p.m != null || !p.runqempty()
+                        || idleP.contains(p) || needP.contains(p))) {
+                    bad.add(p + " stopped but " + (p.id < s.gomaxprocs ? "active (GOMAXPROCS " + s.gomaxprocs + ")"
+                            : p.m != null ? "held by m" + p.m.id : !p.runqempty() ? "with Gs queued" : "on a P list"));
                 }
             }
             if (stopped) {
@@ -202,8 +216,8 @@ final class SchedInvariants {
                 }
                 for (P p : s.allp) {
                     int st = p.state();
-                    if (st == P.PIDLE ? !idleP.contains(p) && !needP.contains(p) : st != P.PDEAD) {
-                        bad.add(p + " is neither on the idle list (or the wants-an-M list) nor dead in a stopped runtime");
+                    if (st == P.PIDLE ? !idleP.contains(p) && !needP.contains(p) : st != P.PDEAD && st != P.PSTOPPED) {
+                        bad.add(p + " is neither on the idle list (or the wants-an-M list) nor dead nor stopped in a stopped runtime");
                     }
                     int size = p.ringSize();
                     if (size < 0 || size > p.capacity()) {

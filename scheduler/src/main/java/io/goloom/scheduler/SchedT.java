@@ -50,8 +50,37 @@ import java.util.concurrent.atomic.AtomicInteger;
 abstract sealed class SchedT permits Parking {
 
     final String name;
-    final P[] allp;
-    final int gomaxprocs;
+    /**
+     * Every P this runtime ever made, by id: the active ones are {@code allp[0 .. gomaxprocs)},
+     * the rest are retired by {@link #procresize} (PSTOPPED, or on their way there). A retired P
+     * is kept, not dropped, because its TimerQueue is still referenced by the timers armed on it
+     * (a Timer holds its queue; a TimerNode cannot move between queues while it may be armed,
+     * see TimerNode), and its counters still add to the metrics. Its timers keep firing: the
+     * active P {@code allp[id % gomaxprocs]} runs them in findRunnable, thieves and the timer
+     * sleeper go over every P of allp, and sysmon watches them (see procresize).
+     *
+     * <p>Published by a volatile write, under sched.lock, after the new Ps are fully built and
+     * before any of them is put on the idle list; replaced only by a longer copy (growth beyond
+     * every earlier size). A reader reads it once and uses that snapshot: an older snapshot
+     * lacks only Ps that nobody could reach before the write (see procresize).
+     */
+    volatile P[] allp;
+    /**
+     * GOMAXPROCS: the number of active Ps ({@code allp[0 .. gomaxprocs)}). Written under
+     * sched.lock by procresize; read racily by the spinning bound, wakep's callers, and by
+     * findRunnable, whose M retires its P when the P's id is no longer below it.
+     */
+    volatile int gomaxprocs;
+    /**
+     * Ps with an id at or above gomaxprocs that are not PSTOPPED yet: held by an M (which
+     * retires the P at its next findRunnable), in a blocking call, or in a hand-off. Guarded by
+     * lock; read racily by the all-idle tests (sysmon's sleep, the deadlock check).
+     */
+    volatile int nretiring;
+    /** Gs moved from retired Ps' run queues to the global queue (drainToGlobal), for tests and dumps. */
+    final java.util.concurrent.atomic.AtomicLong retiredPGs = new java.util.concurrent.atomic.AtomicLong();
+    /** Capacity of every P's ring (new Ps too). Immutable. */
+    final int runqCapacity;
     /** Maximum number of Ms (Go's maxmcount, default 10,000). Immutable. */
     final int maxMCount;
     final AllGs allgs = new AllGs();
@@ -122,16 +151,18 @@ abstract sealed class SchedT permits Parking {
         Scheduler self = (Scheduler) this; // the one subclass (sealed)
         this.name = name;
         this.maxMCount = maxMCount;
-        this.gomaxprocs = procs;
+        this.runqCapacity = runqCapacity;
         this.sleepers = new Sleepers(self);
         this.directTasks = new DirectTasks(self);
-        this.allp = new P[procs];
+        P[] ps = new P[procs];
         for (int i = 0; i < procs; i++) {
-            allp[i] = new P(i, runqCapacity, new TimerQueue(new TimerWheel(System.nanoTime()), sleepers::timerWaker));
+            ps[i] = newP(i);
         }
         synchronized (lock) {
+            this.allp = ps;
+            this.gomaxprocs = procs;
             for (int i = procs - 1; i >= 0; i--) {
-                pidleput(allp[i]);
+                pidleput(ps[i]);
             }
         }
         this.sysmon = new Sysmon(self);
@@ -218,6 +249,151 @@ abstract sealed class SchedT permits Parking {
         return g;
     }
 
+    // =====================================================================================
+    // GOMAXPROCS: retiring and adding Ps (Go's procresize)
+
+    /** A new P (PIDLE, on no list) with its ring and its timer queue. Any thread; no lock needed. */
+    final P newP(int id) {
+        return new P(id, runqCapacity, new TimerQueue(new TimerWheel(System.nanoTime()), sleepers::timerWaker));
+    }
+
+    /**
+     * Go's procresize, without stopping the world: makes {@code allp[0 .. n)} the active Ps.
+     * sched.lock must be held. Returns the previous GOMAXPROCS.
+     *
+     * <h3>Retiring Ps (n below the old value): P by P, nothing lost</h3>
+     * Go stops the world, so every P is idle or in a system call when procresize moves its
+     * queues. Here goroutines may run without yield points for a long time, so a retired P is
+     * brought to a stop by whoever holds it, at that holder's next step; nobody waits:
+     * <pre>
+     *  where the P is                    what happens                              by whom
+     *  idle list                         off the list, PSTOPPED                    here
+     *  wants-an-M list (Gs, no M)        Gs to the global queue, PSTOPPED          here
+     *  held by an M (PRUNNING)           the M sees id >= gomaxprocs at the top    its M (retireP)
+     *                                    of findRunnable: Gs to the global queue,
+     *                                    releasep, PSTOPPED; sysmon asks its G to
+     *                                    yield so that comes soon
+     *  in a blocking call (PSYSCALL)     the M comes back through exitsyscall's    its M, or sysmon's
+     *  or in a hand-off                  CAS (then as above) or sysmon hands the   hand-off (handoffp
+     *                                    P off: pidleput stops it, startm gives    -> pidleput / an M
+     *                                    it to an M that retires it                -> retireP)
+     * </pre>
+     * pidleput and pneedmput stop a retired P instead of listing it, under sched.lock, the lock
+     * this method holds: so a retired P is never on a list after this method, and can only be
+     * acquired (startm's hand-off) by an M that retires it at once. Until an M retires it, its
+     * Gs stay stealable (thieves go over every P of allp) and its owner keeps running them.
+     * A retired P's timers are never moved (a Timer keeps its queue for life; see allp): the
+     * active P {@code allp[id % n]} runs them in findRunnable, thieves on their last pass and the
+     * timer sleeper run them as any P's, and sysmon wakes an M or preempts that active P's G when
+     * they are overdue. {@link #nretiring} counts the retired Ps not PSTOPPED yet, so the
+     * "every P idle" tests (sysmon's sleep, checkdead) do not miss a retiring P at work.
+     *
+     * <h3>Adding Ps</h3>
+     * A stopped P with an id below n becomes PIDLE and goes on the idle list (its timers, which
+     * its adopter ran meanwhile, are its own again). Beyond every earlier size, new Ps are built
+     * and a longer copy of allp is published (volatile write) before any new P is put on the
+     * idle list. A thread reaches a new P only through the idle list (sched.lock, after the
+     * write) or by reading allp: either way it sees the new array and the fully built P.
+     * Readers still using the old snapshot (a thief's pass, a timer scan) miss only Ps that were
+     * idle and empty when they read it. The caller wakes Ms for the new Ps (wakep).
+     */
+    final int procresize(int n) {
+        assert Thread.holdsLock(lock);
+        int old = gomaxprocs;
+        P[] ps = allp;
+        if (n > ps.length) {
+            P[] grown = java.util.Arrays.copyOf(ps, n);
+            for (int i = ps.length; i < n; i++) {
+                grown[i] = newP(i);
+                grown[i].setStatus(P.PSTOPPED); // made active in the loop below, like a stopped P
+            }
+            allp = ps = grown; // publish before any new P is listed (see above)
+        }
+        gomaxprocs = n; // from here pidleput and pneedmput stop every P with id >= n
+        // Retire: take the listed Ps with id >= n off both lists.
+        P keep = null, keepTail = null;
+        int idle = 0;
+        for (P pp = pidle; pp != null; ) {
+            P next = pp.link;
+            pp.link = null;
+            if (pp.id >= n) {
+                stopP(pp); // on the idle list: unowned, empty run queue
+            } else {
+                if (keepTail == null) keep = pp; else keepTail.link = pp;
+                keepTail = pp;
+                idle++;
+            }
+            pp = next;
+        }
+        pidle = keep;
+        npidle = idle;
+        keep = keepTail = null;
+        for (P pp = pneedm; pp != null; ) {
+            P next = pp.link;
+            pp.link = null;
+            if (pp.id >= n) {
+                drainToGlobal(pp); // unowned and off every list: the run queue's owner side is ours
+                stopP(pp);
+            } else {
+                if (keepTail == null) keep = pp; else keepTail.link = pp;
+                keepTail = pp;
+            }
+            pp = next;
+        }
+        pneedm = keep;
+        // Add: stopped Ps below n become idle. A P below n still on its way out (held, in a
+        // blocking call) simply stays active.
+        for (int i = old; i < n; i++) {
+            if (ps[i].state() == P.PSTOPPED) {
+                ps[i].setStatus(P.epoch(ps[i].status()) << 3 | P.PIDLE);
+                pidleput(ps[i]);
+            }
+        }
+        int retiring = 0;
+        for (int i = n; i < ps.length; i++) {
+            if (ps[i].state() != P.PSTOPPED) {
+                retiring++;
+            }
+        }
+        nretiring = retiring;
+        return old;
+    }
+
+    /** pp, retired, unowned and on no list, becomes PSTOPPED. sched.lock must be held. */
+    private void stopP(P pp) {
+        if (pp.m != null || P.state(pp.status()) == P.PSTOPPED || !pp.runqempty()) {
+            throw new IllegalStateException("goloom: stopP: cannot stop " + pp + " (m=" + (pp.m == null ? "nil" : "m" + pp.m.id) + ")");
+        }
+        pp.setStatus(P.epoch(pp.status()) << 3 | P.PSTOPPED);
+        nretiring = nretiring - 1;
+    }
+
+    /**
+     * Moves every G of pp's run queue (runnext first) to the global queue's tail. The caller
+     * owns pp's owner side (holds it, or took it unowned off a list under sched.lock); thieves
+     * may race and take some, which is fine: each G is taken once (RunQueue's CASes).
+     * Returns how many it moved.
+     */
+    final int drainToGlobal(P pp) {
+        G first = null, last = null;
+        int k = 0;
+        for (G g; (g = pp.runqget()) != null; k++) {
+            SchedLinks.setSchedlink(g, null);
+            if (last == null) first = g; else SchedLinks.setSchedlink(last, g);
+            last = g;
+        }
+        if (first != null) {
+            globrunqputbatch(first, k);
+            retiredPGs.addAndGet(k);
+        }
+        return k;
+    }
+
+    /** Are all active Ps idle, with no retired P still at work? Racy, as its readers' tests are. */
+    final boolean allIdle() {
+        return npidle == gomaxprocs && nretiring == 0;
+    }
+
     int globalQueueSize() {
         return runqsize;
     }
@@ -232,11 +408,20 @@ abstract sealed class SchedT permits Parking {
     // =====================================================================================
     // The idle P list, the wants-an-M list, the idle M list
 
-    /** Puts pp on the idle list. sched.lock must be held; pp's run queue must be empty. */
+    /**
+     * Puts pp on the idle list, or, if procresize retired it (its id is no longer below
+     * gomaxprocs), stops it instead (PSTOPPED, on no list). sched.lock must be held; pp's run
+     * queue must be empty. Every P that leaves an M passes here or through pneedmput/startm, so
+     * a retired P never becomes idle again until procresize makes it active.
+     */
     final void pidleput(P pp) {
         assert Thread.holdsLock(lock);
         if (!pp.runqempty()) {
             throw new IllegalStateException("goloom: pidleput: P has non-empty run queue: " + pp);
+        }
+        if (pp.id >= gomaxprocs) {
+            stopP(pp);
+            return;
         }
         pp.link = pidle;
         pidle = pp;
@@ -258,6 +443,11 @@ abstract sealed class SchedT permits Parking {
     /** Puts pp, PIDLE with Gs queued, on the wants-an-M list. sched.lock must be held. */
     final void pneedmput(P pp) {
         assert Thread.holdsLock(lock);
+        if (pp.id >= gomaxprocs) {
+            drainToGlobal(pp); // retired (procresize): its Gs wait on the global queue instead
+            stopP(pp);
+            return;
+        }
         pp.link = pneedm;
         pneedm = pp;
     }

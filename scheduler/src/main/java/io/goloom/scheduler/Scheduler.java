@@ -21,7 +21,7 @@ import java.util.function.BiConsumer;
  *   <li><b>M</b> ({@link M}): a platform thread (the carrier) running
  *       {@code schedule -> findRunnable -> execute} forever.</li>
  *   <li><b>P</b> ({@link P}): the right to run Gs plus a 256-slot local run queue and a runnext
- *       slot. There are exactly GOMAXPROCS Ps; an M needs one to run Gs.</li>
+ *       slot. GOMAXPROCS Ps are active (allp may hold more, retired by setMaxProcs: see SchedT#procresize); an M needs one to run Gs.</li>
  *   <li>The global run queue, the idle P list and the idle M list: {@link SchedT} (Go's
  *       schedt), under sched.lock.</li>
  * </ul>
@@ -93,8 +93,13 @@ final class Scheduler extends Syscalls implements Sched {
      * execute, gopark or ready.
      */
     Bubble bubble;
-    /** Coprimes of gomaxprocs, for the random steal order (Go's randomOrder). Immutable. */
-    private final int[] coprimes;
+    /**
+     * Coprimes of allp.length, for the random steal order (Go's randomOrder). An immutable
+     * array, replaced (volatile write, before allp's) when allp grows. A thief reads allp, then
+     * this: a mismatch after a racing growth only makes its pass visit some Ps twice and others
+     * not at all (positions stay below its snapshot's length); the next pass re-reads both.
+     */
+    private volatile int[] coprimes;
     private final BiConsumer<G, Throwable> panicHandler;
     /** Coarse monotonic clock, updated by sysmon each tick. */
     volatile long coarseNanos = System.nanoTime();
@@ -108,13 +113,116 @@ final class Scheduler extends Syscalls implements Sched {
     Scheduler(String name, int procs, int runqCapacity, int maxMCount, BiConsumer<G, Throwable> panicHandler) {
         super(name, procs, runqCapacity, maxMCount);
         this.panicHandler = panicHandler;
+        coprimes = coprimesOf(procs);
+    }
+
+    private static int[] coprimesOf(int n) {
         List<Integer> cp = new ArrayList<>();
-        for (int i = 1; i <= procs; i++) {
-            if (gcd(i, procs) == 1) {
+        for (int i = 1; i <= n; i++) {
+            if (gcd(i, n) == 1) {
                 cp.add(i);
             }
         }
-        coprimes = cp.stream().mapToInt(Integer::intValue).toArray();
+        return cp.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Sets GOMAXPROCS while the runtime runs (Go's runtime.GOMAXPROCS / procresize, without
+     * stopping the world: see {@link SchedT#procresize}). Returns the previous value. Any
+     * thread, a goroutine too (its own P may be among those retired: it leaves it at its next
+     * scheduling point). {@code explicit}: the user's value, which stops the runtime from
+     * following the container's limit (Go 1.25: GOMAXPROCS set by the program wins); else the
+     * default, applied only while nobody set one (checked under sched.lock, the lock that
+     * explicit sets take, so a user's value is never overwritten by a default read before it).
+     */
+    int setMaxProcs(int n, boolean explicit) {
+        if (n < 1) {
+            throw new IllegalArgumentException("GOMAXPROCS must be at least 1, got " + n);
+        }
+        if (n > maxMCount) {
+            throw new IllegalArgumentException("GOMAXPROCS (" + n + ") cannot exceed maxThreads (" + maxMCount
+                    + "): raise GoRuntime.builder().maxThreads(n)");
+        }
+        int old;
+        synchronized (lock) {
+            if (stopping) {
+                throw new IllegalStateException("goloom: runtime " + name + " is closed; cannot set GOMAXPROCS to " + n);
+            }
+            if (explicit) {
+                customProcs = true;
+            } else if (customProcs) {
+                return gomaxprocs;
+            }
+            if (n == gomaxprocs) {
+                return n;
+            }
+            if (n > allp.length) {
+                coprimes = coprimesOf(n); // before procresize publishes the longer allp (see coprimes)
+            }
+            old = procresize(n);
+        }
+        // New idle Ps, or Gs the retired listed Ps left on the global queue: get Ms going (a
+        // spinning M that finds work wakes the next one). A retired P held by an M running a
+        // long G: sysmon asks that G to yield at its next tick (retake), so wake sysmon.
+        wakep();
+        sysmon.wake();
+        return old;
+    }
+
+    // ---- the container-aware default (Go 1.25's defaultGOMAXPROCS and updateMaxProcsGoroutine) ----
+
+    /**
+     * The cgroup whose CPU limit the default GOMAXPROCS follows, or null when procs were set
+     * when the runtime was built (then nothing is followed, ever). Written before {@link #start}
+     * (published to sysmon by Thread.start) or by {@link #setDefaultMaxProcs} (volatile).
+     */
+    volatile CgroupCpu cgroup;
+    /** The available processors the default is capped by. Written with {@link #cgroup}. */
+    volatile int ncpu;
+    /** GOMAXPROCS was set explicitly (setMaxProcs): the default is no longer applied. Guarded by lock. */
+    private boolean customProcs;
+
+    /** Follow {@code cg}'s limit from now on (the builder, when procs were not set). Before {@link #start}. */
+    void followCgroup(CgroupCpu cg, int ncpu) {
+        this.ncpu = ncpu;
+        this.cgroup = cg;
+    }
+
+    /**
+     * Sysmon, about once a second (and tests through {@link Sysmon#rereadCgroupNow}): re-reads
+     * the limit and applies the default if it changed and nobody set GOMAXPROCS. Reads files,
+     * takes sched.lock only to resize. Returns the GOMAXPROCS now in force.
+     */
+    int updateDefaultProcs() {
+        CgroupCpu cg = cgroup;
+        if (cg == null || stopping) {
+            return gomaxprocs;
+        }
+        int want = Math.min(cg.defaultProcs(ncpu), maxMCount);
+        if (want != gomaxprocs) {
+            try {
+                setMaxProcs(want, false);
+            } catch (IllegalStateException closed) {
+                // closed meanwhile: nothing to follow
+            }
+        }
+        return gomaxprocs;
+    }
+
+    /** GoRuntime.setDefaultMaxProcs: follow the container again (Go's SetDefaultGOMAXPROCS). */
+    int setDefaultMaxProcs() {
+        if (cgroup == null) {
+            followCgroup(CgroupCpu.open(java.nio.file.Path.of("/")), Runtime.getRuntime().availableProcessors());
+        }
+        CgroupCpu cg = cgroup;
+        int want = Math.min(cg.defaultProcs(ncpu), maxMCount);
+        int old;
+        synchronized (lock) {
+            customProcs = false;
+            old = gomaxprocs;
+        }
+        setMaxProcs(want, false);
+        return old;
     }
 
     /**
@@ -541,73 +649,89 @@ final class Scheduler extends Syscalls implements Sched {
                 throw new IllegalStateException("goloom: findRunnable: m" + m.id + " has no P");
             }
             m.inheritTime = false;
+            G g = null;
+            released: // the P given up, or retired by setMaxProcs
+            {
+                if (pp.id >= gomaxprocs) {
+                    // setMaxProcs retired our P (SchedT.procresize): its Gs go to the global queue,
+                    // it stops, and we look for an active P like any M that gave its P up.
+                    if (retireP(m, pp)) {
+                        continue; // took another P (keeps spinning if we were)
+                    }
+                    break released; // no P: as below, the spinning dance, then sleep
+                }
 
-            // This P's expired timers first: what they ready lands in our runnext and runs
-            // next. Not behind a global G's whole time slice: the fairness check below waits
-            // a round when a timer fired (the woken G inherits this slice, so schedtick still
-            // says "check" when we are back). Measured: a ticker readied here and then passed
-            // over by the 61st-tick check woke 15 ms late behind a CPU-bound G.
-            boolean timerFired = checkTimers(pp);
+                // This P's expired timers first: what they ready lands in our runnext and runs
+                // next. Not behind a global G's whole time slice: the fairness check below waits
+                // a round when a timer fired (the woken G inherits this slice, so schedtick still
+                // says "check" when we are back). Measured: a ticker readied here and then passed
+                // over by the 61st-tick check woke 15 ms late behind a CPU-bound G.
+                boolean timerFired = checkTimers(pp);
+                P[] ps = allp;
+                for (int j = pp.id + gomaxprocs; j < ps.length; j += gomaxprocs) {
+                    timerFired |= checkTimers(ps[j]); // a retired P's timers: we adopted them (procresize)
+                }
 
-            // Fairness: check the global queue once in a while so two Gs that keep readying
-            // each other into runnext cannot starve it. Deferred at most one round at a time,
-            // so timers firing every round cannot starve it either.
-            if (pp.schedtick % GLOBAL_CHECK_PERIOD == 0 && runqsize > 0) {
-                if (timerFired && !pp.globalCheckDeferred) {
-                    pp.globalCheckDeferred = true;
-                } else {
-                    pp.globalCheckDeferred = false;
-                    G g = globrunqgetLocked(pp, 1);
+                // Fairness: check the global queue once in a while so two Gs that keep readying
+                // each other into runnext cannot starve it. Deferred at most one round at a time,
+                // so timers firing every round cannot starve it either.
+                if (pp.schedtick % GLOBAL_CHECK_PERIOD == 0 && runqsize > 0) {
+                    if (timerFired && !pp.globalCheckDeferred) {
+                        pp.globalCheckDeferred = true;
+                    } else {
+                        pp.globalCheckDeferred = false;
+                        g = globrunqgetLocked(pp, 1);
+                        if (g != null) {
+                            return g;
+                        }
+                    }
+                }
+
+                if (SchedChaos.ON) { G c = chaosPick(m, pp); if (c != null) return c; } // randomised mode only
+
+                g = pp.runqget();
+                if (g != null) {
+                    m.inheritTime = pp.lastGetInheritsTime;
+                    return g;
+                }
+
+                if (runqsize != 0) {
+                    g = globrunqgetLocked(pp, 0);
                     if (g != null) {
                         return g;
                     }
                 }
-            }
 
-            if (SchedChaos.ON) { G c = chaosPick(m, pp); if (c != null) return c; } // randomised mode only
-
-            G g = pp.runqget();
-            if (g != null) {
-                m.inheritTime = pp.lastGetInheritsTime;
-                return g;
-            }
-
-            if (runqsize != 0) {
-                g = globrunqgetLocked(pp, 0);
-                if (g != null) {
-                    return g;
+                // Go's non-blocking netpoll before stealing, when Gs wait on the poller and no
+                // thread is blocked in it (one M at a time); what it readies lands in our P.
+                if (sleepers.pollNow(m)) {
+                    continue;
                 }
-            }
 
-            // Go's non-blocking netpoll before stealing, when Gs wait on the poller and no
-            // thread is blocked in it (one M at a time); what it readies lands in our P.
-            if (sleepers.pollNow(m)) {
-                continue;
-            }
+                // Steal. Limit spinning Ms to half the busy Ps: with GOMAXPROCS much larger than
+                // the parallelism the program has, this keeps CPU use sane.
+                if (m.spinning || 2 * nmspinning.get() < gomaxprocs - npidle || SchedChaos.ON && SchedChaos.spinAnyway()) {
+                    if (!m.spinning) {
+                        becomeSpinning(m);
+                    }
+                    g = stealWork(m, pp);
+                    if (g != null) {
+                        return g;
+                    }
+                }
 
-            // Steal. Limit spinning Ms to half the busy Ps: with GOMAXPROCS much larger than
-            // the parallelism the program has, this keeps CPU use sane.
-            if (m.spinning || 2 * nmspinning.get() < gomaxprocs - npidle || SchedChaos.ON && SchedChaos.spinAnyway()) {
-                if (!m.spinning) {
-                    becomeSpinning(m);
+                // Nothing to do. Give up the P, then, if we were spinning, the delicate dance.
+                synchronized (lock) {
+                    if (runqsize != 0) {
+                        g = globrunqget(pp, 0);
+                        return g;
+                    }
+                    if (releasep(m) != pp) {
+                        throw new IllegalStateException("goloom: findRunnable: wrong P released");
+                    }
+                    pidleput(pp); // or stops it, if setMaxProcs retired it meanwhile
                 }
-                g = stealWork(m, pp);
-                if (g != null) {
-                    return g;
-                }
-            }
-
-            // Nothing to do. Give up the P, then, if we were spinning, the delicate dance.
-            synchronized (lock) {
-                if (runqsize != 0) {
-                    g = globrunqget(pp, 0);
-                    return g;
-                }
-                if (releasep(m) != pp) {
-                    throw new IllegalStateException("goloom: findRunnable: wrong P released");
-                }
-                pidleput(pp);
-            }
+            } // released
 
             if (m.spinning) {
                 // Delicate dance: drop nmspinning first, then check all sources again. If we
@@ -635,7 +759,7 @@ final class Scheduler extends Syscalls implements Sched {
                     becomeSpinning(m);
                     return g;
                 }
-                for (P victim : allp) {
+                for (P victim : allp) { // retired Ps too: one still held may have Gs
                     if (!victim.runqempty()) {
                         P idle;
                         synchronized (lock) {
@@ -667,11 +791,37 @@ final class Scheduler extends Syscalls implements Sched {
 
 
     /**
+     * m's P was retired by setMaxProcs: move its run queue (runnext, ring) to the global queue,
+     * give it up (pidleput stops it, under the same sched.lock section as procresize decides),
+     * and take an active P if one is idle. Returns whether m holds a P again; if not, m goes on
+     * as an M that released its P in findRunnable (the spinning dance: its re-check finds any
+     * idle P that work on the global queue needs). Its timers stay on its queue: the active P
+     * {@code id % gomaxprocs} runs them. On m's thread, m owning pp.
+     */
+    private boolean retireP(M m, P pp) {
+        drainToGlobal(pp);
+        P p2;
+        synchronized (lock) {
+            if (releasep(m) != pp) {
+                throw new IllegalStateException("goloom: retireP: wrong P released");
+            }
+            pidleput(pp); // id >= gomaxprocs: stopped; if setMaxProcs raised it again: idle
+            p2 = stopping ? null : pget();
+        }
+        if (p2 == null) {
+            return false;
+        }
+        acquirep(m, p2);
+        return true;
+    }
+
+    /**
      * Steals from other Ps: 4 passes over all Ps in a random coprime order, half of a victim's
      * ring each time, its runnext only on the last pass (Go's stealWork).
      */
     private G stealWork(M m, P pp) {
-        int n = allp.length;
+        P[] ps = allp; // every P, retired ones too (a retired P still held may have Gs)
+        int n = ps.length;
         if (n == 1) {
             return null;
         }
@@ -679,12 +829,13 @@ final class Scheduler extends Syscalls implements Sched {
             boolean stealRunNext = i == STEAL_TRIES - 1;
             int r = m.fastrand();
             int pos = r % n;
-            int inc = coprimes[(r >>> 8) % coprimes.length];
+            int[] cp = coprimes; // read after allp: see the field's comment
+            int inc = cp[(r >>> 8) % cp.length] % n;
             for (int k = 0; k < n; k++, pos = (pos + inc) % n) {
                 if (stopping) {
                     return null;
                 }
-                P p2 = allp[pos];
+                P p2 = ps[pos];
                 if (p2 == pp) {
                     continue;
                 }
@@ -697,7 +848,8 @@ final class Scheduler extends Syscalls implements Sched {
                         return g;
                     }
                 }
-                if (p2.state() == P.PIDLE && p2.runqempty()) {
+                int st2 = p2.state();
+                if ((st2 == P.PIDLE || st2 == P.PSTOPPED) && p2.runqempty()) {
                     // An idle-listed P has an empty queue (pidleput checks it). Not skipped when
                     // it has Gs: a P waiting for an M at the thread limit (see startm).
                     continue;

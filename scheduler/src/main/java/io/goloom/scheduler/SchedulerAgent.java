@@ -17,7 +17,7 @@ import java.lang.instrument.Instrumentation;
  * with status 1 and a message (an exception from premain would abort the JVM with a core dump).
  *
  * <p>Arguments: {@code scheduler} (required: this agent has one mode), {@code procs=N}
- * (GOMAXPROCS; default the {@code goloom.procs} system property, else the number of CPUs),
+ * (GOMAXPROCS; default the {@code goloom.procs} system property, else the number of CPUs capped by the container's CPU limit, see CgroupCpu),
  * {@code verbose} (also print how it was installed), {@code quiet} (no line unless refused).
  */
 public final class SchedulerAgent {
@@ -100,7 +100,8 @@ public final class SchedulerAgent {
      * them on the class path (see CarrierPool.DefaultRuntime).
      */
     private static int defaultProcs() {
-        return Integer.getInteger(GoRuntime.PROCS_PROPERTY, Runtime.getRuntime().availableProcessors());
+        Integer set = Integer.getInteger(GoRuntime.PROCS_PROPERTY);
+        return set != null ? set : CgroupCpu.open(java.nio.file.Path.of("/")).defaultProcs(Runtime.getRuntime().availableProcessors());
     }
 
     /** Installs goloom as every virtual thread's scheduler; null on success, else why not. */

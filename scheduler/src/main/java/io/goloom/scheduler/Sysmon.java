@@ -125,7 +125,8 @@ final class Sysmon extends Thread {
             long now = System.nanoTime();
             sched.coarseNanos = now;
             ticks = ticks + 1;
-            if (sched.npidle() == sched.gomaxprocs) {
+            cgroupTick(now);
+            if (sched.allIdle()) {
                 // Every P idle: nothing to retake. Sleep for good only once the runtime has
                 // stayed idle while sysmon backed off to its longest tick (about 20 ms): a
                 // runtime that goes idle between requests many times a second would otherwise
@@ -154,11 +155,57 @@ final class Sysmon extends Thread {
             sched.deadlock.check(); // everything is idle: is anything left that can wake a goroutine?
         }
         sleeping = true; // volatile store, then the volatile read of npidle: see the class comment
-        while (sleeping && sched.npidle() == sched.gomaxprocs && !sched.stopping) {
-            LockSupport.park(this);
+        while (sleeping && sched.allIdle() && !sched.stopping) {
+            if (sched.cgroup == null) {
+                LockSupport.park(this);
+            } else {
+                LockSupport.parkNanos(this, CGROUP_PERIOD_NS); // an idle runtime follows its container too
+                cgroupTick(System.nanoTime());
+            }
             Thread.interrupted(); // as in run(): not a wake-up
         }
         sleeping = false;
+    }
+
+    // =====================================================================================
+    // The container's CPU limit (Go 1.25's sysmonUpdateGOMAXPROCS)
+
+    /** How often sysmon re-reads the cgroup's CPU limit while the default GOMAXPROCS is followed (Go: 1 s). */
+    static final long CGROUP_PERIOD_NS = 1_000_000_000L;
+    /** Sysmon's thread only: when the limit is next due. */
+    private long cgroupNext = System.nanoTime() + CGROUP_PERIOD_NS;
+    /** Re-reads of the cgroup limit done (written by sysmon only; read by tests). */
+    volatile long cgroupReads;
+    /** Set by {@link #rereadCgroupNow} (any thread): re-read at the next tick whatever the time. */
+    private volatile boolean cgroupDue;
+
+    /**
+     * Re-reads the cgroup's CPU limit when due and applies the default GOMAXPROCS if it changed
+     * (Scheduler.updateDefaultProcs; nothing once procs were set explicitly). Go hands the
+     * resize to a goroutine because it stops the world; here a resize takes sched.lock for a
+     * list walk and never waits for an M, so sysmon does it. Sysmon's thread.
+     */
+    private void cgroupTick(long now) {
+        if (sched.cgroup == null || !(cgroupDue || now - cgroupNext >= 0)) {
+            return;
+        }
+        cgroupDue = false;
+        cgroupNext = now + CGROUP_PERIOD_NS;
+        try {
+            sched.updateDefaultProcs();
+        } catch (RuntimeException e) {
+            System.err.println("goloom: sysmon of " + sched.name + ": cannot apply the container's CPU limit: " + e);
+        }
+        cgroupReads++; // after the resize: a test that saw the count move sees its effect
+    }
+
+    /**
+     * Test hook: sysmon re-reads the cgroup limit at its next tick, as if a second had passed
+     * (so a test drives the re-read without waiting for the clock). Any thread.
+     */
+    void rereadCgroupNow() {
+        cgroupDue = true;
+        wake();
     }
 
     // =====================================================================================
@@ -177,12 +224,30 @@ final class Sysmon extends Thread {
         if (sched.sleepers.sysmonPoll(now)) {
             n++;
         }
+        int procs = sched.gomaxprocs;
         for (P pp : sched.allp) {
             long s = pp.status();
             int st = P.state(s);
             if (st != P.PRUNNING && st != P.PSYSCALL) {
                 pp.sysmonBlockedTicks = 0;
+                if (st == P.PSTOPPED) {
+                    // A retired P's timers (setMaxProcs): its adopter, the active P id % GOMAXPROCS,
+                    // runs them in findRunnable; when they are overdue, act as for the adopter's
+                    // own (below): an idle M, or the adopter's G asked to yield.
+                    long hint = pp.timers.earliestHint();
+                    anyPending |= hint != TimerQueue.NONE;
+                    if (hint != TimerQueue.NONE && now - hint > TIMER_OVERDUE_NS && pp.id >= procs) {
+                        if (sched.npidle() > 0) {
+                            sched.wakep();
+                        } else if (preemptone(sched.allp[pp.id % procs])) {
+                            n++;
+                        }
+                    }
+                }
                 continue;
+            }
+            if (pp.id >= procs && st == P.PRUNNING && preemptone(pp)) {
+                n++; // retired by setMaxProcs: its G yields, and its M retires the P (findRunnable)
             }
             // Timer-aware preemption (beyond Go): this P's timers are overdue by more than
             // TIMER_OVERDUE_NS (0.5 ms) while its M is busy. Wake an idle M to run them (a thief runs victims' timers), or, with
