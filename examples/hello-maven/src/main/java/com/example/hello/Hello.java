@@ -10,7 +10,7 @@ public final class Hello {
     /** Adds 1..n in 100 goroutines, each sending its partial sum over a channel. */
     static long sum(long n) throws InterruptedException {
         AtomicLong total = new AtomicLong();
-        try (GoRuntime rt = GoRuntime.create()) {          // GOMAXPROCS = cores
+        try (GoRuntime rt = GoRuntime.create()) {          // GOMAXPROCS = cores (the container's limit)
             rt.run(() -> {                                   // the main goroutine; run() waits for it
                 Chan<Long> partials = new Chan<>();          // unbuffered, as Go's make(chan int64)
                 int workers = 100;
