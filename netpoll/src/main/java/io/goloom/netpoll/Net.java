@@ -100,6 +100,20 @@ public final class Net {
     }
 
     public static Conn dial(InetSocketAddress remote, Duration timeout) throws IOException {
+        return dial(remote, timeout, null);
+    }
+
+    /**
+     * {@link #dial(InetSocketAddress, Duration)}, interruptible: once the connect is under way,
+     * {@code onConnecting} receives an abort action that any thread may run, once or more, to
+     * fail the pending connect at once with {@link DeadlineExceededException} (a deadline in the
+     * past, Go's way of interrupting I/O; the socket is then closed). An abort run after the
+     * connection was established sets a past write deadline on the returned Conn: the caller
+     * that aborts decides what that Conn is worth (a context-bound dial closes it). This is how
+     * a dial honours a context (the scheduler's {@code NetContext}), which netpoll cannot see.
+     */
+    public static Conn dial(InetSocketAddress remote, Duration timeout, java.util.function.Consumer<Runnable> onConnecting)
+            throws IOException {
         long deadline = Conn.toDeadline(timeout);
         if (deadline < 0) {
             throw new DeadlineExceededException("dial " + remote + ": i/o timeout");
@@ -107,7 +121,7 @@ public final class Net {
         Poller p = Netpoll.poller();
         NetFd fd = NetFd.open(p.connect(remote), p);
         try {
-            fd.finishConnect(deadline);
+            fd.finishConnect(deadline, onConnecting);
         } catch (DeadlineExceededException e) {
             fd.close();
             DeadlineExceededException d = new DeadlineExceededException("dial " + remote + ": i/o timeout");

@@ -325,11 +325,25 @@ final class NetFd {
     }
 
     /** Finishes a connect started by the backend; {@code deadline} as Netpoll.deadlineIn (0: none). */
-    void finishConnect(long deadline) throws IOException {
+    /**
+     * Waits for the connect to complete. {@code onConnecting} (may be null) gets the abort: a
+     * past write deadline, set after this method's own deadline, so it wins over it; run before
+     * the wait it fails the first wait at once, run during it wakes the waiter (PollDesc).
+     */
+    void finishConnect(long deadline, java.util.function.Consumer<Runnable> onConnecting) throws IOException {
         writeLock();
         try {
             if (deadline != 0) {
                 pd.setDeadline(deadline, false, true);
+            }
+            if (onConnecting != null) {
+                onConnecting.accept(() -> {
+                    try {
+                        setDeadline(-1, false, true);
+                    } catch (NetClosedException closed) {
+                        // the dial failed and closed the socket already: nothing to abort
+                    }
+                });
             }
             pd.prepare(Poller.WRITE);
             while (!sock.finishConnect()) {
