@@ -73,18 +73,24 @@ class NetContextTest {
         void run() throws Exception;
     }
 
+    /** Runs op (given a fresh cancelable context) in a goroutine, cancels once it is parked on the poller, returns what it threw. */
+    private static Throwable cancelWhenParked(GoRuntime rt, java.util.function.Function<Context, ThrowingRunnable> op) throws Exception {
+        Context.Cancelable ctx = Context.withCancel(Context.background());
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        G g = start(rt, thrown, done, op.apply(ctx));
+        awaitParkedFromThread(g, WaitReason.IO_WAIT, PARKED);
+        ctx.cancel();
+        done.get(20, TimeUnit.SECONDS);
+        return thrown.get();
+    }
+
     @Test
     void cancelInterruptsAParkedReadAndTheConnectionStaysUsable() throws Exception {
         try (GoRuntime rt = GoRuntime.create(2); Listener ln = Net.listen("127.0.0.1", 0)) {
             Conn[] p = pair(ln);
-            Context.Cancelable ctx = Context.withCancel(Context.background());
-            AtomicReference<Throwable> thrown = new AtomicReference<>();
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            G reader = start(rt, thrown, done, () -> NetContext.read(ctx, p[0], new byte[16]));
-            awaitParkedFromThread(reader, WaitReason.IO_WAIT, PARKED);
-            ctx.cancel();
-            done.get(20, TimeUnit.SECONDS);
-            assertSame(Context.CANCELED, thrown.get(), "the parked read ends with the context's error");
+            assertSame(Context.CANCELED, cancelWhenParked(rt, ctx -> () -> NetContext.read(ctx, p[0], new byte[16])),
+                    "the parked read ends with the context's error");
             // No past deadline left behind: a plain read waits for the peer's bytes.
             p[1].write(new byte[] {7, 8});
             byte[] b = new byte[2];
@@ -139,15 +145,8 @@ class NetContextTest {
     void cancelInterruptsAParkedWriteOnAFullSocket() throws Exception {
         try (GoRuntime rt = GoRuntime.create(2); Listener ln = Net.listen("127.0.0.1", 0)) {
             Conn[] p = pair(ln);
-            Context.Cancelable ctx = Context.withCancel(Context.background());
-            AtomicReference<Throwable> thrown = new AtomicReference<>();
-            CompletableFuture<Void> done = new CompletableFuture<>();
             byte[] big = new byte[64 << 20]; // more than both socket buffers: the write parks
-            G writer = start(rt, thrown, done, () -> NetContext.write(ctx, p[0], big));
-            awaitParkedFromThread(writer, WaitReason.IO_WAIT, PARKED);
-            ctx.cancel();
-            done.get(20, TimeUnit.SECONDS);
-            assertSame(Context.CANCELED, thrown.get());
+            assertSame(Context.CANCELED, cancelWhenParked(rt, ctx -> () -> NetContext.write(ctx, p[0], big)));
             p[0].close();
             p[1].close();
         }
