@@ -40,9 +40,16 @@ final class CarrierPool extends ForkJoinPool {
      * work). A holder class: after its initialisation the JIT reads the scheduler as a constant.
      */
     private static final class DefaultRuntime {
-        static final GoRuntime RT = GoRuntime.getDefault();
+        static final GoRuntime RT = built = GoRuntime.getDefault();
         static final Scheduler SCHED = RT.sched;
     }
+
+    /**
+     * The default runtime once {@link DefaultRuntime} is initialised, else null: lets
+     * {@link #getParallelism()} answer without building the runtime early (the JDK's
+     * VirtualThreadSchedulerMXBean may ask at any time). Written once, by that initialisation.
+     */
+    private static volatile GoRuntime built;
 
     private final int procs;
 
@@ -311,9 +318,11 @@ final class CarrierPool extends ForkJoinPool {
         }
     }
 
+    /** GOMAXPROCS of the default runtime (what it was built with until then). */
     @Override
     public int getParallelism() {
-        return procs;
+        GoRuntime rt = built;
+        return rt != null ? rt.procs() : procs;
     }
 
     @Override
@@ -321,13 +330,24 @@ final class CarrierPool extends ForkJoinPool {
         return DefaultRuntime.SCHED.threadCount();
     }
 
+    /**
+     * Sets GOMAXPROCS of the default runtime ({@link GoRuntime#setMaxProcs}: Ps added or retired
+     * while it runs, nothing lost) and returns the previous value, as ForkJoinPool's does; the
+     * JDK's {@code jdk.management:type=VirtualThreadScheduler} MXBean calls it (JConsole, JMC).
+     * As an explicit setting, it stops the runtime from following the container's CPU limit.
+     *
+     * @throws IllegalArgumentException if {@code size} is below 1 or above the runtime's thread limit
+     */
     @Override
     public int setParallelism(int size) {
-        throw new UnsupportedOperationException("goloom: the number of Ps is fixed when the runtime is built (-javaagent:goloom.jar=scheduler,procs=N)");
+        if (size < 1) {
+            throw new IllegalArgumentException("goloom: parallelism (GOMAXPROCS) must be at least 1, got " + size);
+        }
+        return DefaultRuntime.RT.setMaxProcs(size);
     }
 
     @Override
     public String toString() {
-        return "goloom's default runtime (procs=" + procs + ") as the virtual-thread scheduler";
+        return "goloom's default runtime (procs=" + getParallelism() + ") as the virtual-thread scheduler";
     }
 }

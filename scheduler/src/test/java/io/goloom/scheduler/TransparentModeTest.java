@@ -85,6 +85,16 @@ class TransparentModeTest {
         assertTrue(threads.stream().anyMatch(l -> l.startsWith("thread goloom-m")), r.output());
     }
 
+    /** The JDK's VirtualThreadSchedulerMXBean.setParallelism resizes goloom (it threw UnsupportedOperationException before). */
+    @Test
+    void theJdksSchedulerMxBeanSetsGomaxprocs() throws Exception {
+        ChildJvm.Result r = run("scheduler,procs=2", "parallelism");
+        assertEquals(0, r.exitValue(), r.output());
+        assertEquals(List.of("parallelism 2"), lines(r, "parallelism"), r.output());
+        assertEquals(List.of("set 3 now 3 ran 1000", "set 1 now 1 ran 1000"), lines(r, "set "), r.output());
+        assertEquals(List.of("bad refused 1"), lines(r, "bad "), r.output());
+    }
+
     @Test
     void transferQueuesSeeWorkQueuedOnTheCarriersP() throws Exception {
         ChildJvm.Result r = run("scheduler,procs=1", "spin");

@@ -33,7 +33,37 @@ public final class TransparentTarget {
             case "spin" -> spin();
             case "bounded" -> bounded(Integer.parseInt(args[1]));
             case "yield" -> yieldHandsOver();
+            case "parallelism" -> parallelism();
             default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    /**
+     * GOMAXPROCS through the JDK's own VirtualThreadSchedulerMXBean (what JConsole and JMC call):
+     * read, set 2 -> 3 -> 1 while virtual threads run, each step's threads all run, a bad value refused.
+     */
+    static void parallelism() throws Exception {
+        jdk.management.VirtualThreadSchedulerMXBean bean =
+                java.lang.management.ManagementFactory.getPlatformMXBean(jdk.management.VirtualThreadSchedulerMXBean.class);
+        System.out.println("parallelism " + bean.getParallelism());
+        for (int size : new int[] {3, 1}) {
+            bean.setParallelism(size);
+            java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+            try (var ex = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 1000; i++) {
+                    ex.submit(() -> {
+                        Thread.yield();
+                        ran.incrementAndGet();
+                    });
+                }
+            }
+            System.out.println("set " + size + " now " + bean.getParallelism() + " ran " + ran.get());
+        }
+        try {
+            bean.setParallelism(0);
+            System.out.println("bad accepted");
+        } catch (IllegalArgumentException e) {
+            System.out.println("bad refused " + bean.getParallelism());
         }
     }
 
