@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.goloom.core.Chan;
 import io.goloom.core.G;
 import io.goloom.core.WaitReason;
+import io.goloom.testkit.Await;
 import io.goloom.testkit.goroutines.AwaitParked;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -80,7 +81,10 @@ class MetricsTest {
             assertEquals(3, m.get(Metrics.GOROUTINES_WAITING), m.toString());
             assertTrue(m.get(Metrics.GOROUTINES) >= 3, m.toString());
             assertEquals(2, m.get(Metrics.GOMAXPROCS));
-            assertTrue(m.get(Metrics.TIMERS_FIRED) >= 1, m.toString());
+            // The firing M adds to its P's counter after the fire returns, and the fire readied the
+            // sleeper, which may count the latch down on the other P first: wait for the count.
+            Await.awaitCondition("the sleep's timer counted", Duration.ofSeconds(10),
+                    () -> rt.metrics().get(Metrics.TIMERS_FIRED) >= 1);
             assertTrue(m.get(Metrics.THREADS) >= 1, m.toString());
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.get("/sched/nope"));
             assertTrue(e.getMessage().contains(Metrics.GOROUTINES_WAITING), e.getMessage());
