@@ -78,7 +78,7 @@ class ExecTraceTest {
             c.send(1);
             assertTrue(got.await(30, TimeUnit.SECONDS));
             receiverId = receiver.id;
-            // ping-pong pairs and a steal, so every P runs something
+            // ping-pong pairs and a steal, so more than one P runs something
             CountDownLatch done = new CountDownLatch(4);
             for (int k = 0; k < 4; k++) {
                 rt.go(() -> {
@@ -118,9 +118,11 @@ class ExecTraceTest {
                 slicesByP.computeIfAbsent(e.tid, k -> new ArrayList<>()).add(e);
             }
         }
-        for (int p = 0; p < procs; p++) {
-            List<Ev> s = slicesByP.get(p);
-            assertTrue(s != null && !s.isEmpty(), "P" + p + " ran nothing");
+        // forceSteals ran goroutines on a second P (a thief); which P stays idle on a loaded
+        // machine is the OS's choice, so not every P must have run.
+        assertTrue(slicesByP.size() >= 2, "runs on fewer than 2 Ps: " + slicesByP.keySet());
+        for (List<Ev> s : slicesByP.values()) {
+            int p = s.get(0).tid;
             for (int i = 1; i < s.size(); i++) {
                 assertTrue(s.get(i - 1).end() <= s.get(i).ts, "overlapping runs on P" + p + ": " + s.get(i - 1) + " then " + s.get(i));
             }
