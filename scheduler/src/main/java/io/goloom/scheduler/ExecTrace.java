@@ -82,6 +82,28 @@ public final class ExecTrace {
         GoEvents.tracer(+1); // opens the gate after the rings are installed
     }
 
+    /**
+     * A running recorder gives Ps that setMaxProcs built after {@link #start} rings of their
+     * own (Scheduler.setMaxProcs calls this once the longer allp is published). Such a P may run
+     * before this call installs its ring: its first events are not recorded (put skips a P
+     * without a ring), nothing else is lost. The gate is open already, so the owner reads the
+     * plain {@code P.trace} racily: it sees null or the new Ring, whose buf and mask are final,
+     * so a Ring seen is a Ring fully built (final-field publication).
+     */
+    synchronized void ringsForNewPs() {
+        P[] ps = sched.allp;
+        if (!running || rings.length >= ps.length) {
+            return;
+        }
+        int cap = rings[0].mask + 1;
+        Ring[] r = java.util.Arrays.copyOf(rings, ps.length);
+        for (int i = rings.length; i < r.length; i++) {
+            r[i] = new Ring(cap);
+            ps[i].trace = r[i];
+        }
+        rings = r;
+    }
+
     /** Stops recording; the rings are kept for {@link #writeTo}. */
     public synchronized void stop() {
         if (!running) {

@@ -161,6 +161,9 @@ final class Scheduler extends Syscalls implements Sched {
             }
             old = procresize(n);
         }
+        if (runtime != null) {
+            runtime.trace().ringsForNewPs(); // outside sched.lock: the recorder's monitor is never taken under it
+        }
         // New idle Ps, or Gs the retired listed Ps left on the global queue: get Ms going (a
         // spinning M that finds work wakes the next one). A retired P held by an M running a
         // long G: sysmon asks that G to yield at its next tick (retake), so wake sysmon.

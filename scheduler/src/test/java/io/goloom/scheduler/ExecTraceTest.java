@@ -139,6 +139,24 @@ class ExecTraceTest {
         assertEquals(0, GoEvents.flags & GoEvents.TRACE, "the gate stayed open after the runtime closed");
     }
 
+    /** Ps that setMaxProcs adds while the recorder runs get rings too: their runs are in the trace. */
+    @Test
+    void psAddedWhileTracingAreTraced(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("grown.trace");
+        try (GoRuntime rt = GoRuntime.create(1)) {
+            rt.trace().start();
+            rt.setMaxProcs(3);
+            MetricsTest.forceSteals(rt); // a thief P runs the stolen goroutines: two Ps run, one of them new
+            rt.trace().writeTo(file);
+        }
+        StringWriter sw = new StringWriter();
+        try (var in = Files.newInputStream(file)) {
+            TraceTool.convert(in, sw);
+        }
+        assertTrue(parse(sw.toString()).stream().anyMatch(e -> e.ph.equals("X") && e.pid == 1 && e.tid >= 1),
+                "no run on a P added after start");
+    }
+
     @Test
     void theRingKeepsTheLastEventsInOrder() {
         ExecTrace.Ring r = new ExecTrace.Ring(16);
