@@ -1,5 +1,6 @@
 package io.goloom.apps;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -38,6 +39,26 @@ final class AppProcess implements AutoCloseable {
         return "-javaagent:" + agentJar().toAbsolutePath() + "=scheduler,procs=" + procs;
     }
 
+    /**
+     * The application JVM's command as {@code ./goloom run --procs N} builds it before it execs
+     * it: the launcher (goloom.jar) writes it to a file, NUL-terminated arguments; what the
+     * launcher printed on stderr goes to {@code said}. Checks it has no java agent.
+     */
+    static List<String> launcherCommand(int procs, List<String> launch, Path dir, StringBuilder said) throws Exception {
+        Path file = Files.createTempFile(dir, "command", "");
+        List<String> launcher = new ArrayList<>(List.of(java(), "-D" + "goloom.launcher.commandFile=" + file,
+                "-jar", agentJar().toAbsolutePath().toString(), "--procs", Integer.toString(procs)));
+        launcher.addAll(launch);
+        Process l = new ProcessBuilder(launcher).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        said.append(new String(l.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(0, l.waitFor(), said::toString);
+        String written = Files.readString(file);
+        List<String> cmd = List.of(written.substring(0, written.length() - 1).split("\0", -1));
+        assertTrue(cmd.stream().noneMatch(a -> a.startsWith("-javaagent")), () -> "no java agent: " + cmd);
+        assertTrue(cmd.contains("--patch-module"), cmd::toString);
+        return cmd;
+    }
+
     private static final String EOF = "\u0000eof";
 
     private final Process process;
@@ -48,10 +69,23 @@ final class AppProcess implements AutoCloseable {
 
     /** Starts {@code java <jvmArgs> <launch...>}: launch is {@code -cp CP Main args} or {@code -jar app.jar args}. */
     AppProcess(List<String> jvmArgs, List<String> launch) throws IOException {
+        this(javaCommand(jvmArgs, launch));
+    }
+
+    static List<String> javaCommand(List<String> jvmArgs, List<String> launch) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(java());
         cmd.addAll(jvmArgs);
         cmd.addAll(launch);
+        return cmd;
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Starts {@code cmd} as it is (e.g. the command ./goloom run execs). */
+    AppProcess(List<String> cmd) throws IOException {
         process = new ProcessBuilder(cmd).directory(new File(System.getProperty("java.io.tmpdir"))).start();
         Thread.ofPlatform().daemon().name("app-stdout").start(() -> pump(process.getInputStream(), null));
         stderrReader = Thread.ofPlatform().daemon().name("app-stderr").start(() -> pump(process.getErrorStream(), stderr));

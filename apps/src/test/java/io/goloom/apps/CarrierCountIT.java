@@ -3,6 +3,7 @@ package io.goloom.apps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -15,8 +16,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Timeout;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Issue 13's carrier acceptance: with {@code procs=2} under a 50-connection closed-loop
@@ -51,11 +55,20 @@ class CarrierCountIT {
     /** Samples over the bound that the next sample, taken at once, found within it. */
     private final List<Sample> transients = new ArrayList<>();
 
-    @ParameterizedTest
-    @EnumSource(ServerApp.class)
-    void carriersStayWithinProcsPlusBlockedUnderLoad(ServerApp app) throws Exception {
+    /** Started by plain java with the agent, or as ./goloom run --procs 2 starts it (a patched java.base). */
+    enum Way { AGENT, LAUNCHER }
+
+    static Stream<Arguments> appsAndWays() {
+        return Stream.of(ServerApp.values()).flatMap(a -> Stream.of(Way.values()).map(w -> Arguments.of(a, w)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("appsAndWays")
+    void carriersStayWithinProcsPlusBlockedUnderLoad(ServerApp app, Way way, @TempDir Path tmp) throws Exception {
         int seconds = Integer.getInteger("goloom.apps.seconds", 20);
-        try (AppProcess p = new AppProcess(List.of(AppProcess.agent(PROCS)), app.classPathLaunch())) {
+        List<String> cmd = way == Way.AGENT ? AppProcess.javaCommand(List.of(AppProcess.agent(PROCS)), app.classPathLaunch())
+                : AppProcess.launcherCommand(PROCS, app.classPathLaunch(), tmp, new StringBuilder());
+        try (AppProcess p = new AppProcess(cmd)) {
             int port = p.awaitStarted();
             AtomicBoolean stop = new AtomicBoolean();
             CountDownLatch failed = new CountDownLatch(1);
@@ -98,14 +111,14 @@ class CarrierCountIT {
             double elapsed = (System.nanoTime() - start) / 1e9;
             try (HttpConn http = new HttpConn(port)) {
                 Sample after = settledSample(http, start);
-                System.out.printf("%s, procs=%d, %d connections, %.1f s: %d requests, %.0f req/s%n"
+                System.out.printf("%s (%s), procs=%d, %d connections, %.1f s: %d requests, %.0f req/s%n"
                                 + "carriers (goloom-m threads) per second under load: %s%n"
                                 + "blocked carriers per second: %s%n"
                                 + "the sample with the most carriers:%n%s"
                                 + "last sample under load:%n%s"
                                 + "after the load: carriers=%d blocked=%d; carriers started in all (highest goloom-m number + 1): %d%n"
                                 + "samples over the bound for a moment only (a carrier retiring): %d%s%n",
-                        app.name, PROCS, CONNECTIONS, elapsed, requests, requests / elapsed,
+                        app.name, way, PROCS, CONNECTIONS, elapsed, requests, requests / elapsed,
                         samples.stream().map(Sample::carriers).toList(), samples.stream().map(Sample::blocked).toList(),
                         samples.stream().max(Comparator.comparingInt(Sample::carriers)).map(Sample::report).orElse("(none)\n"),
                         samples.isEmpty() ? "(none)\n" : samples.getLast().report(), after.carriers(), after.blocked(), after.started(),

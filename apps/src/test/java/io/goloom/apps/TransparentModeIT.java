@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Issue 13's acceptance, per server app: unmodified, started by plain {@code java} with goloom's
- * agent ({@code -javaagent:goloom.jar=scheduler,procs=2}), through {@code -cp} and through
+ * agent ({@code -javaagent:goloom.jar=scheduler,procs=2}) and as {@code ./goloom run} starts it
+ * (a patched java.base), through {@code -cp} and through
  * {@code -jar}, every request is answered correctly by a virtual thread on a goloom carrier,
  * also after {@code main} has returned, until {@code /stop} ends the JVM with status 0. The
  * control run without the agent must see the JDK's ForkJoinPool carriers: the carrier check can
@@ -60,7 +61,24 @@ class TransparentModeIT {
     void servesOnGoloomAfterMainReturned(ServerApp app, Launch launch) throws Exception {
         try (AppProcess p = new AppProcess(List.of(AppProcess.agent(PROCS)), launch.args(app, tmp))) {
             serveAndStop(app, p, ServerApp.ON_GOLOOM, "goloom");
-            assertGoloomLine(p);
+            assertGoloomLine(p.stderr(), p);
+        }
+    }
+
+    /**
+     * The same through {@code ./goloom run}'s way: the launcher writes the application JVM's
+     * command (a patched java.base, no java agent) and prints goloom's one line; the script then
+     * execs that command, which this test starts as it is.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("appsAndLaunches")
+    void servesOnGoloomAfterMainReturnedThroughTheLauncher(ServerApp app, Launch launch) throws Exception {
+        StringBuilder said = new StringBuilder();
+        List<String> cmd = AppProcess.launcherCommand(PROCS, launch.args(app, tmp), tmp, said);
+        try (AppProcess p = new AppProcess(cmd)) {
+            serveAndStop(app, p, ServerApp.ON_GOLOOM, "goloom");
+            assertGoloomLine(said.toString(), p);
+            assertFalse(p.stderr().lines().anyMatch(x -> x.startsWith("goloom:")), p.output());
         }
     }
 
@@ -128,8 +146,8 @@ class TransparentModeIT {
     }
 
     /** goloom's one startup line on stderr says the virtual threads run on goloom. */
-    static void assertGoloomLine(AppProcess p) {
-        List<String> lines = p.stderr().lines().filter(l -> l.startsWith("goloom:")).toList();
+    static void assertGoloomLine(String stderr, AppProcess p) {
+        List<String> lines = stderr.lines().filter(l -> l.startsWith("goloom:")).toList();
         assertEquals(1, lines.size(), () -> "goloom's startup lines: " + lines + "\n" + p.output());
         assertTrue(lines.get(0).startsWith("goloom: virtual threads run on goloom (procs=" + PROCS + ", JDK "), p::output);
     }

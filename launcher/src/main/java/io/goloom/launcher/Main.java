@@ -1,5 +1,6 @@
 package io.goloom.launcher;
 
+import io.goloom.scheduler.PatchedJavaBase;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
@@ -57,7 +58,8 @@ public final class Main {
               -h, --help          this text
 
             Runs the application as java does (main on the main thread, same exit status);
-            every virtual thread it starts runs on goloom. Same as:
+            every virtual thread it starts runs on goloom, through a patched java.base (no java
+            agent: see README.md, "Transparent mode"). Launching your own way, the same with an agent:
               java -javaagent:goloom.jar=scheduler[,procs=N] [JVM options] (-cp CLASSPATH MainClass | -jar app.jar) [args...]
             """;
 
@@ -103,7 +105,7 @@ public final class Main {
                 checkAgentArgs(agentJar, o.agentArgs());
             }
             goloomJar = goloomJar();
-            cmd = childCommand(o, javaExecutable(), goloomJar, agentJar);
+            cmd = childCommand(o, javaExecutable(), transparentOptions(o, goloomJar, err), agentJar);
         } catch (UsageException e) {
             err.println("goloom run: " + e.getMessage());
             err.println(USAGE_LINE);
@@ -264,17 +266,57 @@ public final class Main {
         return o.procs() == null ? "scheduler" : "scheduler,procs=" + o.procs();
     }
 
+    /** The scheduler agent's option: transparent mode through {@code -javaagent}. */
+    static List<String> agentOption(Options o, Path goloomJar) {
+        return List.of("-javaagent:" + goloomJar + "=" + schedulerAgentArgs(o));
+    }
+
     /**
-     * The application JVM's command line: goloom's flags, the flags that turn off the JVMTI
-     * mount notifications (unless the user's options need them), goloom's scheduler agent, the
-     * yield-point agent (--agent), the user's JVM options, then the application's own
-     * {@code -cp CLASSPATH MainClass args} or {@code -jar app.jar args}, unchanged.
+     * The options that put the application's virtual threads on goloom: a patched java.base
+     * ({@link PatchedJavaBase}: no java agent, so no JVMTI event at each virtual-thread mount
+     * and unmount), and this launcher prints the line the agent would; else, when the user's
+     * options patch java.base themselves or the patch cannot be written, the scheduler agent
+     * (which prints its own line, or why this JDK refuses).
      */
-    static List<String> childCommand(Options o, String java, Path goloomJar, Path agentJar) {
+    static List<String> transparentOptions(Options o, Path goloomJar, PrintStream err) {
+        if (!patchesJavaBase(o.jvmOptions())) {
+            try {
+                List<String> patch = PatchedJavaBase.jvmOptions(goloomJar, o.procs());
+                err.println(PatchedJavaBase.announcement(o.procs()));
+                return patch;
+            } catch (IOException e) {
+                err.println("goloom run: cannot write goloom's patched java.base classes (" + e.getMessage()
+                        + "); using the java agent instead, which makes every virtual-thread mount post JVMTI events");
+            } catch (IllegalStateException refused) {
+                // this JDK's virtual threads cannot be patched: the agent says why, in its one line
+            }
+        }
+        return agentOption(o, goloomJar);
+    }
+
+    /** Do the user's JVM options patch java.base already (a JVM takes one --patch-module per module)? */
+    static boolean patchesJavaBase(List<String> jvmOptions) {
+        for (int i = 0; i < jvmOptions.size(); i++) {
+            String a = jvmOptions.get(i);
+            if (a.startsWith("--patch-module=java.base=")
+                    || a.equals("--patch-module") && i + 1 < jvmOptions.size() && jvmOptions.get(i + 1).startsWith("java.base=")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The application JVM's command line: goloom's flags, the options that put its virtual
+     * threads on goloom ({@link #transparentOptions}), the yield-point agent (--agent), the
+     * user's JVM options, then the application's own {@code -cp CLASSPATH MainClass args} or
+     * {@code -jar app.jar args}, unchanged.
+     */
+    static List<String> childCommand(Options o, String java, List<String> transparent, Path agentJar) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(GOLOOM_JVM_FLAGS);
-        cmd.add("-javaagent:" + goloomJar + "=" + schedulerAgentArgs(o));
+        cmd.addAll(transparent);
         if (agentJar != null) {
             cmd.add("-javaagent:" + agentJar + "=" + o.agentArgs());
         }

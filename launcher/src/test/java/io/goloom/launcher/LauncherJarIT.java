@@ -11,6 +11,8 @@ import io.goloom.launcher.fixture.LingeringApp;
 import io.goloom.launcher.fixture.JvmtiFlagApp;
 import io.goloom.launcher.fixture.SampleApp;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -169,23 +171,29 @@ class LauncherJarIT {
     }
 
     /**
-     * The launcher leaves the JVM's JVMTI mount notifications as they are: turning them off
-     * (-XX:-DoJVMTIVirtualThreadTransitions) pins virtual threads on contended monitors on JDK 25
-     * (see the comment above SchedulerAgent.PROPERTY).
+     * The launcher puts the application's virtual threads on goloom without a java agent (any
+     * agent makes the JVM post JVMTI events at every mount and unmount; see PatchedJavaBase),
+     * and without -XX:-DoJVMTIVirtualThreadTransitions, which pins virtual threads on contended
+     * monitors on JDK 25 (see the comment above SchedulerAgent.PROPERTY).
      */
     @Test
-    void theApplicationsJvmKeepsTheJvmtiMountNotifications() throws Exception {
-        Main.Options o = Main.Options.parse(new String[] {"-cp", Child.APP_CP, JvmtiFlagApp.class.getName()});
-        Result r = Child.run(Main.childCommand(o, Main.javaExecutable(), Child.goloomJar(), null), tmp);
+    void theApplicationsJvmRunsItsVirtualThreadsOnGoloomWithoutAJavaAgent() throws Exception {
+        Main.Options o = Main.Options.parse(new String[] {"--procs", "2", "-cp", Child.APP_CP, JvmtiFlagApp.class.getName()});
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        List<String> transparent = Main.transparentOptions(o, Child.goloomJar(), new PrintStream(said, true, StandardCharsets.UTF_8));
+        assertEquals("goloom: virtual threads run on goloom (procs=2, JDK " + Runtime.version() + ")\n",
+                said.toString(StandardCharsets.UTF_8));
+        Result r = Child.run(Main.childCommand(o, Main.javaExecutable(), transparent, null), tmp);
         assertEquals(0, r.status(), r.toString());
-        assertEquals("DoJVMTIVirtualThreadTransitions options: []\n", r.out(), r.toString());
+        assertEquals("agents and JVMTI options: []\nscheduler property: goloom\non goloom: true\n", r.out(), r.toString());
+        assertEquals("", r.err(), "nothing more is printed in the application's JVM");
     }
 
     /** The application JVM the launcher builds for these arguments (with --agent), run to a status 0; skipped without the agent jar. */
     private Result withYieldPointAgent(String... launcherArgs) throws Exception {
         Path agentJar = LauncherTest.agentJarOrAbort();
         Main.Options o = Main.Options.parse(launcherArgs);
-        Result r = Child.run(Main.childCommand(o, Main.javaExecutable(), Child.goloomJar(), agentJar), tmp);
+        Result r = Child.run(Main.childCommand(o, Main.javaExecutable(), Main.agentOption(o, Child.goloomJar()), agentJar), tmp);
         assertEquals(0, r.status(), r.toString());
         return r;
     }
@@ -222,10 +230,13 @@ class LauncherJarIT {
         try {
             String[] args = {"--procs", "2", "-cp", Child.APP_CP, SampleApp.class.getName(), "a b", "", "é中"};
             Result r = LauncherTest.inProcess(args);
-            assertEquals(new Result(0, "", ""), r);
+            String line = "goloom: virtual threads run on goloom (procs=2, JDK " + Runtime.version() + ")\n";
+            assertEquals(new Result(0, "", line), r);
             String written = Files.readString(file);
             assertTrue(written.endsWith("\0"), written);
-            assertEquals(Main.childCommand(Main.Options.parse(args), Main.javaExecutable(), Main.goloomJar(), null),
+            Main.Options o = Main.Options.parse(args);
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+            assertEquals(Main.childCommand(o, Main.javaExecutable(), Main.transparentOptions(o, Main.goloomJar(), quiet), null),
                     List.of(written.substring(0, written.length() - 1).split("\0", -1)));
             assertEquals(Child.goloomJar(), Main.goloomJar(), "target/goloom.jar beside target/classes");
         } finally {

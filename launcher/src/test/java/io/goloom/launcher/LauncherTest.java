@@ -34,7 +34,8 @@ class LauncherTest {
             "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED");
 
     static List<String> command(String... args) throws Main.UsageException {
-        return Main.childCommand(Main.Options.parse(args), "java", Path.of("/g/goloom.jar"), null);
+        Main.Options o = Main.Options.parse(args);
+        return Main.childCommand(o, "java", Main.agentOption(o, Path.of("/g/goloom.jar")), null);
     }
 
     static List<String> expect(List<String> beforeApp, String... app) {
@@ -53,7 +54,45 @@ class LauncherTest {
         assertEquals(expect(List.of("-javaagent:/g/goloom.jar=scheduler,procs=3", "-javaagent:agent.jar=include=com.example.",
                         "-Xmx64m", "-Dk=v", "-XX:+UseSerialGC", "-ea", "--add-opens=java.base/java.io=ALL-UNNAMED"),
                 "-classpath", "app.jar", "com.example.App", "--procs", "-cp"),
-                Main.childCommand(o, "java", Path.of("/g/goloom.jar"), Path.of("agent.jar")));
+                Main.childCommand(o, "java", Main.agentOption(o, Path.of("/g/goloom.jar")), Path.of("agent.jar")));
+    }
+
+    /**
+     * The launcher's own way in is a patched java.base, written once into the cache; the agent
+     * only when the user's options patch java.base themselves (a JVM takes one --patch-module
+     * per module).
+     */
+    @Test
+    void transparentModeIsAPatchedJavaBaseUnlessTheUserPatchesJavaBase() throws Exception {
+        System.setProperty(io.goloom.scheduler.PatchedJavaBase.CACHE_PROPERTY, tmp.toString());
+        try {
+            ByteArrayOutputStream said = new ByteArrayOutputStream();
+            PrintStream err = new PrintStream(said, true, StandardCharsets.UTF_8);
+            Main.Options o = Main.Options.parse(new String[] {"--procs", "3", "-Dk=v", "App"});
+            List<String> patch = Main.transparentOptions(o, Path.of("/g/goloom.jar"), err);
+            assertEquals(5, patch.size(), patch.toString());
+            assertEquals("--patch-module", patch.get(0));
+            Path dir = Path.of(patch.get(1).substring("java.base=".length()));
+            assertEquals(tmp, dir.getParent(), patch.toString());
+            for (String c : List.of("java/lang/VirtualThread.class", "java/util/concurrent/ForkJoinWorkerThread.class")) {
+                assertTrue(java.nio.file.Files.isRegularFile(dir.resolve(c)), c + " in " + dir);
+            }
+            assertEquals(List.of("-Dgoloom.transparent.jar=/g/goloom.jar", "-Dgoloom.virtualThreadScheduler=goloom", "-Dgoloom.procs=3"),
+                    patch.subList(2, 5));
+            assertEquals("goloom: virtual threads run on goloom (procs=3, JDK " + Runtime.version() + ")\n", said.toString(StandardCharsets.UTF_8));
+            assertEquals(patch, Main.transparentOptions(o, Path.of("/g/goloom.jar"), err), "the same directory, reused");
+            try (var dirs = java.nio.file.Files.list(tmp)) {
+                assertEquals(List.of(dir), dirs.toList(), "no partial directory left behind");
+            }
+            for (String[] own : new String[][] {{"-J--patch-module", "-Jjava.base=mine", "App"}, {"-J--patch-module=java.base=mine", "App"}}) {
+                Main.Options mine = Main.Options.parse(own);
+                assertEquals(List.of("-javaagent:/g/goloom.jar=scheduler"), Main.transparentOptions(mine, Path.of("/g/goloom.jar"), err));
+            }
+            Main.Options other = Main.Options.parse(new String[] {"-J--patch-module", "-Jjava.sql=x", "App"});
+            assertEquals("--patch-module", Main.transparentOptions(other, Path.of("/g/goloom.jar"), err).getFirst());
+        } finally {
+            System.clearProperty(io.goloom.scheduler.PatchedJavaBase.CACHE_PROPERTY);
+        }
     }
 
     @Test

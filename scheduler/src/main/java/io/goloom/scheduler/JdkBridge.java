@@ -44,6 +44,13 @@ import java.util.function.BooleanSupplier;
  * {@code pool.schedule(...)} when the scheduler is a {@code ForkJoinPool}, and CarrierPool arms
  * goloom's per-P timer wheels there.
  *
+ * <h2>Two ways in</h2>
+ * {@link #install} rewrites the loaded classes at premain time ({@code -javaagent}, what a user
+ * who launches the JVM their own way passes). {@link #javaBasePatch} writes the same rewritten
+ * classes for {@code --patch-module java.base=DIR} ({@link PatchedJavaBase}, what
+ * {@code ./goloom run} and compare pass): no java agent, so the JVM posts no JVMTI event at
+ * virtual-thread mounts and unmounts, which any java agent switches on for the life of the JVM.
+ *
  * <h2>The hooks class</h2>
  * The rewritten JDK methods call static methods of a small class that goloom defines in
  * {@code java.lang} with the boot loader ({@link #HOOKS_CLASS}, generated here), whose static
@@ -66,7 +73,7 @@ final class JdkBridge {
     static final int JDK_FEATURE = 25;
 
     /** Binary name of the boot class; versioned so an incompatible older definition is never reused. */
-    static final String HOOKS_CLASS = "java.lang.GoloomVirtualThreadHooks$1";
+    static final String HOOKS_CLASS = "java.lang.GoloomVirtualThreadHooks$2";
 
     private static final ClassDesc HOOKS = ClassDesc.of(HOOKS_CLASS);
     private static final ClassDesc CD_FJP = ClassDesc.of("java.util.concurrent.ForkJoinPool");
@@ -143,6 +150,44 @@ final class JdkBridge {
         return null;
     }
 
+    /**
+     * The class files of a patched java.base ({@link PatchedJavaBase}): this JDK's
+     * {@code VirtualThread} and {@code ForkJoinWorkerThread} rewritten as {@link #install}
+     * rewrites them, and the hooks class, keyed by their resource names
+     * ({@code java/lang/VirtualThread.class}).
+     *
+     * @throws IllegalStateException naming why not (another JDK version, code not shaped as expected)
+     */
+    static Map<String, byte[]> javaBasePatch() {
+        int feature = Runtime.version().feature();
+        if (feature != JDK_FEATURE) {
+            throw new IllegalStateException("transparent mode knows the virtual threads of JDK " + JDK_FEATURE
+                    + " only, and this is JDK " + Runtime.version());
+        }
+        byte[] vt = rewriteVirtualThread(jdkClass(VIRTUAL_THREAD));
+        if (vt == null) {
+            throw new IllegalStateException("java.lang.VirtualThread of JDK " + Runtime.version() + " is not shaped as in JDK " + JDK_FEATURE);
+        }
+        byte[] worker = rewriteWorker(jdkClass(WORKER_THREAD));
+        if (worker == null) {
+            throw new IllegalStateException("ForkJoinWorkerThread of JDK " + Runtime.version() + " has no hasKnownQueuedWork()");
+        }
+        return Map.of(VIRTUAL_THREAD + ".class", vt, WORKER_THREAD + ".class", worker,
+                HOOKS_CLASS.replace('.', '/') + ".class", hooksBytes());
+    }
+
+    /** The class file of the running JDK's {@code internalName} (java.base), from its runtime image. */
+    private static byte[] jdkClass(String internalName) {
+        try (var in = Object.class.getResourceAsStream("/" + internalName + ".class")) {
+            if (in == null) {
+                throw new IllegalStateException("this JDK's runtime image has no " + internalName);
+            }
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("reading " + internalName + " from this JDK's runtime image", e);
+        }
+    }
+
     /** Has {@code c}'s static initialiser not run yet? (jdk.internal.misc.Unsafe, opened above.) */
     private static boolean notYetInitialized(Class<?> c) {
         try {
@@ -157,6 +202,11 @@ final class JdkBridge {
     /** Is transparent mode installed in this JVM? */
     static boolean installed() {
         return installed;
+    }
+
+    /** Transparent mode came up through a patched java.base ({@link PatchedJavaBase#boot}). */
+    static synchronized void markInstalled() {
+        installed = true;
     }
 
     /**
@@ -176,32 +226,154 @@ final class JdkBridge {
 
     /**
      * <pre>
-     * public final class java.lang.GoloomVirtualThreadHooks$1 {
-     *     public static ForkJoinPool SCHEDULER;
-     *     public static BooleanSupplier QUEUED_WORK;
-     *     public static ForkJoinPool scheduler()   { return SCHEDULER; }
-     *     public static boolean queuedWork()       { return QUEUED_WORK.getAsBoolean(); }
+     * public final class java.lang.GoloomVirtualThreadHooks$2 {
+     *     public static volatile ForkJoinPool SCHEDULER;        // set by the agent, or by boot()
+     *     public static volatile BooleanSupplier QUEUED_WORK;
+     *     public static ForkJoinPool scheduler() {              // null: keep the JDK's scheduler
+     *         ForkJoinPool p = SCHEDULER;
+     *         return p != null ? p : boot();
+     *     }
+     *     public static boolean queuedWork() {                  // false until goloom is up
+     *         BooleanSupplier q = QUEUED_WORK;
+     *         return q != null &amp;&amp; q.getAsBoolean();
+     *     }
+     *     private static ForkJoinPool boot() {                  // patched java.base: see PatchedJavaBase
+     *         String jar = System.getProperty("goloom.transparent.jar");
+     *         if (jar == null) return null;
+     *         try {
+     *             ClassLoader app = ClassLoader.getSystemClassLoader();
+     *             Method m = app.getClass().getDeclaredMethod("appendToClassPathForInstrumentation", String.class);
+     *             m.setAccessible(true);                        // same module: java.base
+     *             m.invoke(app, jar);                           // what -javaagent does with its jar
+     *             Class.forName("io.goloom.scheduler.PatchedJavaBase", true, app).getMethod("boot").invoke(null);
+     *         } catch (Throwable t) {
+     *             System.setProperty("goloom.virtualThreadScheduler", "stock");
+     *             System.err.println("goloom: virtual threads stay on the JDK's ForkJoinPool: starting goloom from " + jar + " failed: " + t);
+     *             return null;
+     *         }
+     *         return SCHEDULER;
+     *     }
      * }
      * </pre>
+     * The agent sets both fields before it rewrites anything; under a patched java.base
+     * ({@link PatchedJavaBase}) nothing sets them before {@code VirtualThread}'s static
+     * initialiser asks for the scheduler, and {@code boot()} loads goloom then, from the jar the
+     * launcher named.
      */
     private static Class<?> defineHooks() {
         return io.goloom.core.BootClasses.define(HOOKS_CLASS, JdkBridge::hooksBytes);
     }
 
-    private static byte[] hooksBytes() {
-        int field = ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC;
+    static byte[] hooksBytes() {
+        int field = ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC | ClassFile.ACC_VOLATILE;
+        int method = ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC;
+        ClassDesc cdString = ConstantDescs.CD_String;
+        ClassDesc cdClass = ConstantDescs.CD_Class;
+        ClassDesc cdObject = ConstantDescs.CD_Object;
+        ClassDesc cdLoader = ClassDesc.of("java.lang.ClassLoader");
+        ClassDesc cdMethod = ClassDesc.of("java.lang.reflect.Method");
+        ClassDesc cdSystem = ClassDesc.of("java.lang.System");
+        ClassDesc cdStream = ClassDesc.of("java.io.PrintStream");
+        MethodTypeDesc invoke = MethodTypeDesc.of(cdObject, cdObject, cdObject.arrayType());
         return ClassFile.of().build(HOOKS, cb -> cb
                 .withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC)
                 .withSuperclass(ConstantDescs.CD_Object)
                 .withField("SCHEDULER", CD_FJP, field)
                 .withField("QUEUED_WORK", CD_BOOLEAN_SUPPLIER, field)
-                .withMethodBody("scheduler", MethodTypeDesc.of(CD_FJP), field, code -> code
-                        .getstatic(HOOKS, "SCHEDULER", CD_FJP)
-                        .areturn())
-                .withMethodBody("queuedWork", MethodTypeDesc.of(ConstantDescs.CD_boolean), field, code -> code
-                        .getstatic(HOOKS, "QUEUED_WORK", CD_BOOLEAN_SUPPLIER)
-                        .invokeinterface(CD_BOOLEAN_SUPPLIER, "getAsBoolean", MethodTypeDesc.of(ConstantDescs.CD_boolean))
-                        .ireturn()));
+                .withMethodBody("scheduler", MethodTypeDesc.of(CD_FJP), method, code -> {
+                    Label none = code.newLabel();
+                    code.getstatic(HOOKS, "SCHEDULER", CD_FJP)
+                            .dup()
+                            .ifnull(none)
+                            .areturn()
+                            .labelBinding(none)
+                            .pop()
+                            .invokestatic(HOOKS, "boot", MethodTypeDesc.of(CD_FJP))
+                            .areturn();
+                })
+                .withMethodBody("queuedWork", MethodTypeDesc.of(ConstantDescs.CD_boolean), method, code -> {
+                    Label none = code.newLabel();
+                    code.getstatic(HOOKS, "QUEUED_WORK", CD_BOOLEAN_SUPPLIER)
+                            .dup()
+                            .ifnull(none)
+                            .invokeinterface(CD_BOOLEAN_SUPPLIER, "getAsBoolean", MethodTypeDesc.of(ConstantDescs.CD_boolean))
+                            .ireturn()
+                            .labelBinding(none)
+                            .pop()
+                            .iconst_0()
+                            .ireturn();
+                })
+                .withMethodBody("boot", MethodTypeDesc.of(CD_FJP), ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC, code -> {
+                    Label go = code.newLabel();
+                    code.ldc(PatchedJavaBase.JAR_PROPERTY)
+                            .invokestatic(cdSystem, "getProperty", MethodTypeDesc.of(cdString, cdString))
+                            .astore(0)
+                            .aload(0)
+                            .ifnonnull(go)
+                            .aconst_null()
+                            .areturn()
+                            .labelBinding(go);
+                    code.trying(t -> t
+                            .invokestatic(cdLoader, "getSystemClassLoader", MethodTypeDesc.of(cdLoader))
+                            .astore(1)
+                            .aload(1)
+                            .invokevirtual(cdObject, "getClass", MethodTypeDesc.of(cdClass))
+                            .ldc("appendToClassPathForInstrumentation")
+                            .iconst_1()
+                            .anewarray(cdClass)
+                            .dup()
+                            .iconst_0()
+                            .ldc(cdString)
+                            .aastore()
+                            .invokevirtual(cdClass, "getDeclaredMethod", MethodTypeDesc.of(cdMethod, cdString, cdClass.arrayType()))
+                            .astore(2)
+                            .aload(2)
+                            .iconst_1()
+                            .invokevirtual(cdMethod, "setAccessible", MethodTypeDesc.of(ConstantDescs.CD_void, ConstantDescs.CD_boolean))
+                            .aload(2)
+                            .aload(1)
+                            .iconst_1()
+                            .anewarray(cdObject)
+                            .dup()
+                            .iconst_0()
+                            .aload(0)
+                            .aastore()
+                            .invokevirtual(cdMethod, "invoke", invoke)
+                            .pop()
+                            .ldc(PatchedJavaBase.class.getName())
+                            .iconst_1()
+                            .aload(1)
+                            .invokestatic(cdClass, "forName", MethodTypeDesc.of(cdClass, cdString, ConstantDescs.CD_boolean, cdLoader))
+                            .ldc("boot")
+                            .iconst_0()
+                            .anewarray(cdClass)
+                            .invokevirtual(cdClass, "getMethod", MethodTypeDesc.of(cdMethod, cdString, cdClass.arrayType()))
+                            .aconst_null()
+                            .iconst_0()
+                            .anewarray(cdObject)
+                            .invokevirtual(cdMethod, "invoke", invoke)
+                            .pop(),
+                        c -> c.catchingAll(h -> h
+                            .astore(1)
+                            .ldc(SchedulerAgent.PROPERTY)
+                            .ldc("stock")
+                            .invokestatic(cdSystem, "setProperty", MethodTypeDesc.of(cdString, cdString, cdString))
+                            .pop()
+                            .getstatic(cdSystem, "err", cdStream)
+                            .ldc("goloom: virtual threads stay on the JDK's ForkJoinPool: starting goloom from ")
+                            .aload(0)
+                            .invokevirtual(cdString, "concat", MethodTypeDesc.of(cdString, cdString))
+                            .ldc(" failed: ")
+                            .invokevirtual(cdString, "concat", MethodTypeDesc.of(cdString, cdString))
+                            .aload(1)
+                            .invokestatic(cdString, "valueOf", MethodTypeDesc.of(cdString, cdObject))
+                            .invokevirtual(cdString, "concat", MethodTypeDesc.of(cdString, cdString))
+                            .invokevirtual(cdStream, "println", MethodTypeDesc.of(ConstantDescs.CD_void, cdString))
+                            .aconst_null()
+                            .areturn()));
+                    code.getstatic(HOOKS, "SCHEDULER", CD_FJP)
+                            .areturn();
+                }));
     }
 
     /** Rewrites the two JDK classes; records what it did, since the JVM swallows a transformer's exceptions. */
@@ -261,7 +433,8 @@ final class JdkBridge {
     }
 
     /**
-     * createDefaultScheduler(): {@code return hooks.scheduler();}. Checks first that the JDK's
+     * createDefaultScheduler(): {@code p = hooks.scheduler(); if (p != null) return p;} then the
+     * JDK's body (the stock pool, when goloom could not start). Checks first that the JDK's
      * code has the shape this relies on: a static createDefaultScheduler returning ForkJoinPool
      * (the type of DEFAULT_SCHEDULER), and schedule() testing {@code instanceof ForkJoinPool}
      * (timed parks then reach CarrierPool.schedule).
@@ -278,10 +451,17 @@ final class JdkBridge {
         }
         ClassTransform rewrite = (cb, ce) -> {
             if (ce instanceof MethodModel m && is(m, "createDefaultScheduler", "()Ljava/util/concurrent/ForkJoinPool;")) {
-                // the JDK's body is replaced (its debug attributes go with it)
-                cb.withMethodBody(m.methodName(), m.methodType(), m.flags().flagsMask(), code -> code
-                        .invokestatic(HOOKS, "scheduler", MethodTypeDesc.of(CD_FJP))
-                        .areturn());
+                CodeModel jdk = m.code().orElseThrow();
+                cb.withMethodBody(m.methodName(), m.methodType(), m.flags().flagsMask(), code -> {
+                    Label stock = code.newLabel();
+                    code.invokestatic(HOOKS, "scheduler", MethodTypeDesc.of(CD_FJP))
+                            .dup()
+                            .ifnull(stock)
+                            .areturn()
+                            .labelBinding(stock)
+                            .pop();
+                    jdk.forEach(code::with); // goloom could not start: the JDK's own pool
+                });
             } else {
                 cb.with(ce);
             }

@@ -28,7 +28,8 @@ public final class SchedulerAgent {
      * No JVM flag beyond goloom.jvmargs. Any java agent (this one too) makes the JVM post JVMTI
      * notifications at every virtual-thread mount and unmount, about a tenth of the cycles of a
      * Thread.yield round trip, on stock virtual threads with a no-op agent as much as here, and
-     * -XX:+UnlockExperimentalVMOptions -XX:-DoJVMTIVirtualThreadTransitions turns them off. Do
+     * -XX:+UnlockExperimentalVMOptions -XX:-DoJVMTIVirtualThreadTransitions turns them off
+     * (./goloom run avoids them by using no agent at all: PatchedJavaBase). Do
      * not pass it: on JDK 25 it breaks virtual threads. With it, a virtual thread that contends
      * for a monitor stays pinned to its carrier instead of unmounting (JFR's
      * jdk.VirtualThreadPinned, "Contended monitor enter", pinned reason "Native or VM frame on
@@ -99,7 +100,7 @@ public final class SchedulerAgent {
      * yield-point agent's classes before a later {@code -javaagent:goloom-agent.jar} has put
      * them on the class path (see CarrierPool.DefaultRuntime).
      */
-    private static int defaultProcs() {
+    static int defaultProcs() {
         Integer set = Integer.getInteger(GoRuntime.PROCS_PROPERTY);
         return set != null ? set : CgroupCpu.open(java.nio.file.Path.of("/")).defaultProcs(Runtime.getRuntime().availableProcessors());
     }

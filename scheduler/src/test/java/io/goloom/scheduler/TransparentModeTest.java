@@ -15,6 +15,8 @@ import java.util.jar.Manifest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Transparent mode ({@code -javaagent:...=scheduler}) end to end, in child JVMs running an
@@ -47,9 +49,35 @@ class TransparentModeTest {
         return p.toString();
     }
 
-    private static ChildJvm.Result run(String agentArgs, String... args) throws Exception {
-        ChildJvm.Result r = ChildJvm.run(TransparentTarget.class, List.of("-javaagent:" + agent + "=" + agentArgs,
-                "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED"), List.of(args), 120);
+    /** The two ways into transparent mode. */
+    enum Way {
+        /** {@code -javaagent:goloom.jar=scheduler,procs=N}: a user's own launch. */
+        AGENT,
+        /** {@code --patch-module java.base=...}: ./goloom run's and compare's (PatchedJavaBase). */
+        PATCHED_JAVA_BASE
+    }
+
+    /** The child's options for transparent mode with {@code procs} Ps, the way given. */
+    static List<String> transparent(Way way, int procs) throws IOException {
+        if (way == Way.AGENT) {
+            return List.of("-javaagent:" + agent + "=scheduler,procs=" + procs);
+        }
+        return PatchedJavaBase.jvmOptions(goloomClasses(), procs);
+    }
+
+    /** Where this build's goloom classes are (a class directory here, goloom.jar for users). */
+    static Path goloomClasses() {
+        try {
+            return Path.of(PatchedJavaBase.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static ChildJvm.Result run(Way way, int procs, String... args) throws Exception {
+        List<String> opts = new java.util.ArrayList<>(transparent(way, procs));
+        opts.addAll(List.of("--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED"));
+        ChildJvm.Result r = ChildJvm.run(TransparentTarget.class, opts, List.of(args), 120);
         assertTrue(r.finished(), "child did not finish:\n" + r.output());
         return r;
     }
@@ -58,12 +86,13 @@ class TransparentModeTest {
         return r.output().lines().filter(l -> l.startsWith(prefix)).toList();
     }
 
-    @Test
-    void everyVirtualThreadRunsOnGoloomWhoeverCreatesIt() throws Exception {
-        ChildJvm.Result r = run("scheduler,procs=2", "carriers");
+    @ParameterizedTest
+    @EnumSource(Way.class)
+    void everyVirtualThreadRunsOnGoloomWhoeverCreatesIt(Way way) throws Exception {
+        ChildJvm.Result r = run(way, 2, "carriers");
         assertEquals(0, r.exitValue(), r.output());
-        assertEquals(List.of("goloom: virtual threads run on goloom (procs=2, JDK " + Runtime.version() + ")"),
-                lines(r, "goloom:"), "exactly one line names the scheduler:\n" + r.output());
+        assertEquals(way == Way.AGENT ? List.of("goloom: virtual threads run on goloom (procs=2, JDK " + Runtime.version() + ")") : List.of(),
+                lines(r, "goloom:"), "the agent prints one line naming the scheduler (for a patched java.base, the launcher does):\n" + r.output());
         assertEquals(List.of("property goloom"), lines(r, "property"));
         assertEquals(List.of("main false main"), lines(r, "main "), "main stays on the main thread");
         List<String> vts = lines(r, "vt ");
@@ -74,9 +103,10 @@ class TransparentModeTest {
         }
     }
 
-    @Test
-    void timedParksFireFromGoloomsTimersWithoutTheJdksThreads() throws Exception {
-        ChildJvm.Result r = run("scheduler,procs=2", "timers");
+    @ParameterizedTest
+    @EnumSource(Way.class)
+    void timedParksFireFromGoloomsTimersWithoutTheJdksThreads(Way way) throws Exception {
+        ChildJvm.Result r = run(way, 2, "timers");
         assertEquals(0, r.exitValue(), r.output());
         assertEquals(List.of("timed parks ok 200/200"), lines(r, "timed parks"), r.output());
         List<String> threads = lines(r, "thread ");
@@ -86,41 +116,44 @@ class TransparentModeTest {
     }
 
     /** The JDK's VirtualThreadSchedulerMXBean.setParallelism resizes goloom (it threw UnsupportedOperationException before). */
-    @Test
-    void theJdksSchedulerMxBeanSetsGomaxprocs() throws Exception {
-        ChildJvm.Result r = run("scheduler,procs=2", "parallelism");
+    @ParameterizedTest
+    @EnumSource(Way.class)
+    void theJdksSchedulerMxBeanSetsGomaxprocs(Way way) throws Exception {
+        ChildJvm.Result r = run(way, 2, "parallelism");
         assertEquals(0, r.exitValue(), r.output());
         assertEquals(List.of("parallelism 2"), lines(r, "parallelism"), r.output());
         assertEquals(List.of("set 3 now 3 ran 1000", "set 1 now 1 ran 1000"), lines(r, "set "), r.output());
         assertEquals(List.of("bad refused 1"), lines(r, "bad "), r.output());
     }
 
-    @Test
-    void transferQueuesSeeWorkQueuedOnTheCarriersP() throws Exception {
-        ChildJvm.Result r = run("scheduler,procs=1", "spin");
+    @ParameterizedTest
+    @EnumSource(Way.class)
+    void transferQueuesSeeWorkQueuedOnTheCarriersP(Way way) throws Exception {
+        ChildJvm.Result r = run(way, 1, "spin");
         assertEquals(0, r.exitValue(), r.output());
         assertEquals(List.of("queued true"), lines(r, "queued"), "a virtual thread queued behind the caller: do not spin\n" + r.output());
         assertEquals(List.of("empty false"), lines(r, "empty"), r.output());
         assertEquals(List.of("platform false"), lines(r, "platform"), r.output());
     }
 
-    @Test
-    void yieldLetsTheOtherVirtualThreadsOfItsPRun() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(TransparentTarget.class, List.of("-javaagent:" + agent + "=scheduler,procs=1"),
-                List.of("yield"), 30);
+    @ParameterizedTest
+    @EnumSource(Way.class)
+    void yieldLetsTheOtherVirtualThreadsOfItsPRun(Way way) throws Exception {
+        ChildJvm.Result r = ChildJvm.run(TransparentTarget.class, transparent(way, 1), List.of("yield"), 30);
         assertTrue(r.finished(), "a yielding virtual thread kept its P from the thread it waits for:\n" + r.output());
         assertEquals(0, r.exitValue(), r.output());
         assertEquals(1, lines(r, "yield handed over after ").size(), r.output());
     }
 
-    @Test
-    void carriersStayAtProcsUnderOrdinaryVirtualThreadWork() throws Exception {
-        ChildJvm.Result r = run("scheduler,procs=2", "bounded", "1500");
+    @ParameterizedTest
+    @EnumSource(Way.class)
+    void carriersStayAtProcsUnderOrdinaryVirtualThreadWork(Way way) throws Exception {
+        ChildJvm.Result r = run(way, 2, "bounded", "1500");
         assertEquals(0, r.exitValue(), r.output());
         List<String> max = lines(r, "max carriers ");
         assertEquals(1, max.size(), r.output());
         int carriers = Integer.parseInt(max.get(0).substring("max carriers ".length()));
-        System.out.println("TransparentModeTest: at most " + carriers + " goloom carriers besides the truly blocked ones for 2 Ps"
+        System.out.println("TransparentModeTest (" + way + "): at most " + carriers + " goloom carriers besides the truly blocked ones for 2 Ps"
                 + " under socket, park, sleep and CPU work (" + lines(r, "max blocked") + ")");
         assertTrue(carriers <= 2, "more carriers than Ps besides the blocked ones: " + carriers + "\n" + r.output());
     }
@@ -137,6 +170,32 @@ class TransparentModeTest {
                 && line.get(0).contains("JDK " + Runtime.version()), line.get(0));
         assertEquals(List.of("property stock"), lines(r, "property"));
         assertTrue(lines(r, "vt ").stream().allMatch(l -> l.contains("@ForkJoinPool")), r.output());
+    }
+
+    /**
+     * A patched java.base whose goloom cannot start (its jar is gone) keeps the JDK's own
+     * scheduler: one line says why, the property says stock, every virtual thread runs.
+     */
+    @Test
+    void aPatchedJavaBaseWhoseGoloomCannotStartRunsTheAppOnStockAndSaysWhy() throws Exception {
+        List<String> opts = PatchedJavaBase.jvmOptions(dir.resolve("gone.jar"), 2);
+        // ChildJvm puts the test's class path on the child: the jar named must be the only goloom
+        ChildJvm.Result r = ChildJvm.runWithClassPath(TransparentTarget.class, testClassesOnly(), opts, List.of("carriers"), 60);
+        assertTrue(r.finished(), r.output());
+        assertEquals(0, r.exitValue(), r.output());
+        List<String> line = lines(r, "goloom:");
+        assertEquals(1, line.size(), r.output());
+        assertTrue(line.get(0).startsWith("goloom: virtual threads stay on the JDK's ForkJoinPool: starting goloom from "
+                + dir.resolve("gone.jar") + " failed: java.lang.ClassNotFoundException: io.goloom.scheduler.PatchedJavaBase"), line.get(0));
+        assertEquals(List.of("property stock"), lines(r, "property"));
+        List<String> vts = lines(r, "vt ");
+        assertEquals(5, vts.size(), r.output());
+        assertTrue(vts.stream().allMatch(l -> l.contains("@ForkJoinPool")), r.output());
+    }
+
+    /** The directory of TransparentTarget's class alone (it uses nothing of goloom's). */
+    private static String testClassesOnly() throws Exception {
+        return Path.of(TransparentTarget.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
     @Test

@@ -69,7 +69,6 @@ public final class TransparentTarget {
 
     /** Where virtual threads run, by who created them. */
     static void carriers() throws Exception {
-        System.out.println("property " + System.getProperty("goloom.virtualThreadScheduler"));
         System.out.println("main " + Thread.currentThread().isVirtual() + " " + Thread.currentThread().getName());
         List<String> seen = new ArrayList<>();
         Thread fromMain = Thread.ofVirtual().start(() -> add(seen, "from-main"));
@@ -100,6 +99,8 @@ public final class TransparentTarget {
         synchronized (seen) {
             seen.forEach(System.out::println);
         }
+        // after the first virtual thread: under a patched java.base, goloom starts then (or says why not)
+        System.out.println("property " + System.getProperty("goloom.virtualThreadScheduler"));
     }
 
     private static void add(List<String> seen, String who) {

@@ -28,9 +28,15 @@ public final class ChildJvm {
      * class name; kills it after {@code timeoutSeconds}.
      */
     public static Result run(Class<?> main, List<String> jvmArgs, List<String> args, long timeoutSeconds) throws Exception {
+        return runWithClassPath(main, System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                jvmArgs, args, timeoutSeconds);
+    }
+
+    /** {@link #run}, with the child's class path {@code cp} instead of this JVM's. */
+    public static Result runWithClassPath(Class<?> main, String cp, List<String> jvmArgs, List<String> args, long timeoutSeconds)
+            throws Exception {
         String java = ProcessHandle.current().info().command()
                 .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {

@@ -52,9 +52,9 @@ import org.HdrHistogram.Histogram;
 public final class Compare {
 
     /**
-     * Every child's module flags: what goloom's classes need, including its transparent-mode
-     * agent's (jdk.internal.misc, java.util.concurrent), so that vthreads and goloom-vt
-     * children differ by the {@code -javaagent} option alone.
+     * Every child's module flags: what goloom's classes need, and what its transparent-mode
+     * agent's manifest opens (jdk.internal.misc, java.util.concurrent), so that vthreads and
+     * goloom-vt children differ by transparent mode's options alone.
      */
     static final List<String> JVM_EXPORTS = Stream.concat(
             io.goloom.core.JvmFlags.flags().stream(),            // goloom.jvmargs
@@ -72,8 +72,6 @@ public final class Compare {
     private Path dir;
     private Path runsDir;
     private Path logsDir;
-    /** goloom-vt children's -javaagent jar; made on first use. */
-    private Path agentJar;
     private String jdk;
     /** The go system: null until {@link #setUpGo}, or when no selected workload has a Go program. */
     private GoSystem go;
@@ -263,8 +261,8 @@ public final class Compare {
 
     /**
      * The child JVM's command line for one run. vthreads and goloom-vt children get the same
-     * flags except goloom-vt's {@code -javaagent:<jar>=scheduler,procs=P} (goloom's transparent
-     * mode: every virtual thread of that JVM on goloom); the workload may add its own
+     * flags except goloom-vt's {@link TransparentMode#childOptions} (goloom's transparent mode as
+     * {@code ./goloom run} starts it: every virtual thread of that JVM on goloom); the workload may add its own
      * ({@link Workload#jvmArgs}, e.g. fairness's preemption agent).
      */
     List<String> childCommand(Workload w, SystemKind system, int procs, Path hlog) throws IOException {
@@ -279,12 +277,9 @@ public final class Compare {
             cmd.add("-Djdk.virtualThreadScheduler.maxPoolSize=" + procs);
         }
         if (system == SystemKind.GOLOOM_VT) {
-            if (agentJar == null) {
-                agentJar = TransparentMode.agentJar(args.classpath(), runsDir);
-            }
-            // The agent alone, as ./goloom run passes it (no -XX:-DoJVMTIVirtualThreadTransitions:
-            // see SchedulerAgent on why).
-            cmd.add(TransparentMode.agentOption(agentJar, procs));
+            // As ./goloom run starts an application: a patched java.base, no java agent (and no
+            // -XX:-DoJVMTIVirtualThreadTransitions: see SchedulerAgent on why).
+            cmd.addAll(TransparentMode.childOptions(procs));
         }
         cmd.addAll(HEAP);
         cmd.addAll(w.jvmArgs(system));
@@ -525,7 +520,8 @@ public final class Compare {
         t.add("java");
         t.addAll(JVM_EXPORTS);
         t.add("[-Djdk.virtualThreadScheduler.parallelism=P -Djdk.virtualThreadScheduler.maxPoolSize=P]");
-        t.add("[goloom-vt: -javaagent:bench/target/goloom-bench.jar=scheduler,procs=P]");
+        t.add("[goloom-vt: --patch-module java.base=<cache>/java.base-25-<hash> -Dgoloom.transparent.jar=bench/target/goloom-bench.jar"
+                + " -Dgoloom.virtualThreadScheduler=goloom -Dgoloom.procs=P]");
         t.addAll(HEAP);
         t.addAll(List.of("-cp", "bench/target/goloom-bench.jar", RunOne.class.getName(),
                 "--workload", "W", "--system", "S", "--procs", "P"));

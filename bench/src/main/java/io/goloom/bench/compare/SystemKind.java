@@ -9,8 +9,8 @@ public enum SystemKind {
     /** Plain platform threads; procs does not apply (the OS schedules them on every core). */
     PLATFORM("platform"),
     /**
-     * Stock virtual-thread code (exactly {@link #VTHREADS}'s) in a JVM started with goloom's
-     * transparent-mode agent ({@code -javaagent:goloom-bench.jar=scheduler,procs=P}): every
+     * Stock virtual-thread code (exactly {@link #VTHREADS}'s) in a JVM started in goloom's
+     * transparent mode, as {@code ./goloom run} starts it (a patched java.base): every
      * virtual thread runs on goloom's carriers, so the difference is what the carrier
      * scheduler alone buys an unmodified virtual-thread program. See {@link TransparentMode}.
      */

@@ -1,21 +1,18 @@
 package io.goloom.bench.compare;
 
-import java.io.File;
+import io.goloom.scheduler.PatchedJavaBase;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The {@code goloom-vt} system: stock virtual-thread code in a child JVM started with goloom's
- * transparent-mode agent ({@code -javaagent:goloom-bench.jar=scheduler,procs=P}), which makes
- * every virtual thread of the JVM run on goloom's default runtime. The workload code is the
+ * The {@code goloom-vt} system: stock virtual-thread code in a child JVM started in goloom's
+ * transparent mode as {@code ./goloom run} starts it ({@link #childOptions}: a patched
+ * java.base, no java agent), which makes every virtual thread of the JVM run on goloom's
+ * default runtime. The workload code is the
  * {@code vthreads} code, byte for byte; only the scheduler under it differs.
  *
  * <p>Because a silently missing or refusing agent would publish stock numbers under goloom's
@@ -27,9 +24,9 @@ final class TransparentMode {
     private TransparentMode() {
     }
 
-    /** The agent entry the coordinator's scheduler module provides (issue 13). */
-    static final String AGENT_CLASS = "io.goloom.scheduler.SchedulerAgent";
-    /** Set by the agent to {@code goloom} or {@code stock}. */
+    /** Transparent mode's entry, in the scheduler module (issue 13). */
+    static final String ENTRY_CLASS = "io.goloom.scheduler.PatchedJavaBase";
+    /** Set by transparent mode to {@code goloom} or {@code stock}. */
     static final String SCHEDULER_PROPERTY = "goloom.virtualThreadScheduler";
     /** A virtual thread's toString ends {@code @<carrier name>}: goloom's carriers are {@code goloom-m<N>}. */
     static final String GOLOOM_CARRIER = "@goloom-m";
@@ -38,44 +35,33 @@ final class TransparentMode {
     /** Carrier thread names, either scheduler. (The common pool, {@code ForkJoinPool.commonPool-worker-N}, is not one.) */
     static final Pattern CARRIER_NAME = Pattern.compile("goloom-m\\d+|ForkJoinPool-\\d+-worker-\\d+");
 
-    /** Why goloom-vt cannot run yet (the agent class is not in this build), or null. */
+    /** Why goloom-vt cannot run (transparent mode is not in this build), or null. */
     static String skipReason() {
         try {
-            Class.forName(AGENT_CLASS, false, TransparentMode.class.getClassLoader());
+            Class.forName(ENTRY_CLASS, false, TransparentMode.class.getClassLoader());
             return null;
         } catch (ClassNotFoundException e) {
-            return "needs goloom's transparent-mode agent (" + AGENT_CLASS + ", not in this build)";
+            return "needs goloom's transparent mode (" + ENTRY_CLASS + ", not in this build)";
         }
-    }
-
-    /** The agent option for a goloom-vt child JVM. */
-    static String agentOption(Path agentJar, int procs) {
-        return "-javaagent:" + agentJar + "=scheduler,procs=" + procs;
     }
 
     /**
-     * The jar to pass to {@code -javaagent}: the child class path itself when it is one jar (the
-     * shaded bench jar, whose manifest names the agent); otherwise (the tests, which run from
-     * class directories) a jar holding only that manifest, written into {@code scratchDir}: the
-     * JVM loads the agent class from the class path, where the directories already have it.
+     * The options that put a goloom-vt child JVM's virtual threads on goloom, as
+     * {@code ./goloom run} puts them: a patched java.base ({@code PatchedJavaBase}: no java
+     * agent, so no JVMTI event at each mount and unmount), goloom loaded from the jar (or class
+     * directory) this class came from, GOMAXPROCS {@code procs}.
      */
-    static Path agentJar(String classpath, Path scratchDir) throws IOException {
-        if (!classpath.contains(File.pathSeparator) && classpath.endsWith(".jar")) {
-            return Path.of(classpath).toAbsolutePath();
+    static List<String> childOptions(int procs) throws IOException {
+        return PatchedJavaBase.jvmOptions(goloomLocation(), procs);
+    }
+
+    /** Where goloom's classes are, for the child's hooks to append to its class path. */
+    static Path goloomLocation() {
+        try {
+            return Path.of(PatchedJavaBase.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            throw new IllegalStateException("cannot tell where goloom's classes are loaded from: " + e, e);
         }
-        Path jar = scratchDir.resolve("goloom-agent-manifest.jar");
-        Manifest m = new Manifest();
-        Attributes a = m.getMainAttributes();
-        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putValue("Premain-Class", AGENT_CLASS);
-        a.putValue("Agent-Class", AGENT_CLASS);
-        a.putValue("Can-Retransform-Classes", "true");
-        a.putValue("Add-Exports", "java.base/jdk.internal.vm java.base/jdk.internal.access java.base/jdk.internal.misc");
-        a.putValue("Add-Opens", "java.base/java.lang java.base/java.util.concurrent");
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, m)) {
-            j.flush();
-        }
-        return jar;
     }
 
     /**
@@ -96,8 +82,8 @@ final class TransparentMode {
             if (!"goloom".equals(prop) || !seen[0].contains(GOLOOM_CARRIER)) {
                 throw new IllegalStateException("goloom-vt: this JVM's virtual threads do not run on goloom ("
                         + SCHEDULER_PROPERTY + "=" + prop + ", a virtual thread started from main is " + seen[0]
-                        + "); the child needs -javaagent:<goloom-bench.jar>=scheduler,procs=P and an agent that"
-                        + " takes over (see its 'goloom:' line on stderr)");
+                        + "); the child needs TransparentMode.childOptions (a patched java.base) and goloom"
+                        + " to start in it (see its 'goloom:' line on stderr)");
             }
         } else if ("goloom".equals(prop) || !seen[0].contains(STOCK_CARRIER)) {
             throw new IllegalStateException("vthreads: this JVM's virtual threads are not the JDK's stock ones ("

@@ -9,16 +9,14 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
-import java.util.jar.Attributes;
-import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The goloom-vt wiring: which child JVM gets goloom's transparent-mode agent, the agent jar,
+ * The goloom-vt wiring: which child JVM gets goloom's transparent mode (a patched java.base),
  * and the check that refuses to measure a goloom-vt JVM whose virtual threads are stock.
  */
 class TransparentModeTest {
@@ -41,35 +39,43 @@ class TransparentModeTest {
     }
 
     @Test
-    void onlyGoloomVtChildrenGetTheSchedulerAgentAndOtherwiseTheSameFlags() throws Exception {
+    void onlyGoloomVtChildrenGetTransparentModeAndOtherwiseTheSameFlags() throws Exception {
         Compare c = compare();
         Workload spawn = Workloads.byName("spawn");
         Path hlog = Path.of("/tmp/x.hlog");
         List<String> vt = c.childCommand(spawn, SystemKind.VTHREADS, 2, hlog);
         List<String> gvt = c.childCommand(spawn, SystemKind.GOLOOM_VT, 2, hlog);
         assertEquals(List.of(), agents(vt));
-        assertEquals(List.of("-javaagent:" + BENCH_JAR + "=scheduler,procs=2"), agents(gvt));
-        List<String> gvtWithoutAgent = new java.util.ArrayList<>(gvt);
-        gvtWithoutAgent.removeAll(agents(gvt));
+        assertEquals(List.of(), agents(gvt), "no java agent: it would make every mount post JVMTI events");
+        List<String> transparent = TransparentMode.childOptions(2);
+        assertEquals("--patch-module", transparent.getFirst());
+        assertTrue(transparent.contains("-Dgoloom.procs=2"), transparent.toString());
+        assertTrue(Collections.indexOfSubList(gvt, transparent) > 0, gvt.toString());
+        List<String> gvtWithout = new java.util.ArrayList<>(gvt);
+        gvtWithout.subList(Collections.indexOfSubList(gvt, transparent), Collections.indexOfSubList(gvt, transparent) + transparent.size()).clear();
         assertTrue(vt.stream().noneMatch(a -> a.contains("DoJVMTIVirtualThreadTransitions")), "stock stays stock: " + vt);
         assertTrue(gvt.stream().noneMatch(a -> a.contains("DoJVMTIVirtualThreadTransitions")), "pins virtual threads on monitors: " + gvt);
         List<String> vtAsGvt = vt.stream().map(a -> a.equals("vthreads") ? "goloom-vt" : a).toList();
-        assertEquals(vtAsGvt, gvtWithoutAgent, "the same command line but for the agent and --system");
+        assertEquals(vtAsGvt, gvtWithout, "the same command line but for transparent mode's options and --system");
         assertTrue(gvt.contains("-Djdk.virtualThreadScheduler.parallelism=2"));
         assertTrue(gvt.containsAll(List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
                 "--add-opens", "java.base/java.util.concurrent=ALL-UNNAMED")), gvt.toString());
-        assertEquals(List.of(), agents(c.childCommand(spawn, SystemKind.GOLOOM, 2, hlog)));
-        assertEquals(List.of(), agents(c.childCommand(spawn, SystemKind.PLATFORM, 2, hlog)));
+        for (SystemKind other : List.of(SystemKind.GOLOOM, SystemKind.PLATFORM)) {
+            List<String> cmd = c.childCommand(spawn, other, 2, hlog);
+            assertEquals(List.of(), agents(cmd));
+            assertFalse(cmd.contains("--patch-module"), cmd.toString());
+        }
     }
 
     @Test
-    void fairnessOnGoloomVtKeepsThePreemptionAgentToo() throws Exception {
+    void fairnessOnGoloomVtKeepsThePreemptionAgent() throws Exception {
         Workload fairness = Workloads.byName("fairness");
         assumeFalse(fairness.jvmArgs(SystemKind.GOLOOM_VT).isEmpty(), "the preemption agent jar is not built");
-        List<String> a = agents(compare().childCommand(fairness, SystemKind.GOLOOM_VT, 2, Path.of("/tmp/x.hlog")));
-        assertEquals(2, a.size(), a.toString());
-        assertEquals("-javaagent:" + BENCH_JAR + "=scheduler,procs=2", a.get(0));
-        assertTrue(a.get(1).endsWith("=" + FairnessWorkload.AGENT_ARGS), a.get(1));
+        List<String> cmd = compare().childCommand(fairness, SystemKind.GOLOOM_VT, 2, Path.of("/tmp/x.hlog"));
+        List<String> a = agents(cmd);
+        assertEquals(1, a.size(), a.toString());
+        assertTrue(a.get(0).endsWith("=" + FairnessWorkload.AGENT_ARGS), a.get(0));
+        assertTrue(cmd.contains("--patch-module"), cmd.toString());
         assertEquals(List.of(), agents(compare().childCommand(fairness, SystemKind.VTHREADS, 2, Path.of("/tmp/x.hlog"))));
     }
 
@@ -86,27 +92,12 @@ class TransparentModeTest {
     }
 
     @Test
-    void agentJarIsTheBenchJarOrAManifestOnlyJarForClassDirectories() throws Exception {
-        assertEquals(Path.of(BENCH_JAR), TransparentMode.agentJar(BENCH_JAR, tmp));
-        Path jar = TransparentMode.agentJar("/a/classes" + java.io.File.pathSeparator + "/b/classes", tmp);
-        assertTrue(Files.isRegularFile(jar));
-        try (JarFile j = new JarFile(jar.toFile())) {
-            Attributes a = j.getManifest().getMainAttributes();
-            assertEquals(TransparentMode.AGENT_CLASS, a.getValue("Premain-Class"));
-            assertEquals(TransparentMode.AGENT_CLASS, a.getValue("Agent-Class"));
-            assertEquals("true", a.getValue("Can-Retransform-Classes"));
-            assertTrue(a.getValue("Add-Exports").contains("java.base/jdk.internal.misc"));
-            assertTrue(a.getValue("Add-Opens").contains("java.base/java.util.concurrent"));
-        }
-    }
-
-    @Test
     void aGoloomVtRunWithoutTheAgentRefusesToMeasure() throws Exception {
         assumeFalse("goloom".equals(System.getProperty(TransparentMode.SCHEDULER_PROPERTY)), "this JVM runs on goloom");
         TransparentMode.verify(SystemKind.VTHREADS); // stock virtual threads here
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> TransparentMode.verify(SystemKind.GOLOOM_VT));
-        assertTrue(e.getMessage().contains("do not run on goloom") && e.getMessage().contains("-javaagent"), e.getMessage());
+        assertTrue(e.getMessage().contains("do not run on goloom") && e.getMessage().contains("patched java.base"), e.getMessage());
         assertTrue(e.getMessage().contains("@ForkJoinPool-"), "names the carrier it saw: " + e.getMessage());
         // RunOne refuses before running the workload, and says why
         assertThrows(IllegalStateException.class, () -> RunOne.runOne(Workloads.byName("yield"), SystemKind.GOLOOM_VT, 1,

@@ -1,0 +1,194 @@
+package io.goloom.scheduler;
+
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Transparent mode without a java agent: what {@code ./goloom run} and {@code ./goloom compare}
+ * start the application's JVM with. The launcher writes this JDK's {@code VirtualThread} and
+ * {@code ForkJoinWorkerThread}, rewritten as the agent rewrites them ({@link JdkBridge}), and
+ * the hooks class into a directory, and passes
+ * <pre>
+ *   --patch-module java.base=DIR -Dgoloom.transparent.jar=goloom.jar -Dgoloom.virtualThreadScheduler=goloom
+ * </pre>
+ * ({@link #jvmOptions}). {@code VirtualThread}'s static initialiser, run at the first use of
+ * a virtual thread, asks the hooks class for the default scheduler; the hooks class appends
+ * goloom.jar to the system class path (as {@code -javaagent} does with its jar) and calls
+ * {@link #boot}, which makes the {@link CarrierPool}.
+ *
+ * <h2>Why not the agent</h2>
+ * Any java agent, loaded at startup or attached later, makes the JVM post JVMTI notifications
+ * at every virtual-thread mount and unmount for the life of the JVM: on this machine, a
+ * {@code Thread.yield} round trip of a stock virtual thread took 230 ns with a no-op agent
+ * against 160 ns without. The patched java.base has no agent. Its costs: the JVM cannot use
+ * the CDS archive with a patched java.base (about 0.1 s more startup), and the directory must
+ * outlive the JVM, so it lives in a cache ({@link #cacheRoot}), named by a hash of its
+ * content: the same JDK and goloom always share one.
+ *
+ * <p>If goloom cannot start inside the JVM (the jar is gone), the JDK's own scheduler is used
+ * and one line on stderr says why; {@code goloom.virtualThreadScheduler} then reads
+ * {@code stock}.
+ */
+public final class PatchedJavaBase {
+    private PatchedJavaBase() {
+    }
+
+    /** The system property naming the jar goloom's classes are loaded from. */
+    public static final String JAR_PROPERTY = "goloom.transparent.jar";
+    /** Overrides where the patched classes are written ({@link #cacheRoot}). */
+    public static final String CACHE_PROPERTY = "goloom.cache.dir";
+
+    /**
+     * The JVM options that put every virtual thread of a JVM started with this JDK on goloom,
+     * loading goloom from {@code goloomJar}; {@code procs} is GOMAXPROCS, or null for the default.
+     *
+     * @throws IllegalStateException when this JDK's virtual threads cannot be patched (another
+     *         JDK version, code not shaped as expected): the message says why
+     * @throws IOException when the patched classes cannot be written
+     */
+    public static List<String> jvmOptions(Path goloomJar, Integer procs) throws IOException {
+        if (procs != null && procs < 1) {
+            throw new IllegalArgumentException("procs must be positive, got " + procs);
+        }
+        Path dir = write(cacheRoot());
+        List<String> o = new ArrayList<>(List.of(
+                "--patch-module", "java.base=" + dir,
+                "-D" + JAR_PROPERTY + "=" + goloomJar.toAbsolutePath(),
+                "-D" + SchedulerAgent.PROPERTY + "=goloom"));
+        if (procs != null) {
+            o.add("-D" + GoRuntime.PROCS_PROPERTY + "=" + procs);
+        }
+        return o;
+    }
+
+    /** The line the launcher prints, as the agent prints it: which scheduler, how many Ps. */
+    public static String announcement(Integer procs) {
+        return "goloom: virtual threads run on goloom (procs=" + (procs != null ? procs : SchedulerAgent.defaultProcs())
+                + ", JDK " + Runtime.version() + ")";
+    }
+
+    /**
+     * {@code -Dgoloom.cache.dir}, else {@code $XDG_CACHE_HOME/goloom}, else
+     * {@code ~/.cache/goloom}: a place no temporary-file cleaner empties under a running JVM
+     * (a class missing from the patch is then read from the JDK's own image, unpatched).
+     */
+    static Path cacheRoot() {
+        String set = System.getProperty(CACHE_PROPERTY);
+        if (set != null && !set.isBlank()) {
+            return Path.of(set);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank()) {
+            return Path.of(xdg, "goloom");
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "goloom");
+    }
+
+    /**
+     * Writes the patched classes under {@code root} into a directory named by the JDK's feature
+     * release and a hash of the content, unless it exists: written into a temporary sibling,
+     * then renamed atomically, so a concurrent launcher sees a whole directory or none.
+     */
+    static Path write(Path root) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>(JdkBridge.javaBasePatch());
+        Path dir = root.resolve("java.base-" + Runtime.version().feature() + "-" + hash(files));
+        if (complete(dir, files)) {
+            return dir;
+        }
+        Files.createDirectories(root);
+        Path tmp = Files.createTempDirectory(root, ".partial-");
+        try {
+            for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                Path p = tmp.resolve(f.getKey());
+                Files.createDirectories(p.getParent());
+                Files.write(p, f.getValue());
+            }
+            try {
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | DirectoryNotEmptyException lostRace) {
+                // another launcher wrote the same content first
+            }
+        } finally {
+            deleteTree(tmp);
+        }
+        if (!complete(dir, files)) {
+            throw new IOException(dir + " exists but does not hold goloom's patched java.base classes: delete it");
+        }
+        return dir;
+    }
+
+    private static boolean complete(Path dir, Map<String, byte[]> files) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            Path p = dir.resolve(f.getKey());
+            if (!Files.isRegularFile(p) || Files.size(p) != f.getValue().length) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String hash(Map<String, byte[]> files) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                d.update(f.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                d.update(f.getValue());
+            }
+            return HexFormat.of().formatHex(d.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no SHA-256", e);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+
+    /**
+     * Called by the hooks class, once, inside {@code VirtualThread}'s static initialiser under a
+     * patched java.base: makes the default runtime's {@link CarrierPool} the default scheduler.
+     * (It makes no virtual thread and builds no runtime: the runtime is built at the first
+     * mount.) Not for applications: with the agent, or after the first virtual thread, it does
+     * nothing.
+     */
+    public static void boot() {
+        try {
+            Class<?> hooks = Class.forName(JdkBridge.HOOKS_CLASS, false, null);
+            if (hooks.getField("SCHEDULER").get(null) != null || JdkBridge.installed()) {
+                return;
+            }
+            io.goloom.core.JvmFlags.require(); // without goloom's flags: the JDK's pool, and the message naming them
+            CarrierPool pool = new CarrierPool(SchedulerAgent.defaultProcs());
+            BooleanSupplier queuedWork = CarrierPool::carrierHasQueuedWork;
+            hooks.getField("QUEUED_WORK").set(null, queuedWork);
+            hooks.getField("SCHEDULER").set(null, pool);
+            JdkBridge.markInstalled();
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            System.setProperty(SchedulerAgent.PROPERTY, "stock");
+            System.err.println("goloom: virtual threads stay on the JDK's ForkJoinPool: starting goloom failed: " + e
+                    + " (JDK " + Runtime.version() + ")");
+        }
+    }
+}
