@@ -56,10 +56,14 @@ public final class Main {
                                   the application's class path (default: $CLASSPATH, else .)
               -jar app.jar        run an executable jar, as java -jar
               -h, --help          this text
+            goloom run --print-jvm-options [--procs N] > goloom.args
+                                  the same JVM options as a java argument file, for launching
+                                  your own way: java @goloom.args -jar app.jar
 
             Runs the application as java does (main on the main thread, same exit status);
             every virtual thread it starts runs on goloom, through a patched java.base (no java
-            agent: see README.md, "Transparent mode"). Launching your own way, the same with an agent:
+            agent: see README.md, "Transparent mode"). Launching your own way: --print-jvm-options,
+            or the same with an agent (which makes every mount and unmount post JVMTI events):
               java -javaagent:goloom.jar=scheduler[,procs=N] [JVM options] (-cp CLASSPATH MainClass | -jar app.jar) [args...]
             """;
 
@@ -78,6 +82,47 @@ public final class Main {
      */
     static final String COMMAND_FILE_PROPERTY = "goloom.launcher.commandFile";
 
+    /** Prints the JVM options of agentless transparent mode as a java argument file, and exits. */
+    static final String PRINT_JVM_OPTIONS = "--print-jvm-options";
+
+    /**
+     * {@code --print-jvm-options [--procs N]}: the options {@code ./goloom run} would pass, as a
+     * java argument file on stdout, for users who start java their own way (a container's
+     * entrypoint): {@code java @goloom.args -jar app.jar}. Written for this java and this
+     * goloom.jar; the JVM started with it prints goloom's line itself.
+     */
+    static int printJvmOptions(String[] args, PrintStream out, PrintStream err) {
+        Integer procs = null;
+        try {
+            if (args.length == 2 && args[0].equals("--procs")) {
+                procs = Integer.parseInt(args[1]);
+                if (procs < 1) {
+                    throw new NumberFormatException();
+                }
+            } else if (args.length != 0) {
+                throw new UsageException(PRINT_JVM_OPTIONS + " takes only --procs N, got " + String.join(" ", args));
+            }
+        } catch (NumberFormatException e) {
+            err.println("goloom run: --procs needs a positive number, got '" + args[1] + "'");
+            return 2;
+        } catch (UsageException e) {
+            err.println("goloom run: " + e.getMessage());
+            return 2;
+        }
+        try {
+            out.print(PatchedJavaBase.argFile(GOLOOM_JVM_FLAGS, goloomJar(), procs));
+            out.flush();
+            return 0;
+        } catch (IllegalStateException refused) {
+            err.println("goloom run: this JDK's virtual threads cannot be patched: " + refused.getMessage()
+                    + " (-javaagent:goloom.jar=scheduler says the same at startup and runs the application on stock virtual threads)");
+            return 1;
+        } catch (IOException | LaunchException e) {
+            err.println("goloom run: " + e.getMessage());
+            return 1;
+        }
+    }
+
     /** One line, after the error, for bad arguments; {@link #USAGE} is for --help. */
     static final String USAGE_LINE = "usage: goloom run [--procs N] [--agent ARGS] [JVM options] "
             + "(-cp CLASSPATH MainClass | -jar app.jar) [args...]   (--help for details)";
@@ -91,6 +136,9 @@ public final class Main {
 
     /** Exit status: the application's; 2 for bad arguments; 1 if the child could not be started. */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals(PRINT_JVM_OPTIONS)) {
+            return printJvmOptions(Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         List<String> cmd;
         Path goloomJar;
         try {

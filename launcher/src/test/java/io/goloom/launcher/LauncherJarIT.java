@@ -189,6 +189,26 @@ class LauncherJarIT {
         assertEquals("", r.err(), "nothing more is printed in the application's JVM");
     }
 
+    /**
+     * Launching your own way without an agent: {@code --print-jvm-options} writes a java argument
+     * file; {@code java @file -cp CP Main} runs the virtual threads on goloom, with no java agent,
+     * and that JVM prints goloom's one line itself.
+     */
+    @Test
+    void theArgumentFileOfPrintJvmOptionsPutsPlainJavaOnGoloomWithoutAnAgent() throws Exception {
+        Result printed = LauncherTest.inProcess("--print-jvm-options", "--procs", "2");
+        assertEquals(0, printed.status(), printed.toString());
+        assertEquals("", printed.err());
+        Path argFile = tmp.resolve("goloom args").resolve("goloom.args"); // a blank in the path: quoting
+        Files.createDirectories(argFile.getParent());
+        Files.writeString(argFile, printed.out());
+        List<String> cmd = List.of(Main.javaExecutable(), "@" + argFile, "-cp", Child.APP_CP, JvmtiFlagApp.class.getName());
+        Result r = Child.run(cmd, tmp);
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("agents and JVMTI options: []\nscheduler property: goloom\non goloom: true\n", r.out(), r.toString());
+        assertEquals("goloom: virtual threads run on goloom (procs=2, JDK " + Runtime.version() + ")\n", r.err(), r.toString());
+    }
+
     /** The application JVM the launcher builds for these arguments (with --agent), run to a status 0; skipped without the agent jar. */
     private Result withYieldPointAgent(String... launcherArgs) throws Exception {
         Path agentJar = LauncherTest.agentJarOrAbort();

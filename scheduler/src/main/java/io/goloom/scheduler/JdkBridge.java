@@ -240,6 +240,11 @@ final class JdkBridge {
      *     private static ForkJoinPool boot() {                  // patched java.base: see PatchedJavaBase
      *         String jar = System.getProperty("goloom.transparent.jar");
      *         if (jar == null) return null;
+     *         if (!"&lt;the JDK that wrote it&gt;".equals(System.getProperty("java.runtime.version"))) {
+     *             System.setProperty("goloom.virtualThreadScheduler", "stock");
+     *             System.err.println("goloom: virtual threads stay on the JDK's ForkJoinPool: the patched java.base was written for JDK ...");
+     *             return null;
+     *         }
      *         try {
      *             ClassLoader app = ClassLoader.getSystemClassLoader();
      *             Method m = app.getClass().getDeclaredMethod("appendToClassPathForInstrumentation", String.class);
@@ -313,6 +318,30 @@ final class JdkBridge {
                             .aconst_null()
                             .areturn()
                             .labelBinding(go);
+                    // the classes beside this one are this JDK build's, rewritten: refuse another build's
+                    Label sameJdk = code.newLabel();
+                    String built = System.getProperty("java.runtime.version");
+                    code.ldc(built)
+                            .ldc("java.runtime.version")
+                            .invokestatic(cdSystem, "getProperty", MethodTypeDesc.of(cdString, cdString))
+                            .invokevirtual(cdString, "equals", MethodTypeDesc.of(ConstantDescs.CD_boolean, cdObject))
+                            .ifne(sameJdk)
+                            .ldc(SchedulerAgent.PROPERTY)
+                            .ldc("stock")
+                            .invokestatic(cdSystem, "setProperty", MethodTypeDesc.of(cdString, cdString, cdString))
+                            .pop()
+                            .getstatic(cdSystem, "err", cdStream)
+                            .ldc("goloom: virtual threads stay on the JDK's ForkJoinPool: the patched java.base was written for JDK "
+                                    + built + ", and this is JDK ")
+                            .ldc("java.runtime.version")
+                            .invokestatic(cdSystem, "getProperty", MethodTypeDesc.of(cdString, cdString))
+                            .invokevirtual(cdString, "concat", MethodTypeDesc.of(cdString, cdString))
+                            .ldc(": write it again with this java (java -jar goloom.jar --print-jvm-options)")
+                            .invokevirtual(cdString, "concat", MethodTypeDesc.of(cdString, cdString))
+                            .invokevirtual(cdStream, "println", MethodTypeDesc.of(ConstantDescs.CD_void, cdString))
+                            .aconst_null()
+                            .areturn()
+                            .labelBinding(sameJdk);
                     code.trying(t -> t
                             .invokestatic(cdLoader, "getSystemClassLoader", MethodTypeDesc.of(cdLoader))
                             .astore(1)

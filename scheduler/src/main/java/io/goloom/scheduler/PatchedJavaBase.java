@@ -1,8 +1,7 @@
 package io.goloom.scheduler;
 
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -49,6 +48,8 @@ public final class PatchedJavaBase {
     public static final String JAR_PROPERTY = "goloom.transparent.jar";
     /** Overrides where the patched classes are written ({@link #cacheRoot}). */
     public static final String CACHE_PROPERTY = "goloom.cache.dir";
+    /** Set: the JVM itself prints goloom's one line when goloom starts (no launcher printed it). */
+    public static final String ANNOUNCE_PROPERTY = "goloom.transparent.announce";
 
     /**
      * The JVM options that put every virtual thread of a JVM started with this JDK on goloom,
@@ -71,6 +72,35 @@ public final class PatchedJavaBase {
             o.add("-D" + GoRuntime.PROCS_PROPERTY + "=" + procs);
         }
         return o;
+    }
+
+    /**
+     * The JVM options of {@link #jvmOptions} as a java argument file ({@code java @FILE ...}),
+     * for users who start java themselves: goloom's JVM flags first, then transparent mode's,
+     * each on its own line, and the JVM prints goloom's one line itself.
+     */
+    public static String argFile(List<String> goloomFlags, Path goloomJar, Integer procs) throws IOException {
+        StringBuilder b = new StringBuilder();
+        b.append("# goloom: every virtual thread of a JVM started with these options runs on goloom, without a java agent.\n")
+                .append("#   java @THIS_FILE [JVM options] (-cp CLASSPATH Main | -jar app.jar) [args...]\n")
+                .append("# Written for JDK ").append(Runtime.version()).append(" (").append(System.getProperty("java.home"))
+                .append(") and ").append(goloomJar.toAbsolutePath())
+                .append(": write it again when either changes (java -jar goloom.jar --print-jvm-options).\n");
+        List<String> all = new ArrayList<>(goloomFlags);
+        all.addAll(jvmOptions(goloomJar, procs));
+        all.add("-D" + ANNOUNCE_PROPERTY + "=true");
+        for (String o : all) {
+            b.append(argFileWord(o)).append('\n');
+        }
+        return b.toString();
+    }
+
+    /** One argument in java's argument-file syntax: quoted when it has a blank, quote or backslash. */
+    static String argFileWord(String o) {
+        if (!o.isEmpty() && o.chars().noneMatch(c -> Character.isWhitespace(c) || c == '"' || c == '\'' || c == '\\' || c == '#')) {
+            return o;
+        }
+        return '"' + o.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     /** The line the launcher prints, as the agent prints it: which scheduler, how many Ps. */
@@ -117,8 +147,13 @@ public final class PatchedJavaBase {
             }
             try {
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException lostRace) {
-                // another launcher wrote the same content first
+            } catch (FileSystemException exists) {
+                // rename(2) onto a non-empty directory: ENOTEMPTY (a plain FileSystemException, not
+                // DirectoryNotEmptyException). Another launcher wrote the same content first, or
+                // the directory is damaged: complete() below tells which.
+                if (!Files.isDirectory(dir)) {
+                    throw exists;
+                }
             }
         } finally {
             deleteTree(tmp);
@@ -185,6 +220,9 @@ public final class PatchedJavaBase {
             hooks.getField("QUEUED_WORK").set(null, queuedWork);
             hooks.getField("SCHEDULER").set(null, pool);
             JdkBridge.markInstalled();
+            if (Boolean.getBoolean(ANNOUNCE_PROPERTY)) {
+                System.err.println(announcement(null));
+            }
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             System.setProperty(SchedulerAgent.PROPERTY, "stock");
             System.err.println("goloom: virtual threads stay on the JDK's ForkJoinPool: starting goloom failed: " + e

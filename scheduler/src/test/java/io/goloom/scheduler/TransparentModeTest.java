@@ -193,6 +193,33 @@ class TransparentModeTest {
         assertTrue(vts.stream().allMatch(l -> l.contains("@ForkJoinPool")), r.output());
     }
 
+    /**
+     * A patched java.base written by another JDK build (a user's argument file kept across a JDK
+     * update) does not start goloom: the JDK's scheduler runs the app, one line names both builds
+     * and the fix. (Faked here: the classes are this JDK's, the hooks say another build wrote them.)
+     */
+    @Test
+    void aPatchedJavaBaseOfAnotherJdkBuildKeepsTheJdksSchedulerAndSaysSo(@TempDir Path cache) throws Exception {
+        String real = System.getProperty("java.runtime.version");
+        List<String> opts;
+        System.setProperty(PatchedJavaBase.CACHE_PROPERTY, cache.toString());
+        System.setProperty("java.runtime.version", "25.0.0+1-other");
+        try {
+            opts = PatchedJavaBase.jvmOptions(goloomClasses(), 2);
+        } finally {
+            System.setProperty("java.runtime.version", real);
+            System.clearProperty(PatchedJavaBase.CACHE_PROPERTY);
+        }
+        ChildJvm.Result r = ChildJvm.run(TransparentTarget.class, opts, List.of("carriers"), 60);
+        assertTrue(r.finished(), r.output());
+        assertEquals(0, r.exitValue(), r.output());
+        assertEquals(List.of("goloom: virtual threads stay on the JDK's ForkJoinPool: the patched java.base was written for JDK"
+                + " 25.0.0+1-other, and this is JDK " + real + ": write it again with this java (java -jar goloom.jar --print-jvm-options)"),
+                lines(r, "goloom:"), r.output());
+        assertEquals(List.of("property stock"), lines(r, "property"));
+        assertTrue(lines(r, "vt ").stream().allMatch(l -> l.contains("@ForkJoinPool")), r.output());
+    }
+
     /** The directory of TransparentTarget's class alone (it uses nothing of goloom's). */
     private static String testClassesOnly() throws Exception {
         return Path.of(TransparentTarget.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
