@@ -697,6 +697,9 @@ final class Scheduler extends Syscalls implements Sched {
                     m.inheritTime = pp.lastGetInheritsTime;
                     return g;
                 }
+                if ((GoEvents.flags & GoEvents.TRACE) != 0) {
+                    ExecTrace.slowPath(pp); // the next run on pp reads the clock (see ExecTrace)
+                }
 
                 if (runqsize != 0) {
                     g = globrunqgetLocked(pp, 0);

@@ -157,6 +157,74 @@ class ExecTraceTest {
                 "no run on a P added after start");
     }
 
+    /** The events of a P's ring, oldest first, as {time, kind, goid}. */
+    static List<long[]> events(P pp) {
+        long[] s = pp.trace.snapshot();
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < s.length; i += ExecTrace.EVENT_WORDS) {
+            out.add(new long[] {s[i], s[i + 1] >>> 56, s[i + 2]});
+        }
+        return out;
+    }
+
+    /**
+     * One clock read per switch: a run found on the fast path right after a stop carries the
+     * stop's time; a run after the P went idle (the M slept in findRunnable's slow path) reads
+     * the clock when it starts. The second is the interleaving a stale carried time would break:
+     * goroutine A parks (stop at time S), its P idles, a plain thread sends at t0 > S; A's next
+     * run must be stamped at or after t0, not at S (planted: no ExecTrace.slowPath call -> A's
+     * run is stamped S).
+     */
+    @Test
+    void aRunCarriesTheStopsTimeOnTheFastPathButNotAfterAnIdleP() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(1)) {
+            rt.trace().start();
+            CountDownLatch yielded = new CountDownLatch(1);
+            G y = rt.go(() -> {
+                for (int i = 0; i < 100; i++) {
+                    Go.yield();
+                }
+                yielded.countDown();
+            });
+            assertTrue(yielded.await(30, TimeUnit.SECONDS));
+            List<long[]> ev = events(rt.sched.allp[0]);
+            int carried = 0;
+            for (int i = 1; i < ev.size(); i++) {
+                if (ev.get(i)[1] == ExecTrace.RUN && ev.get(i - 1)[1] == ExecTrace.STOP && ev.get(i)[2] == y.id
+                        && ev.get(i - 1)[2] == y.id && ev.get(i)[0] == ev.get(i - 1)[0]) {
+                    carried++;
+                }
+            }
+            assertTrue(carried >= 90, "a yield's run carries its stop's time: " + carried + " of 100");
+
+            Chan<Integer> c = new Chan<>();
+            CountDownLatch got = new CountDownLatch(1);
+            G a = rt.go(() -> {
+                c.receive();
+                got.countDown();
+            });
+            AwaitParked.awaitParkedFromThread(a, WaitReason.CHAN_RECEIVE, Duration.ofSeconds(10));
+            io.goloom.testkit.Await.awaitCondition("the P idle", 10_000, () -> rt.sched.npidle() == 1);
+            long t0 = System.nanoTime();
+            c.send(1); // from this plain thread: A is readied with no P running
+            assertTrue(got.await(30, TimeUnit.SECONDS));
+            ev = events(rt.sched.allp[0]);
+            long stop = -1;
+            long run = -1;
+            for (long[] e : ev) { // A: run, stop (parked), run, stop (dead)
+                if (e[2] == a.id && e[1] == ExecTrace.STOP && stop == -1) {
+                    stop = e[0];
+                } else if (e[2] == a.id && e[1] == ExecTrace.RUN && stop != -1 && run == -1) {
+                    run = e[0];
+                }
+            }
+            assertTrue(stop != -1 && run != -1, "A's park and its second run are in P0's ring");
+            assertTrue(stop < t0, "A parked before the send");
+            assertTrue(run >= t0, "A's run after the idle P is stamped when it ran (" + run + "), not at its stop ("
+                    + stop + "); the send was at " + t0);
+        }
+    }
+
     @Test
     void theRingKeepsTheLastEventsInOrder() {
         ExecTrace.Ring r = new ExecTrace.Ring(16);
