@@ -82,6 +82,9 @@ public final class Main {
      */
     static final String COMMAND_FILE_PROPERTY = "goloom.launcher.commandFile";
 
+    /** {@code agent}: tie the child to this launcher with DieWithLauncher even where setpriv exists. */
+    static final String WATCH_PROPERTY = "goloom.launcher.watch";
+
     /** Prints the JVM options of agentless transparent mode as a java argument file, and exits. */
     static final String PRINT_JVM_OPTIONS = "--print-jvm-options";
 
@@ -467,13 +470,19 @@ public final class Main {
 
     /**
      * Runs the child with this process's standard streams and returns its exit status. The
-     * child dies with this launcher ({@link DieWithLauncher}, loaded as one more agent from a
-     * manifest-only jar written for this launch): a launcher killed by SIGKILL, which runs no
-     * shutdown hook, leaves no orphan. This thread must stay alive while the child runs (it
+     * child dies with this launcher (through setpriv, {@link #setprivPrefix}, on Linux; else
+     * {@link DieWithLauncher}, loaded as one more agent from a manifest-only jar written for this
+     * launch): a launcher killed by SIGKILL, which runs no shutdown hook, leaves no orphan. This thread must stay alive while the child runs (it
      * does: it waits for it), since on Linux the child's parent-death signal follows the
      * thread that started it.
      */
     static int launch(List<String> cmd, Path goloomJar, PrintStream err) {
+        List<String> setpriv = setprivPrefix();
+        if (setpriv != null) {
+            List<String> watched = new ArrayList<>(setpriv);
+            watched.addAll(cmd);
+            return runChild(watched, err);
+        }
         Path watchJar;
         try {
             watchJar = DieWithLauncher.writeAgentJar(goloomJar);
@@ -493,6 +502,29 @@ public final class Main {
                 err.println("goloom run: cannot delete " + watchJar + ": " + e.getMessage());
             }
         }
+    }
+
+    /**
+     * Linux with util-linux's {@code setpriv}: {@code setpriv --pdeathsig KILL -- java ...} sets
+     * {@code PR_SET_PDEATHSIG} and execs the application's JVM in the same process, so the
+     * kernel kills it when this launcher's thread that started it ends, and that JVM carries no
+     * agent (an agent, {@link DieWithLauncher}, would make every virtual-thread mount post JVMTI
+     * events). Left open: a launcher killed in the instant between starting setpriv and its
+     * prctl leaves the application running (DieWithLauncher checks its parent afterwards;
+     * setpriv cannot). Null elsewhere, or with {@code -Dgoloom.launcher.watch=agent}: then
+     * DieWithLauncher.
+     */
+    static List<String> setprivPrefix() {
+        if (!System.getProperty("os.name", "").equals("Linux") || "agent".equals(System.getProperty(WATCH_PROPERTY))) {
+            return null;
+        }
+        for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
+            Path p = Path.of(dir, "setpriv");
+            if (Files.isExecutable(p)) {
+                return List.of(p.toString(), "--pdeathsig", "KILL", "--");
+            }
+        }
+        return null;
     }
 
     private static int runChild(List<String> cmd, PrintStream err) {

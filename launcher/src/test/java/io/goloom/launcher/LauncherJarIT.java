@@ -140,13 +140,16 @@ class LauncherJarIT {
 
     /**
      * {@code java -jar goloom.jar}: two processes. SIGKILL to the launcher runs no shutdown
-     * hook, so the application's JVM must notice by itself that its launcher is gone.
+     * hook, so the application's JVM must notice by itself that its launcher is gone: through
+     * setpriv's parent-death signal (Linux), or DieWithLauncher's (the agent: elsewhere, or
+     * -Dgoloom.launcher.watch=agent).
      */
-    @Test
-    void theApplicationDiesWithItsLauncherWhenTheLauncherIsKilled() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"setpriv", "agent"})
+    void theApplicationDiesWithItsLauncherWhenTheLauncherIsKilled(String watch) throws Exception {
         Path launcherTmp = Files.createDirectory(tmp.resolve("launcher-tmp"));
-        Process launcher = new ProcessBuilder(plainJava("-Djava.io.tmpdir=" + launcherTmp, "-jar", Child.goloomJar().toString(),
-                "--procs", "1", "-cp", Child.APP_CP, BlockingApp.class.getName()))
+        Process launcher = new ProcessBuilder(plainJava("-Djava.io.tmpdir=" + launcherTmp, "-D" + Main.WATCH_PROPERTY + "=" + watch,
+                "-jar", Child.goloomJar().toString(), "--procs", "1", "-cp", Child.APP_CP, BlockingApp.class.getName()))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         ProcessHandle app = null;
         try {
@@ -187,6 +190,19 @@ class LauncherJarIT {
         assertEquals(0, r.status(), r.toString());
         assertEquals("agents and JVMTI options: []\nscheduler property: goloom\non goloom: true\n", r.out(), r.toString());
         assertEquals("", r.err(), "nothing more is printed in the application's JVM");
+    }
+
+    /**
+     * {@code java -jar goloom.jar} keeps its child tied to itself through setpriv on Linux, so
+     * the application's JVM has no agent at all (DieWithLauncher, an agent, is the fallback).
+     */
+    @Test
+    void javaDashJarGoloomJarStartsTheApplicationWithoutAnAgentOnLinux() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Main.setprivPrefix() != null, "no setpriv here: DieWithLauncher is used");
+        Result r = Child.run(plainJava("-jar", Child.goloomJar().toString(), "--procs", "2", "-cp", Child.APP_CP,
+                JvmtiFlagApp.class.getName()), tmp);
+        assertEquals(0, r.status(), r.toString());
+        assertEquals("agents and JVMTI options: []\nscheduler property: goloom\non goloom: true\n", r.out(), r.toString());
     }
 
     /**
