@@ -167,21 +167,29 @@ class SetMaxProcsTest {
     @Test
     void timersOnRetiredPsFireWhileTheLastPIsBusy() throws Exception {
         try (GoRuntime rt = GoRuntime.create(4)) {
-            int perRound = 256;
+            // Arm timers on every P: each round, 4 goroutines spin at a barrier until all 4 run at
+            // once (a spinning goroutine keeps its P: no yield point), so they hold the 4 Ps, and
+            // each arms a timer there. (Before: 64 rounds of 256 quick goroutines, hoping idle Ps
+            // would steal some; on a loaded machine P0 ran them all.)
+            int perRound = 4;
             AtomicInteger armed = new AtomicInteger();
             AtomicIntegerArray fired = new AtomicIntegerArray(perRound * 64);
-            // Arm from goroutines until every P but P0 holds a pending timer.
             for (int round = 0; round < 64 && !timersOnEveryPButP0(rt); round++) {
                 CountDownLatch round0 = new CountDownLatch(perRound);
+                AtomicInteger atBarrier = new AtomicInteger();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 for (int i = 0; i < perRound; i++) {
                     rt.go(() -> {
+                        atBarrier.incrementAndGet();
+                        while (atBarrier.get() < perRound && System.nanoTime() < deadline) {
+                            Thread.onSpinWait();
+                        }
                         int id = armed.getAndIncrement();
                         Go.afterFunc(Duration.ofMillis(100), () -> fired.incrementAndGet(id));
                         round0.countDown();
-                        Go.yield();
                     });
                 }
-                assertTrue(round0.await(30, TimeUnit.SECONDS));
+                assertTrue(round0.await(60, TimeUnit.SECONDS));
             }
             assertTrue(timersOnEveryPButP0(rt), "could not get a timer armed on every P");
             AtomicBoolean stop = new AtomicBoolean();
