@@ -330,6 +330,12 @@ public final class Main {
      * (which prints its own line, or why this JDK refuses).
      */
     static List<String> transparentOptions(Options o, Path goloomJar, PrintStream err) {
+        String cds = needsCds(o.jvmOptions(), System.getenv("JDK_JAVA_OPTIONS"));
+        if (cds != null) {
+            err.println("goloom run: " + cds + " asks for a CDS archive, which a JVM with a patched java.base cannot use;"
+                    + " using the java agent instead, which makes every virtual-thread mount post JVMTI events");
+            return agentOption(o, goloomJar);
+        }
         if (!patchesJavaBase(o.jvmOptions())) {
             try {
                 List<String> patch = PatchedJavaBase.jvmOptions(goloomJar, o.procs());
@@ -343,6 +349,26 @@ public final class Main {
             }
         }
         return agentOption(o, goloomJar);
+    }
+
+    /**
+     * The first of the user's options (or of {@code JDK_JAVA_OPTIONS}) that needs the CDS archive
+     * ({@code -Xshare:on}, an AppCDS archive to use, dump or create), or null: with a patched
+     * java.base the JVM refuses to start with {@code -Xshare:on} and drops the archive otherwise.
+     */
+    static String needsCds(List<String> jvmOptions, String jdkJavaOptions) {
+        List<String> all = new ArrayList<>(jvmOptions);
+        if (jdkJavaOptions != null && !jdkJavaOptions.isBlank()) {
+            all.addAll(Arrays.asList(jdkJavaOptions.strip().split("\\s+")));
+        }
+        for (String a : all) {
+            if (a.equals("-Xshare:on") || a.equals("-Xshare:dump") || a.startsWith("-XX:SharedArchiveFile=")
+                    || a.startsWith("-XX:ArchiveClassesAtExit=") || a.equals("-XX:+AutoCreateSharedArchive")
+                    || a.startsWith("-XX:AOTCache=") || a.startsWith("-XX:AOTMode=") || a.startsWith("-XX:AOTCacheOutput=")) {
+                return a;
+            }
+        }
+        return null;
     }
 
     /** Do the user's JVM options patch java.base already (a JVM takes one --patch-module per module)? */

@@ -88,6 +88,14 @@ class LauncherTest {
                 Main.Options mine = Main.Options.parse(own);
                 assertEquals(List.of("-javaagent:/g/goloom.jar=scheduler"), Main.transparentOptions(mine, Path.of("/g/goloom.jar"), err));
             }
+            for (String[] cds : new String[][] {{"-Xshare:on", "App"}, {"-XX:SharedArchiveFile=app.jsa", "App"}, {"-XX:AOTCache=app.aot", "App"}}) {
+                ByteArrayOutputStream why = new ByteArrayOutputStream();
+                assertEquals(List.of("-javaagent:/g/goloom.jar=scheduler"),
+                        Main.transparentOptions(Main.Options.parse(cds), Path.of("/g/goloom.jar"), new PrintStream(why, true, StandardCharsets.UTF_8)));
+                assertTrue(why.toString(StandardCharsets.UTF_8).startsWith("goloom run: " + cds[0] + " asks for a CDS archive"), why.toString());
+            }
+            assertEquals("-Xshare:on", Main.needsCds(List.of(), " -Dx=y  -Xshare:on "), "JDK_JAVA_OPTIONS counts too");
+            assertEquals(null, Main.needsCds(List.of("-Xshare:auto", "-Xshare:off"), null));
             Main.Options other = Main.Options.parse(new String[] {"-J--patch-module", "-Jjava.sql=x", "App"});
             assertEquals("--patch-module", Main.transparentOptions(other, Path.of("/g/goloom.jar"), err).getFirst());
         } finally {
