@@ -5,7 +5,8 @@ package io.goloom.scheduler;
  * {@code io.goloom:type=Runtime,name=<runtime name>} while the runtime is open: visible in
  * JConsole and JMC, and what {@code ./goloom dump <pid>} calls from outside the process. Shaped
  * like the JDK's {@code jdk.management.VirtualThreadSchedulerMXBean} (parallelism, mounted,
- * queued), plus the goroutine dump.
+ * queued), plus the goroutine dump and the flight recorder's trigger (start it, write a
+ * snapshot: {@code ./goloom dump <pid> --trace FILE}, or JConsole's Operations tab).
  */
 public interface GoRuntimeMXBean {
 
@@ -41,4 +42,22 @@ public interface GoRuntimeMXBean {
 
     /** The goroutine dump as JSON (see {@link GoRuntime#dumpJson()}). */
     String dumpJson();
+
+    /** Is the flight recorder ({@link GoRuntime#trace()}) recording? */
+    boolean isTraceRunning();
+
+    /** Starts the flight recorder, keeping the last {@code eventsPerP} events of each P (16 to 16,777,216). */
+    void startTrace(int eventsPerP);
+
+    /** Stops the flight recorder; its rings are kept for {@link #writeTrace}. */
+    void stopTrace();
+
+    /**
+     * Writes a snapshot of the flight recorder to {@code path} in the target JVM's file system
+     * (relative to its working directory) and returns the absolute path written; convert it
+     * with {@code ./goloom trace <file>}.
+     *
+     * @throws IllegalStateException if the recorder was never started (the message says how)
+     */
+    String writeTrace(String path) throws java.io.IOException;
 }

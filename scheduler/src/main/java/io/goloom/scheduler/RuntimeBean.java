@@ -129,4 +129,26 @@ final class RuntimeBean implements GoRuntimeMXBean {
     public String dumpJson() {
         return rt.dumpJson();
     }
+
+    @Override
+    public boolean isTraceRunning() {
+        return rt.trace().isRunning();
+    }
+
+    @Override
+    public void startTrace(int eventsPerP) {
+        rt.trace().start(eventsPerP);
+    }
+
+    @Override
+    public void stopTrace() {
+        rt.trace().stop();
+    }
+
+    @Override
+    public String writeTrace(String path) throws java.io.IOException {
+        java.nio.file.Path p = java.nio.file.Path.of(path).toAbsolutePath();
+        rt.trace().writeTo(p);
+        return p.toString();
+    }
 }

@@ -57,6 +57,32 @@ class GoroutineDumpTest {
         assertEquals(java.util.Set.of(jar), Dump.ownSources(jar, jar, jar, jar));
     }
 
+    /**
+     * The flight recorder's trigger from outside ({@code ./goloom dump <pid> --trace-start},
+     * {@code --trace FILE}): off at first (says how to start it), started over JMX, then a
+     * snapshot written by the target that converts into a trace with the runtime's P tracks.
+     */
+    @Test
+    void theFlightRecorderIsStartedAndSnapshotFromOutside(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (LiveChildJvm child = new LiveChildJvm(List.of(), "io.goloom.testapp.StuckProgram", "stuck")) {
+            child.await(child.stdout, "READY");
+            long pid = child.process.pid();
+            java.nio.file.Path file = dir.resolve("stuck.trace");
+            String off = DumpTool.trace(pid, file.toString());
+            assertTrue(off.startsWith("goloom dump: the flight recorder of runtime stuck is off: start it with ./goloom dump "
+                    + pid + " --trace-start"), off);
+            assertTrue(java.nio.file.Files.notExists(file));
+            assertEquals("goloom dump: started the flight recorder of runtime stuck\n", DumpTool.traceStart(pid, 4096));
+            assertEquals("goloom dump: the flight recorder of runtime stuck was running already\n", DumpTool.traceStart(pid, 4096));
+            assertEquals("goloom dump: wrote " + file + " (runtime stuck): ./goloom trace " + file + "\n", DumpTool.trace(pid, file.toString()));
+            java.io.StringWriter json = new java.io.StringWriter();
+            try (var in = java.nio.file.Files.newInputStream(file)) {
+                TraceTool.convert(in, json);
+            }
+            assertTrue(json.toString().contains("\"Ps (runtime stuck)\"") && json.toString().contains("\"P1\""), json.toString());
+        }
+    }
+
     @Test
     void dumpFromOutsideShowsEveryStuckGoroutine() throws Exception {
         try (LiveChildJvm child = new LiveChildJvm(List.of(), "io.goloom.testapp.StuckProgram", "stuck")) {
