@@ -76,7 +76,7 @@ final class CarrierPool extends ForkJoinPool {
      * The CAS (volatile semantics) acquires: it pairs with the previous holder's release store in
      * {@link #unlockSpare}, so the holder sees every write made to {@link #spare} and
      * {@link #spareBatches} under the lock before. The plain read first only avoids a CAS on a
-     * held lock; refill's unlocked {@code spare == null} peek is a hint, re-read under the lock.
+     * held lock; takeSpareBatch's unlocked {@code spare == null} peek is a hint, re-read under the lock.
      */
     private boolean tryLockSpare() {
         return spareLock == 0 && SPARE_LOCK.compareAndSet(this, 0, 1);
@@ -179,13 +179,16 @@ final class CarrierPool extends ForkJoinPool {
         }
     }
 
-    /** A slot from m's cache, else from the spare list, else a new one. */
+    /**
+     * A slot from m's cache, else (a submitter that is not one of our carriers) from the
+     * platform thread's own cache, else from the spare list, else a new one.
+     */
     private Slot acquire(M m) {
         if (m != null) {
             Slot s = m.slots;
             if (s == null) {
-                refill(m);
-                s = m.slots;
+                s = takeSpareBatch();
+                m.slotCount = s != null ? BATCH : 0;
             }
             if (s != null) {
                 m.slots = s.next;
@@ -193,20 +196,49 @@ final class CarrierPool extends ForkJoinPool {
                 s.next = null;
                 return s;
             }
+        } else if (!Thread.currentThread().isVirtual()) {
+            ExternalSlots c = external.get();
+            Slot s = c.head;
+            if (s == null) {
+                s = takeSpareBatch();
+            }
+            if (s != null) {
+                c.head = s.next;
+                s.next = null;
+                return s;
+            }
         }
+        slotsMade.increment();
         return new Slot(this);
     }
 
-    /** Gives m's empty cache one spare batch, unless another carrier holds the spare list. */
-    private void refill(M m) {
+    /**
+     * Slots of a platform thread that submits mounts: the JDK's HttpServer dispatcher starting a
+     * virtual thread per exchange, the read poller and the monitor unblocker waking parked
+     * ones. Without it each of those dispatches allocated a slot and its G (about 200 bytes).
+     * A batch comes from the spare list, which the carriers' caches overflow into as those
+     * mounts return. Platform threads only: a virtual thread on another scheduler's carrier
+     * allocates, since a cache per virtual thread would outlive its few submissions.
+     */
+    private static final class ExternalSlots {
+        Slot head;
+    }
+
+    private final ThreadLocal<ExternalSlots> external = ThreadLocal.withInitial(ExternalSlots::new);
+
+    /** Slots allocated so far (a warm pool allocates none per dispatch): tests and diagnostics. */
+    final java.util.concurrent.atomic.LongAdder slotsMade = new java.util.concurrent.atomic.LongAdder();
+
+    /** One spare batch (BATCH slots linked through next), or null: none, or another thread holds the spare list. */
+    private Slot takeSpareBatch() {
         if (spare == null || !tryLockSpare()) {
-            return;
+            return null;
         }
         Slot batch;
         try {
             batch = spare;
             if (batch == null) {
-                return;
+                return null;
             }
             spare = batch.nextBatch;
             spareBatches--;
@@ -214,8 +246,7 @@ final class CarrierPool extends ForkJoinPool {
             unlockSpare();
         }
         batch.nextBatch = null;
-        m.slots = batch;
-        m.slotCount = BATCH;
+        return batch;
     }
 
     /** After a mount returned, on m, the M that ran it: into its cache; a full cache gives BATCH away. */

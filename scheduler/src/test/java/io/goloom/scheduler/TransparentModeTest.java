@@ -126,6 +126,23 @@ class TransparentModeTest {
         assertEquals(List.of("bad refused 1"), lines(r, "bad "), r.output());
     }
 
+    /**
+     * A platform thread that starts virtual threads (the JDK HttpServer's dispatcher) reuses
+     * mount slots once warm (planted: acquire without the platform thread's cache -> one slot
+     * allocated per start, 10000 of 10000).
+     */
+    @ParameterizedTest
+    @EnumSource(Way.class)
+    void mountsSubmittedByAPlatformThreadReuseSlots(Way way) throws Exception {
+        ChildJvm.Result r = run(way, 2, "external");
+        assertEquals(0, r.exitValue(), r.output());
+        List<String> made = lines(r, "external slots made ");
+        assertEquals(1, made.size(), r.output());
+        long n = Long.parseLong(made.get(0).split(" ")[3]);
+        System.out.println("TransparentModeTest (" + way + "): " + made.get(0));
+        assertTrue(n <= 2 * CarrierPool.CACHE, "slots allocated for warm dispatches from a platform thread: " + made.get(0));
+    }
+
     @ParameterizedTest
     @EnumSource(Way.class)
     void transferQueuesSeeWorkQueuedOnTheCarriersP(Way way) throws Exception {

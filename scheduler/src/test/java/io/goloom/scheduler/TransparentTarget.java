@@ -29,6 +29,7 @@ public final class TransparentTarget {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "carriers" -> carriers();
+            case "external" -> external();
             case "timers" -> timers();
             case "spin" -> spin();
             case "bounded" -> bounded(Integer.parseInt(args[1]));
@@ -169,6 +170,30 @@ public final class TransparentTarget {
     }
 
     /** ForkJoinWorkerThread.hasKnownQueuedWork() as LinkedTransferQueue asks it, on a goloom carrier. */
+    /**
+     * Mounts submitted by a platform thread (as the JDK's HttpServer dispatcher starts a virtual
+     * thread per exchange): once warm, they reuse slots instead of allocating one each.
+     */
+    static void external() throws Exception {
+        for (int i = 0; i < 2_000; i++) { // warm: the carriers' caches fill and overflow into the spare list
+            Thread.ofVirtual().start(() -> { }).join();
+        }
+        CarrierPool pool = carrierPool();
+        long before = pool.slotsMade.sum();
+        int n = 10_000;
+        for (int i = 0; i < n; i++) {
+            Thread.ofVirtual().start(() -> { }).join();
+        }
+        System.out.println("external slots made " + (pool.slotsMade.sum() - before) + " of " + n);
+    }
+
+    /** The CarrierPool the JDK's virtual threads run on (VirtualThread.DEFAULT_SCHEDULER). */
+    static CarrierPool carrierPool() throws Exception {
+        java.lang.reflect.Field f = Class.forName("java.lang.VirtualThread").getDeclaredField("DEFAULT_SCHEDULER");
+        f.setAccessible(true);
+        return (CarrierPool) f.get(null);
+    }
+
     static void spin() throws Exception {
         Method known = ForkJoinWorkerThread.class.getDeclaredMethod("hasKnownQueuedWork");
         known.setAccessible(true);
