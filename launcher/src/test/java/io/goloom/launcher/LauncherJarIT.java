@@ -205,6 +205,24 @@ class LauncherJarIT {
         assertEquals("agents and JVMTI options: []\nscheduler property: goloom\non goloom: true\n", r.out(), r.toString());
     }
 
+    /** The argument file names goloom.jar, so this runs once the jar is built (not in LauncherTest). */
+    @Test
+    void printJvmOptionsWritesAnArgumentFileOfGoloomsFlagsAndThePatchedJavaBase() {
+        Result r = LauncherTest.inProcess("--print-jvm-options");
+        assertEquals(0, r.status(), r.toString());
+        List<String> words = r.out().lines().filter(l -> !l.startsWith("#")).toList();
+        assertEquals(LauncherTest.FLAGS, words.subList(0, LauncherTest.FLAGS.size()), r.out());
+        assertEquals("--patch-module", words.get(LauncherTest.FLAGS.size()), r.out());
+        assertTrue(words.contains("-Dgoloom.transparent.announce=true"), r.out());
+        assertTrue(words.stream().noneMatch(w -> w.startsWith("-javaagent") || w.startsWith("-Dgoloom.procs")), r.out());
+        assertTrue(LauncherTest.inProcess("--print-jvm-options", "--procs", "3").out().lines().anyMatch("-Dgoloom.procs=3"::equals));
+        for (String[] bad : new String[][] {{"--print-jvm-options", "--procs", "0"}, {"--print-jvm-options", "-cp", "x", "App"}}) {
+            Result b = LauncherTest.inProcess(bad);
+            assertEquals(2, b.status(), b.toString());
+            assertTrue(b.err().startsWith("goloom run: "), b.toString());
+        }
+    }
+
     /**
      * Launching your own way without an agent: {@code --print-jvm-options} writes a java argument
      * file; {@code java @file -cp CP Main} runs the virtual threads on goloom, with no java agent,

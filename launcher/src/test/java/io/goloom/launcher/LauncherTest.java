@@ -28,7 +28,7 @@ class LauncherTest {
     @TempDir
     Path tmp;
 
-    private static final List<String> FLAGS = List.of(
+    static final List<String> FLAGS = List.of(
             "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
             "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
             "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED");
@@ -117,23 +117,6 @@ class LauncherTest {
                 command("-cp", "lib", "-jar", "app.jar"), "-cp before -jar is passed on (java ignores it)");
         assertEquals(expect(List.of("-javaagent:/g/goloom.jar=scheduler"), "--class-path=a:b", "M"),
                 command("--class-path=a:b", "M"));
-    }
-
-    @Test
-    void printJvmOptionsWritesAnArgumentFileOfGoloomsFlagsAndThePatchedJavaBase() {
-        Result r = inProcess("--print-jvm-options");
-        assertEquals(0, r.status(), r.toString());
-        List<String> words = r.out().lines().filter(l -> !l.startsWith("#")).toList();
-        assertEquals(FLAGS, words.subList(0, FLAGS.size()), r.out());
-        assertEquals("--patch-module", words.get(FLAGS.size()), r.out());
-        assertTrue(words.contains("-Dgoloom.transparent.announce=true"), r.out());
-        assertTrue(words.stream().noneMatch(w -> w.startsWith("-javaagent") || w.startsWith("-Dgoloom.procs")), r.out());
-        assertTrue(inProcess("--print-jvm-options", "--procs", "3").out().lines().anyMatch("-Dgoloom.procs=3"::equals));
-        for (String[] bad : new String[][] {{"--print-jvm-options", "--procs", "0"}, {"--print-jvm-options", "-cp", "x", "App"}}) {
-            Result b = inProcess(bad);
-            assertEquals(2, b.status(), b.toString());
-            assertTrue(b.err().startsWith("goloom run: "), b.toString());
-        }
     }
 
     /** Runs Main in-process on arguments that never reach a child JVM. */
