@@ -186,9 +186,8 @@ final class CarrierPool extends ForkJoinPool {
     private Slot acquire(M m) {
         if (m != null) {
             Slot s = m.slots;
-            if (s == null) {
-                s = takeSpareBatch();
-                m.slotCount = s != null ? BATCH : 0;
+            if (s == null && (s = takeSpareBatch()) != null) {
+                m.slotCount = BATCH;
             }
             if (s != null) {
                 m.slots = s.next;

@@ -113,9 +113,8 @@ public final class DumpTool {
      *         -XX:+DisableAttachMechanism); the message says which
      */
     public static String dump(long pid, boolean json) throws Exception {
-        String address = managementAddress(pid);
         String none = json ? "[]\n" : "goloom dump: process " + pid + " has no goloom runtime open\n";
-        return withRuntimes(address, (conn, names) -> {
+        return withRuntimes(pid, (conn, names) -> {
             StringBuilder sb = new StringBuilder(json ? "[" : "");
             boolean first = true;
             for (ObjectName on : names) {
@@ -157,12 +156,9 @@ public final class DumpTool {
         String apply(MBeanServerConnection conn, java.util.SortedSet<ObjectName> names) throws Exception;
     }
 
+    /** {@code f} over the runtimes' MXBeans of process {@code pid}, in name order; {@code none} when it has none. */
     private static String withRuntimes(long pid, OnRuntimes f, String none) throws Exception {
-        return withRuntimes(managementAddress(pid), f, none);
-    }
-
-    private static String withRuntimes(String address, OnRuntimes f, String none) throws Exception {
-        try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
+        try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(managementAddress(pid)))) {
             MBeanServerConnection conn = c.getMBeanServerConnection();
             Set<ObjectName> names = conn.queryNames(new ObjectName(RuntimeBean.DOMAIN_TYPE + ",*"), null);
             return names.isEmpty() ? none : f.apply(conn, new java.util.TreeSet<>(names));

@@ -241,9 +241,7 @@ final class JdkBridge {
      *         String jar = System.getProperty("goloom.transparent.jar");
      *         if (jar == null) return null;
      *         if (!"&lt;the JDK that wrote it&gt;".equals(System.getProperty("java.runtime.version"))) {
-     *             System.setProperty("goloom.virtualThreadScheduler", "stock");
-     *             System.err.println("goloom: virtual threads stay on the JDK's ForkJoinPool: the patched java.base was written for JDK ...");
-     *             return null;
+     *             return refuse("the patched java.base was written for JDK ...");
      *         }
      *         try {
      *             ClassLoader app = ClassLoader.getSystemClassLoader();
@@ -252,18 +250,25 @@ final class JdkBridge {
      *             m.invoke(app, jar);                           // what -javaagent does with its jar
      *             Class.forName("io.goloom.scheduler.PatchedJavaBase", true, app).getMethod("boot").invoke(null);
      *         } catch (Throwable t) {
-     *             System.setProperty("goloom.virtualThreadScheduler", "stock");
-     *             System.err.println("goloom: virtual threads stay on the JDK's ForkJoinPool: starting goloom from " + jar + " failed: " + t);
-     *             return null;
+     *             return refuse("starting goloom from " + jar + " failed: " + t);
      *         }
      *         return SCHEDULER;
+     *     }
+     *     private static ForkJoinPool refuse(String why) {      // the JDK's own pool, said once
+     *         System.setProperty("goloom.virtualThreadScheduler", "stock");
+     *         System.err.println("goloom: virtual threads stay on the JDK's ForkJoinPool: " + why);
+     *         return null;
      *     }
      * }
      * </pre>
      * The agent sets both fields before it rewrites anything; under a patched java.base
      * ({@link PatchedJavaBase}) nothing sets them before {@code VirtualThread}'s static
      * initialiser asks for the scheduler, and {@code boot()} loads goloom then, from the jar the
-     * launcher named.
+     * launcher named. Both are written once. SCHEDULER is read by the thread that runs that
+     * initialiser (the JVM's class-initialisation lock orders every later use of the class after
+     * it); QUEUED_WORK is read by any thread in {@code hasKnownQueuedWork()}, volatile so that a
+     * reader sees the supplier whole: one that reads the null from before boot answers false, as
+     * the JDK would.
      */
     private static Class<?> defineHooks() {
         return io.goloom.core.BootClasses.define(HOOKS_CLASS, JdkBridge::hooksBytes);
@@ -280,6 +285,7 @@ final class JdkBridge {
         ClassDesc cdSystem = ClassDesc.of("java.lang.System");
         ClassDesc cdStream = ClassDesc.of("java.io.PrintStream");
         MethodTypeDesc invoke = MethodTypeDesc.of(cdObject, cdObject, cdObject.arrayType());
+        MethodTypeDesc refuse = MethodTypeDesc.of(CD_FJP, cdString);
         return ClassFile.of().build(HOOKS, cb -> cb
                 .withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC)
                 .withSuperclass(ConstantDescs.CD_Object)
@@ -326,20 +332,13 @@ final class JdkBridge {
                             .invokestatic(cdSystem, "getProperty", MethodTypeDesc.of(cdString, cdString))
                             .invokevirtual(cdString, "equals", MethodTypeDesc.of(ConstantDescs.CD_boolean, cdObject))
                             .ifne(sameJdk)
-                            .ldc(SchedulerAgent.PROPERTY)
-                            .ldc("stock")
-                            .invokestatic(cdSystem, "setProperty", MethodTypeDesc.of(cdString, cdString, cdString))
-                            .pop()
-                            .getstatic(cdSystem, "err", cdStream)
-                            .ldc("goloom: virtual threads stay on the JDK's ForkJoinPool: the patched java.base was written for JDK "
-                                    + built + ", and this is JDK ")
+                            .ldc("the patched java.base was written for JDK " + built + ", and this is JDK ")
                             .ldc("java.runtime.version")
                             .invokestatic(cdSystem, "getProperty", MethodTypeDesc.of(cdString, cdString))
                             .invokevirtual(cdString, "concat", MethodTypeDesc.of(cdString, cdString))
                             .ldc(": write it again with this java (java -jar goloom.jar --print-jvm-options)")
                             .invokevirtual(cdString, "concat", MethodTypeDesc.of(cdString, cdString))
-                            .invokevirtual(cdStream, "println", MethodTypeDesc.of(ConstantDescs.CD_void, cdString))
-                            .aconst_null()
+                            .invokestatic(HOOKS, "refuse", refuse)
                             .areturn()
                             .labelBinding(sameJdk);
                     code.trying(t -> t
@@ -384,12 +383,7 @@ final class JdkBridge {
                             .pop(),
                         c -> c.catchingAll(h -> h
                             .astore(1)
-                            .ldc(SchedulerAgent.PROPERTY)
-                            .ldc("stock")
-                            .invokestatic(cdSystem, "setProperty", MethodTypeDesc.of(cdString, cdString, cdString))
-                            .pop()
-                            .getstatic(cdSystem, "err", cdStream)
-                            .ldc("goloom: virtual threads stay on the JDK's ForkJoinPool: starting goloom from ")
+                            .ldc("starting goloom from ")
                             .aload(0)
                             .invokevirtual(cdString, "concat", MethodTypeDesc.of(cdString, cdString))
                             .ldc(" failed: ")
@@ -397,12 +391,23 @@ final class JdkBridge {
                             .aload(1)
                             .invokestatic(cdString, "valueOf", MethodTypeDesc.of(cdString, cdObject))
                             .invokevirtual(cdString, "concat", MethodTypeDesc.of(cdString, cdString))
-                            .invokevirtual(cdStream, "println", MethodTypeDesc.of(ConstantDescs.CD_void, cdString))
-                            .aconst_null()
+                            .invokestatic(HOOKS, "refuse", refuse)
                             .areturn()));
                     code.getstatic(HOOKS, "SCHEDULER", CD_FJP)
                             .areturn();
-                }));
+                })
+                .withMethodBody("refuse", refuse, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC, code -> code
+                        .ldc(SchedulerAgent.PROPERTY)
+                        .ldc("stock")
+                        .invokestatic(cdSystem, "setProperty", MethodTypeDesc.of(cdString, cdString, cdString))
+                        .pop()
+                        .getstatic(cdSystem, "err", cdStream)
+                        .ldc("goloom: virtual threads stay on the JDK's ForkJoinPool: ")
+                        .aload(0)
+                        .invokevirtual(cdString, "concat", MethodTypeDesc.of(cdString, cdString))
+                        .invokevirtual(cdStream, "println", MethodTypeDesc.of(ConstantDescs.CD_void, cdString))
+                        .aconst_null()
+                        .areturn()));
     }
 
     /** Rewrites the two JDK classes; records what it did, since the JVM swallows a transformer's exceptions. */

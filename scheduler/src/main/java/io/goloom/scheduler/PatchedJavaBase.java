@@ -103,6 +103,18 @@ public final class PatchedJavaBase {
         return '"' + o.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
+    /**
+     * Where this build's goloom classes are loaded from (goloom.jar; a class directory in the
+     * build's tests): what {@code -Dgoloom.transparent.jar} names when no jar is given.
+     */
+    public static Path goloomLocation() {
+        try {
+            return Path.of(PatchedJavaBase.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            throw new IllegalStateException("cannot tell where goloom's classes are loaded from: " + e, e);
+        }
+    }
+
     /** The line the launcher prints, as the agent prints it: which scheduler, how many Ps. */
     public static String announcement(Integer procs) {
         return "goloom: virtual threads run on goloom (procs=" + (procs != null ? procs : SchedulerAgent.defaultProcs())

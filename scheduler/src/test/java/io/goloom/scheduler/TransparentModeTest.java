@@ -62,16 +62,7 @@ class TransparentModeTest {
         if (way == Way.AGENT) {
             return List.of("-javaagent:" + agent + "=scheduler,procs=" + procs);
         }
-        return PatchedJavaBase.jvmOptions(goloomClasses(), procs);
-    }
-
-    /** Where this build's goloom classes are (a class directory here, goloom.jar for users). */
-    static Path goloomClasses() {
-        try {
-            return Path.of(PatchedJavaBase.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (java.net.URISyntaxException e) {
-            throw new AssertionError(e);
-        }
+        return PatchedJavaBase.jvmOptions(PatchedJavaBase.goloomLocation(), procs);
     }
 
     private static ChildJvm.Result run(Way way, int procs, String... args) throws Exception {
@@ -222,7 +213,7 @@ class TransparentModeTest {
         System.setProperty(PatchedJavaBase.CACHE_PROPERTY, cache.toString());
         System.setProperty("java.runtime.version", "25.0.0+1-other");
         try {
-            opts = PatchedJavaBase.jvmOptions(goloomClasses(), 2);
+            opts = PatchedJavaBase.jvmOptions(PatchedJavaBase.goloomLocation(), 2);
         } finally {
             System.setProperty("java.runtime.version", real);
             System.clearProperty(PatchedJavaBase.CACHE_PROPERTY);

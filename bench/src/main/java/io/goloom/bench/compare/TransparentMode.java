@@ -4,7 +4,6 @@ import io.goloom.scheduler.PatchedJavaBase;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -52,16 +51,7 @@ final class TransparentMode {
      * directory) this class came from, GOMAXPROCS {@code procs}.
      */
     static List<String> childOptions(int procs) throws IOException {
-        return PatchedJavaBase.jvmOptions(goloomLocation(), procs);
-    }
-
-    /** Where goloom's classes are, for the child's hooks to append to its class path. */
-    static Path goloomLocation() {
-        try {
-            return Path.of(PatchedJavaBase.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (java.net.URISyntaxException | RuntimeException e) {
-            throw new IllegalStateException("cannot tell where goloom's classes are loaded from: " + e, e);
-        }
+        return PatchedJavaBase.jvmOptions(PatchedJavaBase.goloomLocation(), procs);
     }
 
     /**
