@@ -5,7 +5,7 @@ import jdk.internal.access.SharedSecrets;
 /**
  * Defines small generated classes in {@code java.lang} with the boot loader: goloom's way to put
  * a frame where the JVM honours its internal annotations ({@code @DontInline}, for
- * {@link Carrier} and the netpoller's NIO calls) or where rewritten JDK code can call it
+ * the netpoller's NIO calls) or where rewritten JDK code can call it
  * (transparent mode's hooks). Needs {@code --add-exports java.base/jdk.internal.access=ALL-UNNAMED},
  * which goloom's launcher, jars and build pass.
  */

@@ -534,8 +534,8 @@ public class G extends io.goloom.core.spi.SchedLinks {
      * {@link #preempt} flag goes false -> true and decremented after it goes true -> false (both
      * by CAS, so every increment has exactly one decrement). {@link #checkpoint()} reads it first
      * and looks up the current G only when it is non-zero: a yield point then costs one load
-     * instead of a call to {@link Carrier#current()} (not inlinable) when nobody is asked to
-     * yield, which is nearly always. A checkpoint that runs between a request's CAS and its
+     * instead of a carrier lookup and a G's field when nobody is asked to yield, which is
+     * nearly always. A checkpoint that runs between a request's CAS and its
      * increment misses it once; the next checkpoint sees it. Volatile: the read must not be
      * hoisted out of a loop. Atomic via PREEMPT_REQUESTS.
      */

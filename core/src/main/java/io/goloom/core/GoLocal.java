@@ -26,8 +26,8 @@ import java.util.function.Supplier;
  * reference, at the go statement); {@link #withInitial} values are not.
  *
  * <p>Concurrency: a goroutine's values are read and written only by that goroutine (and by its
- * creator before it starts, for inheritance): no lock, no fence. A get is a carrier lookup, two
- * field loads and an array load.
+ * creator before it starts, for inheritance): no lock, no fence. A get is a carrier lookup (an
+ * inlined read of the thread register, see {@link Carrier}), two field loads and an array load.
  */
 public final class GoLocal<T> {
     /** Stands for an explicit null, so that a set(null) is not taken for "never set". */
@@ -68,19 +68,22 @@ public final class GoLocal<T> {
     @SuppressWarnings("unchecked")
     public T get() {
         G g = G.current();
-        if (g == null || g.directTask != null) {
-            return elsewhere.get();
-        }
-        Object[] l = SchedLinks.locals(g);
-        if (l != null && slot < l.length) {
-            Object v = l[slot];
-            if (v != null) {
-                return v == NULL ? null : (T) v;
+        if (g != null) {
+            // Fast path first: a G with locals is a goroutine (a direct task never gets any).
+            Object[] l = SchedLinks.locals(g);
+            if (l != null && slot < l.length) {
+                Object v = l[slot];
+                if (v != null) {
+                    return v == NULL ? null : (T) v;
+                }
+            }
+            if (g.directTask == null) {
+                T v = initial.get();
+                store(g, v);
+                return v;
             }
         }
-        T v = initial.get();
-        store(g, v);
-        return v;
+        return elsewhere.get();
     }
 
     /** Sets this goroutine's value (or this thread's, outside goroutines). */

@@ -8,6 +8,7 @@ import io.goloom.scheduler.GoRuntime;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.CompilerControl;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
@@ -27,7 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code goLocalGet} (in a goroutine) vs {@code threadLocalGetOnVirtualThread}: a
  *       {@link GoLocal} read against a {@link ThreadLocal} read on a JDK virtual thread, the value
- *       set once before the loop. Target: GoLocal no slower.</li>
+ *       set once before the loop. Target: GoLocal no slower. {@code goLocalGetEachCalled} vs
+ *       {@code threadLocalGetEachCalledOnVirtualThread}: the same with each get in a method the
+ *       JIT may not inline, so that neither can be hoisted out of the loop.</li>
  *   <li>{@code select2Ready} vs {@code select2ReadyAndDone}: a select over two ready buffered
  *       channels, without and with a third case on a context's never-closed {@code done()}.
  *       Target: the done() case costs at most what one more channel case costs.</li>
@@ -87,6 +90,49 @@ public class ToolboxBench {
             }
             sink = h;
         }).join();
+    }
+
+    /**
+     * The same pair with each get behind a call the JIT may not inline (as a get sits in real
+     * code, between calls): in the loops above, C2 can hoist a ThreadLocal get out of the loop
+     * entirely (its thread is an immutable load and nothing in the loop writes memory), while a
+     * GoLocal get cannot be hoisted (its carrier lookup is an acquiring load, see Carrier), so
+     * those two measure code motion as much as the get.
+     */
+    @Benchmark
+    @OperationsPerInvocation(GETS)
+    public void goLocalGetEachCalled() throws InterruptedException {
+        rt.run(() -> {
+            GO_LOCAL.set(new Object());
+            int h = 0;
+            for (int i = 0; i < GETS; i++) {
+                h += goLocal().hashCode();
+            }
+            sink = h;
+        });
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(GETS)
+    public void threadLocalGetEachCalledOnVirtualThread() throws InterruptedException {
+        Thread.ofVirtual().start(() -> {
+            THREAD_LOCAL.set(new Object());
+            int h = 0;
+            for (int i = 0; i < GETS; i++) {
+                h += threadLocal().hashCode();
+            }
+            sink = h;
+        }).join();
+    }
+
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
+    static Object goLocal() {
+        return GO_LOCAL.get();
+    }
+
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
+    static Object threadLocal() {
+        return THREAD_LOCAL.get();
     }
 
     @Benchmark
