@@ -93,6 +93,23 @@ public class ToolboxBench {
     }
 
     /**
+     * The loops above without any get: the same hashCode of one object, on a virtual thread.
+     * What the in-loop ThreadLocal pair costs when C2 hoists the get out of the loop.
+     */
+    @Benchmark
+    @OperationsPerInvocation(GETS)
+    public void loopWithoutGetOnVirtualThread() throws InterruptedException {
+        Thread.ofVirtual().start(() -> {
+            Object o = new Object();
+            int h = 0;
+            for (int i = 0; i < GETS; i++) {
+                h += o.hashCode();
+            }
+            sink = h;
+        }).join();
+    }
+
+    /**
      * The same pair with each get behind a call the JIT may not inline (as a get sits in real
      * code, between calls): in the loops above, C2 can hoist a ThreadLocal get out of the loop
      * entirely (its thread is an immutable load and nothing in the loop writes memory), while a
