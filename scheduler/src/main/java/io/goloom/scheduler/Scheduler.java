@@ -76,6 +76,13 @@ final class Scheduler extends Syscalls implements Sched {
 
     /** Every this-many fresh time slices, look at the global queue first (Go's 61: a prime). */
     static final int GLOBAL_CHECK_PERIOD = 61;
+
+    /**
+     * Every this-many schedules (a power of two), a busy M looks at one other P's timers
+     * ({@link #runStrandedTimers}); and how overdue they must be before it runs them.
+     */
+    static final int STRANDED_CHECK_PERIOD = 8;
+    static final long STRANDED_NANOS = 1_000_000;
     /** Steal passes over all Ps; runnext is taken only on the last (Go's stealTries). */
     static final int STEAL_TRIES = 4;
     /** Sample 1 in this many readies for the scheduling-latency histogram (Go samples 1 in 8). */
@@ -674,6 +681,9 @@ final class Scheduler extends Syscalls implements Sched {
                 for (int j = pp.id + gomaxprocs; j < ps.length; j += gomaxprocs) {
                     timerFired |= checkTimers(ps[j]); // a retired P's timers: we adopted them (procresize)
                 }
+                if ((pp.schedtick & (STRANDED_CHECK_PERIOD - 1)) == 0) {
+                    timerFired |= runStrandedTimers(pp, ps);
+                }
 
                 // Fairness: check the global queue once in a while so two Gs that keep readying
                 // each other into runnext cannot starve it. Deferred at most one round at a time,
@@ -918,6 +928,29 @@ final class Scheduler extends Syscalls implements Sched {
             pp.unlockTimers();
         }
         return true;
+    }
+
+    /**
+     * Runs another P's timers if they are overdue by more than {@link #STRANDED_NANOS}: that P's
+     * M is not coming back to the scheduler (its goroutine runs without a yield point, or the
+     * OS took its core: on two cores the JIT's compiler threads and GC workers do that for tens
+     * of milliseconds). Go runs other Ps' timers only from the stealing pass, which an M whose
+     * own queue never empties does not reach; here a busy M looks at one P per
+     * {@link #STRANDED_CHECK_PERIOD} schedules, in turn. Cost when nothing is overdue: one
+     * volatile read of that P's hint and, only when it holds a timer, one clock read. What the
+     * timers ready lands in our P (checkTimers), so it runs here.
+     */
+    private boolean runStrandedTimers(P pp, P[] ps) {
+        int n = Math.min(gomaxprocs, ps.length); // the active Ps (setMaxProcs may be changing it)
+        if (n < 2 || pp.id >= n) {
+            return false;
+        }
+        P victim = ps[(pp.id + 1 + (pp.schedtick >>> 3) % (n - 1)) % n]; // >>> 3: per STRANDED_CHECK_PERIOD
+        long hint = victim.timers.earliestHint();
+        if (hint == TimerQueue.NONE || nanoTime() - hint < STRANDED_NANOS) {
+            return false;
+        }
+        return checkTimers(victim);
     }
 
     private void observeTimers(int f, P pp, int fired, long lateness) {
