@@ -171,7 +171,7 @@ public final class Chan<T> implements Iterable<T> {
             } else if (qcount < dataqsiz) {
                 bufPut(v);
             } else {
-                Waiter me = Waiter.forCurrent();
+                Waiter me = Waiter.forChanOp();
                 me.elem = v;
                 sendq.enqueue(me);
                 w = me; // from here on the park commit releases the lock
@@ -193,6 +193,7 @@ public final class Chan<T> implements Iterable<T> {
             return; // buffered
         }
         w.block(WaitReason.CHAN_SEND, ChanLock.UNLOCK, l, sendq);
+        w.doneWithChanOp();
         // A receiver took the value (success) or close woke us.
         if (!w.success) {
             throw ChanClosedException.send();
@@ -320,7 +321,7 @@ public final class Chan<T> implements Iterable<T> {
                 // Also a closed channel with values left (sendq is empty once closed).
                 v = bufTake();
             } else if (block) {
-                Waiter me = Waiter.forCurrent();
+                Waiter me = Waiter.forChanOp();
                 recvq.enqueue(me);
                 w = me; // from here on the park commit releases the lock
             }
@@ -337,7 +338,9 @@ public final class Chan<T> implements Iterable<T> {
             return v;
         }
         w.block(WaitReason.CHAN_RECEIVE, ChanLock.UNLOCK, l, recvq);
-        return w.success ? w.elem : CLOSED;
+        Object got = w.success ? w.elem : CLOSED;
+        w.doneWithChanOp();
+        return got;
     }
 
     // =====================================================================================

@@ -172,6 +172,12 @@ public class G extends io.goloom.core.spi.SchedLinks {
      */
     public final Runnable directTask;
 
+    /**
+     * This goroutine's Waiter for channel sends and receives, made at its first blocking one
+     * and reused after ({@link Waiter#forChanOp}). Read and written only by this goroutine.
+     */
+    Waiter chanWaiter;
+
     private static final Runnable NOTHING = () -> { };
 
     public G(long id, Runnable body, Sched sched) {

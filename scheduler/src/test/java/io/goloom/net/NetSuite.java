@@ -23,6 +23,7 @@ import io.goloom.netpoll.Netpoll;
 import io.goloom.scheduler.Go;
 import io.goloom.scheduler.GoRuntime;
 import io.goloom.scheduler.GoroutineInfo;
+import io.goloom.testkit.Allocation;
 import io.goloom.testkit.Stress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -594,12 +595,12 @@ abstract class NetSuite {
                 try {
                     for (int round = 0; round < 3; round++) { // the last round is measured, after JIT warm-up
                         int n = 20_000;
-                        long before = allocatedBytes();
+                        long before = Allocation.bytesSoFar();
                         for (int i = 0; i < n; i++) {
                             p.client.write(req);
                             p.client.readFully(resp, 0, resp.length);
                         }
-                        perRoundTrip[0] = (double) (allocatedBytes() - before) / n;
+                        perRoundTrip[0] = (double) (Allocation.bytesSoFar() - before) / n;
                     }
                     p.client.closeWrite();
                 } catch (IOException e) {
@@ -611,17 +612,6 @@ abstract class NetSuite {
         }
     }
 
-    /** Bytes allocated so far by all live threads (HotSpot's per-thread counters). */
-    static long allocatedBytes() {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) {
-            if (b > 0) {
-                sum += b;
-            }
-        }
-        return sum;
-    }
 
     // =====================================================================================
     // No leaks
