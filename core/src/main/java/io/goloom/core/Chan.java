@@ -171,7 +171,7 @@ public final class Chan<T> implements Iterable<T> {
             } else if (qcount < dataqsiz) {
                 bufPut(v);
             } else {
-                Waiter me = Waiter.forChanOp();
+                Waiter me = Waiter.forBlockingOp();
                 me.elem = v;
                 sendq.enqueue(me);
                 w = me; // from here on the park commit releases the lock
@@ -193,7 +193,7 @@ public final class Chan<T> implements Iterable<T> {
             return; // buffered
         }
         w.block(WaitReason.CHAN_SEND, ChanLock.UNLOCK, l, sendq);
-        w.doneWithChanOp();
+        w.forgetElem();
         // A receiver took the value (success) or close woke us.
         if (!w.success) {
             throw ChanClosedException.send();
@@ -321,7 +321,7 @@ public final class Chan<T> implements Iterable<T> {
                 // Also a closed channel with values left (sendq is empty once closed).
                 v = bufTake();
             } else if (block) {
-                Waiter me = Waiter.forChanOp();
+                Waiter me = Waiter.forBlockingOp();
                 recvq.enqueue(me);
                 w = me; // from here on the park commit releases the lock
             }
@@ -339,7 +339,7 @@ public final class Chan<T> implements Iterable<T> {
         }
         w.block(WaitReason.CHAN_RECEIVE, ChanLock.UNLOCK, l, recvq);
         Object got = w.success ? w.elem : CLOSED;
-        w.doneWithChanOp();
+        w.forgetElem();
         return got;
     }
 

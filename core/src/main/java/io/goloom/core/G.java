@@ -173,10 +173,11 @@ public class G extends io.goloom.core.spi.SchedLinks {
     public final Runnable directTask;
 
     /**
-     * This goroutine's Waiter for channel sends and receives, made at its first blocking one
-     * and reused after ({@link Waiter#forChanOp}). Read and written only by this goroutine.
+     * This goroutine's Waiter for its blocking channel sends and receives and semaphore
+     * acquires (Mutex, RWMutex, WaitGroup), made at its first one and reused after
+     * ({@link Waiter#forBlockingOp}). Read and written only by this goroutine.
      */
-    Waiter chanWaiter;
+    Waiter ownWaiter;
 
     private static final Runnable NOTHING = () -> { };
 

@@ -72,7 +72,7 @@ final class Sema {
         if (tryAcquire()) {
             return;
         }
-        Waiter w = Waiter.forCurrent();
+        Waiter w = Waiter.forBlockingOp();
         for (;;) {
             boolean queued = false;
             lock.lock();

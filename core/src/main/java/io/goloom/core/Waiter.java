@@ -40,13 +40,14 @@ import java.util.concurrent.locks.LockSupport;
  * The winner records itself in the leader's {@link #winner} (Go's {@code gp.param}).
  *
  * <h2>Allocation</h2>
- * A goroutine's blocking channel send or receive reuses the goroutine's own Waiter
- * ({@link #forChanOp}; Go keeps a per-P sudog cache for the same reason). Measured before:
+ * A goroutine's blocking channel send or receive, and its blocking {@link Sema} acquire (Mutex,
+ * RWMutex, WaitGroup), reuse the goroutine's own Waiter ({@link #forBlockingOp}; Go keeps a
+ * per-P sudog cache for the same reason). Measured before:
  * a Waiter per blocking operation, 128 bytes per chan-pingpong round trip, made the run touch
  * fresh heap pages as G1's eden grew (page faults: 385 against 770 ns per round trip in
  * alternating phases) and collect every few seconds. A reused {@link Select} keeps its
- * Waiters. Sync primitives ({@link Sema}, {@link Semaphore}, {@link Cond}) and plain threads
- * allocate one Waiter per blocking operation.
+ * Waiters. {@link Semaphore}, {@link Cond} and plain threads allocate one Waiter per blocking
+ * operation.
  */
 final class Waiter {
 
@@ -100,25 +101,26 @@ final class Waiter {
     volatile boolean woken;
 
     /**
-     * A Waiter for one blocking channel send or receive of the calling goroutine: the G's own,
-     * reused, with its results reset. Sound because a goroutine is in at most one such
-     * operation at a time, and its Waiter is in no queue once the goroutine runs again: the
-     * waker dequeued it before readying it (step 3 before 5), a close dequeues every Waiter
-     * first, and a park that fails unqueues it ({@link #block}) or drops it from the G.
-     * {@link #doneWithChanOp} clears the value it carried. A plain thread or a direct task
+     * A Waiter for one blocking channel send or receive, or {@link Sema} acquire, of the calling
+     * goroutine: the G's own, reused, with its result reset. Sound because a goroutine is in at
+     * most one such operation at a time (none of them blocks inside another: their locks are
+     * {@link ChanLock}s, which never park on a Waiter), and its Waiter is in no queue once the
+     * goroutine runs again: the waker dequeued it before readying it (step 3 before 5), a close
+     * dequeues every Waiter first, and a park that fails unqueues it ({@link #block}) or drops it
+     * from the G. {@link #forgetElem} clears the value a channel operation carried. A plain thread or a direct task
      * (a JDK virtual thread on goloom's carriers) gets a new Waiter, as from
      * {@link #forCurrent}.
      */
-    static Waiter forChanOp() {
+    static Waiter forBlockingOp() {
         G cur = G.current();
         if (cur == null || cur.directTask != null) {
             return forCurrent();
         }
-        Waiter w = cur.chanWaiter;
+        Waiter w = cur.ownWaiter;
         if (w == null) {
             w = new Waiter();
             w.g = cur;
-            cur.chanWaiter = w;
+            cur.ownWaiter = w;
         } else {
             w.success = false;
         }
@@ -126,7 +128,7 @@ final class Waiter {
     }
 
     /** After the operation: the reused Waiter keeps no reference to the value it carried. */
-    void doneWithChanOp() {
+    void forgetElem() {
         elem = null;
     }
 
@@ -176,8 +178,8 @@ final class Waiter {
                 if (queuedOn != null && gp.forgetUntakenPark()) {
                     queuedOn.remove(this);
                     commit.commit(gp, arg);
-                } else if (gp.chanWaiter == this) {
-                    gp.chanWaiter = null; // may still be queued: never reuse it
+                } else if (gp.ownWaiter == this) {
+                    gp.ownWaiter = null; // may still be queued: never reuse it
                 }
                 throw t;
             }
