@@ -23,8 +23,8 @@ import jdk.internal.access.SharedSecrets;
  * {@code Thread.currentCarrierThread()}, through {@link JavaLangAccess} (a constant object the JIT
  * devirtualises and inlines into the intrinsic). C2 compiles it as an ordinary load of the
  * thread register's {@code threadObj} handle from memory, not immutable memory (JDK 25,
- * {@code LibraryCallKit::generate_current_thread}: {@code is_immutable = false}, an acquiring
- * load), so any call in between (every yield is one) forces a fresh load, and the thread
+ * {@code LibraryCallKit::generate_current_thread}: {@code is_immutable = false}; later jdk25u
+ * sources also make it an acquiring load), so any call in between (every yield is one) forces a fresh load, and the thread
  * register itself is the carrier the frame runs on now. The cost is two dependent loads, no
  * call. {@code CarrierLookupTest} is the guard: hot compiled loops that look up the carrier
  * and the current G around {@code Go.gosched()} on two carriers; with

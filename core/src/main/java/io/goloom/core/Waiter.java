@@ -42,12 +42,11 @@ import java.util.concurrent.locks.LockSupport;
  * <h2>Allocation</h2>
  * A goroutine's blocking channel send or receive, and its blocking {@link Sema} acquire (Mutex,
  * RWMutex, WaitGroup), reuse the goroutine's own Waiter ({@link #forBlockingOp}; Go keeps a
- * per-P sudog cache for the same reason). Measured before:
- * a Waiter per blocking operation, 128 bytes per chan-pingpong round trip, made the run touch
- * fresh heap pages as G1's eden grew (page faults: 385 against 770 ns per round trip in
- * alternating phases) and collect every few seconds. A reused {@link Select} keeps its
- * Waiters. {@link Semaphore}, {@link Cond} and plain threads allocate one Waiter per blocking
- * operation.
+ * per-P sudog cache for the same reason). Before, a Waiter per blocking operation (128 bytes
+ * per chan-pingpong round trip) made a long run touch fresh heap pages as G1's eden grew (page
+ * faults: 770 against 385 ns per round trip in alternating phases) and collect every few
+ * seconds. A reused {@link Select} keeps its Waiters. {@link Semaphore}, {@link Cond} and plain
+ * threads allocate one Waiter per blocking operation.
  */
 final class Waiter {
 
@@ -107,9 +106,9 @@ final class Waiter {
      * {@link ChanLock}s, which never park on a Waiter), and its Waiter is in no queue once the
      * goroutine runs again: the waker dequeued it before readying it (step 3 before 5), a close
      * dequeues every Waiter first, and a park that fails unqueues it ({@link #block}) or drops it
-     * from the G. {@link #forgetElem} clears the value a channel operation carried. A plain thread or a direct task
-     * (a JDK virtual thread on goloom's carriers) gets a new Waiter, as from
-     * {@link #forCurrent}.
+     * from the G. {@link #forgetElem} clears the value a channel operation carried. A plain
+     * thread or a direct task (a JDK virtual thread on goloom's carriers) gets a new Waiter, as
+     * from {@link #forCurrent}.
      */
     static Waiter forBlockingOp() {
         G cur = G.current();

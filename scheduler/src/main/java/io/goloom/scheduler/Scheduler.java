@@ -78,10 +78,11 @@ final class Scheduler extends Syscalls implements Sched {
     static final int GLOBAL_CHECK_PERIOD = 61;
 
     /**
-     * Every this-many schedules (a power of two), a busy M looks at one other P's timers
-     * ({@link #runStrandedTimers}); and how overdue they must be before it runs them.
+     * Every 2^this schedules, a busy M looks at one other P's timers ({@link #runStrandedTimers});
+     * and how overdue they must be before it runs them.
      */
-    static final int STRANDED_CHECK_PERIOD = 8;
+    static final int STRANDED_CHECK_SHIFT = 3;
+    static final int STRANDED_CHECK_PERIOD = 1 << STRANDED_CHECK_SHIFT;
     static final long STRANDED_NANOS = 1_000_000;
     /** Steal passes over all Ps; runnext is taken only on the last (Go's stealTries). */
     static final int STEAL_TRIES = 4;
@@ -938,14 +939,18 @@ final class Scheduler extends Syscalls implements Sched {
      * own queue never empties does not reach; here a busy M looks at one P per
      * {@link #STRANDED_CHECK_PERIOD} schedules, in turn. Cost when nothing is overdue: one
      * volatile read of that P's hint and, only when it holds a timer, one clock read. What the
-     * timers ready lands in our P (checkTimers), so it runs here.
+     * timers ready lands in our P (checkTimers), so it runs here. Concurrency: nothing new. The
+     * hint is the queue's volatile read that any thread may make; running the timers takes the
+     * victim's timerLock by CAS in checkTimers (the queues' owner role, which any M may take for
+     * any P; losing it to the victim's own M just skips this turn); {@code pp.schedtick} is our
+     * own P's field.
      */
     private boolean runStrandedTimers(P pp, P[] ps) {
         int n = Math.min(gomaxprocs, ps.length); // the active Ps (setMaxProcs may be changing it)
         if (n < 2 || pp.id >= n) {
             return false;
         }
-        P victim = ps[(pp.id + 1 + (pp.schedtick >>> 3) % (n - 1)) % n]; // >>> 3: per STRANDED_CHECK_PERIOD
+        P victim = ps[(pp.id + 1 + (pp.schedtick >>> STRANDED_CHECK_SHIFT) % (n - 1)) % n]; // the next in turn
         long hint = victim.timers.earliestHint();
         if (hint == TimerQueue.NONE || nanoTime() - hint < STRANDED_NANOS) {
             return false;

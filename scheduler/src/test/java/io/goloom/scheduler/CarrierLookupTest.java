@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Timeout;
  * (gosched sends it to the global queue, which both Ms take from). If the JIT may treat the
  * lookup as loop-invariant or reuse it across the yield call (as it does for
  * {@code Thread.currentThread()}, a load from immutable memory), {@code G.current()} after the
- * yield reads the old M's {@code curg}: another goroutine. Planted (Carrier's boot method
- * reading {@code Thread.currentThread()}): this test fails.
+ * yield reads the old M's {@code curg}: another goroutine. Planted ({@code Carrier.current()}
+ * inlined but reading {@code Thread.currentThread()}): the scheduler itself parks the wrong
+ * goroutine and the run ends in a deadlock report, so this test fails.
  */
 @Timeout(120)
 class CarrierLookupTest {

@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Blocking channel operations and Mutex waits of goroutines allocate nothing in steady state:
- * each goroutine reuses its own Waiter (Go's sudog cache does this for Go). Before, every blocking send or
- * receive allocated one: 128 bytes per ping-pong round trip, which made a long ping-pong touch
- * fresh heap pages as the young generation grew and run at half speed in those phases. Also
- * checks that reuse keeps every result right: values in order, then a close seen as a close
- * by a goroutine whose reused Waiter last completed with success.
+ * each goroutine reuses its own Waiter (Go's sudog cache does this for Go). Before, every
+ * blocking send or receive allocated one: 128 bytes per ping-pong round trip, which made a long
+ * ping-pong touch fresh heap pages as the young generation grew and run at half speed in those
+ * phases. Also checks that reuse keeps every result right: values in order, then a close seen
+ * as a close by a goroutine whose reused Waiter last completed with success.
  */
 @Timeout(60)
 class BlockingOpAllocationTest {
@@ -80,12 +80,10 @@ class BlockingOpAllocationTest {
         Rt.run(1, () -> {
             Mutex mu = new Mutex();
             WaitGroup wg = new WaitGroup();
-            int[] turns = {WARM, MEASURED};
-            long[] before = new long[1];
             for (int round = 0; round < 2; round++) {
-                int n = turns[round];
+                int n = round == 0 ? WARM : MEASURED;
                 wg.add(2);
-                before[0] = Allocation.bytesSoFar();
+                long before = Allocation.bytesSoFar();
                 for (int k = 0; k < 2; k++) {
                     Go.go(() -> {
                         for (int i = 0; i < n; i++) {
@@ -98,7 +96,7 @@ class BlockingOpAllocationTest {
                     });
                 }
                 wg.await();
-                perTurn[0] = (double) (Allocation.bytesSoFar() - before[0]) / (2L * n);
+                perTurn[0] = (double) (Allocation.bytesSoFar() - before) / (2L * n);
             }
         });
         System.out.println("BlockingOpAllocationTest: bytes allocated per contended Mutex turn: " + perTurn[0]);

@@ -113,8 +113,8 @@ public class ToolboxBench {
      * The same pair with each get behind a call the JIT may not inline (as a get sits in real
      * code, between calls): in the loops above, C2 can hoist a ThreadLocal get out of the loop
      * entirely (its thread is an immutable load and nothing in the loop writes memory), while a
-     * GoLocal get cannot be hoisted (its carrier lookup is an acquiring load, see Carrier), so
-     * those two measure code motion as much as the get.
+     * GoLocal get was not (its carrier lookup is an ordinary load, see Carrier), so those two
+     * measure code motion as much as the get.
      */
     @Benchmark
     @OperationsPerInvocation(GETS)
