@@ -5,7 +5,9 @@
 // parked goroutine costs. N = 100,000 (quick 20,000) goroutines each block on a receive
 // from a gate channel until released; RSS is read (after runtime.GC and debug.FreeOSMemory,
 // repeated until two readings agree within 64 KiB, at most 10 times) before starting them and
-// once all have reached the receive; bytes = difference / N. An untimed round of N/10 first.
+// once all have reached the receive; bytes = difference / N. Two untimed rounds of N first, as
+// on the JVM side (MemoryWorkload.WARM_ROUNDS): the reading is of the steady state, where
+// the runtime reuses what earlier goroutines left (Go: dead Gs on the free lists).
 // Linux only (/proc).
 package main
 
@@ -84,14 +86,15 @@ func round(n int) float64 {
 	return float64(after-before) / float64(n)
 }
 
+// warmRounds: untimed full-size rounds before the measured one (MemoryWorkload.WARM_ROUNDS).
+const warmRounds = 2
+
 func main() {
 	a := harness.Parse("memory")
 	n := a.Size.Pick(100_000, 20_000, 500)
 	start := time.Now()
-	warm := n / 10
-	if warm < 1 {
-		warm = 1
+	for i := 0; i < warmRounds; i++ {
+		round(n)
 	}
-	round(warm)
 	harness.Result(a, "bytes", round(n), nil, start, time.Now())
 }
