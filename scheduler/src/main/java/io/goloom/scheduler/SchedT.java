@@ -113,7 +113,9 @@ abstract sealed class SchedT permits Parking {
     int mcount;
     /**
      * startm wanted a spinning M but made none (the carrier bound): the next M to go idle
-     * takes an idle P and spins instead (stopm). Guarded by lock.
+     * takes an idle P and spins instead (stopm), or the M without a P that startm woke for it
+     * (the timer sleeper or the poller, acquireIdleP). Whoever takes the job clears the flag,
+     * in the same lock section as it takes the P. Guarded by lock.
      */
     boolean needspinning;
     /** The id of the next M (ids are never reused: Ms retire, see lostP). Guarded by lock. */

@@ -74,7 +74,10 @@ import java.lang.invoke.VarHandle;
  *  2. read timerSleeper and the token's         2. workForMWithoutP (under sched.lock):
  *     owner: wakeMWithoutP                         work? take it instead of sleeping
  * </pre>
- * Either startm wakes the sleeping M or the M sees the work before it sleeps.
+ * Either startm wakes the sleeping M or the M sees the work before it sleeps. The M then takes
+ * the work in acquireIdleP, which consumes it (a wants-an-M P leaves the list; needspinning is
+ * cleared as the M takes an idle P and the spinning role), so the check cannot say yes again
+ * for the same work.
  */
 final class Sleepers {
 
@@ -97,6 +100,12 @@ final class Sleepers {
     /** The M of this runtime that last took the poll token; see pair 2. Atomic via BLOCKER. */
     @SuppressWarnings("unused")
     private volatile M blocker;
+    /**
+     * Times an M came here to sleep and found work that startm left for an M without a P
+     * instead (pair 3), so it took a P without sleeping. A test's view of the idle path: it
+     * stays near the number of such hand-offs; a flag that nobody clears makes it run away.
+     */
+    final java.util.concurrent.atomic.LongAdder tookWorkInsteadOfSleeping = new java.util.concurrent.atomic.LongAdder();
     /** Blocking waits in the netpoller by this runtime's Ms (metrics). Written by the poll token's holder only; read racily. */
     long pollWaits;
     /** The idle hook is registered (lazily, by this runtime's first idle M). Written under this. */
@@ -150,6 +159,7 @@ final class Sleepers {
                 // Pair 3: startm left work for an M without a P (the carrier bound) before it
                 // could see us as the sleeper or the poller: take it now (acquireIdleP below)
                 // instead of sleeping.
+                tookWorkInsteadOfSleeping.increment();
             } else if (poll) {
                 m.sleepUntil = until;
                 if (SchedChaos.ON) SchedChaos.at(SchedChaos.POLL_BLOCKING, m); // test hook; see SchedChaos
