@@ -76,11 +76,26 @@ final class DirectTasks {
      * Queues one mount of a virtual thread as the direct task {@code g} (made or recycled by the
      * caller; its status stays RUNNABLE). {@code self}: the thread re-submits itself from its own
      * carrier (Thread.yield, or a park that was unparked while parking): it goes to the tail of
-     * the local ring, like a goroutine's yield; a wake-up by anyone else goes to runnext, like
+     * the local ring, like a goroutine's yield, or to the global queue when the local ring is
+     * empty ({@link #selfSubmitGoesGlobal}); a wake-up by anyone else goes to runnext, like
      * ready().
      */
     void submitMount(G g, boolean self) {
         submitDirect(g, self);
+    }
+
+    /**
+     * Where a virtual thread that re-submits itself goes when its P has nothing else queued: the
+     * global queue, as the JDK's own scheduler does for Thread.yield with an empty local queue
+     * (an external submission) and as Go's Gosched does always. So a thread that yields in a
+     * loop on a P whose ring is empty lets work queued globally (threads started or woken by
+     * platform threads) run before it again, instead of only at the 61-tick fairness check;
+     * OpenJDK's YieldQueuing test checks this order (A yields, B, queued by a platform thread,
+     * runs, then A). With Gs in its ring the thread goes behind them, as before: local.
+     * {@code pp}: the caller's own P (its M owns it).
+     */
+    static boolean selfSubmitGoesGlobal(P pp) {
+        return pp.runqempty();
     }
 
     private void submitDirect(G g, boolean self) {
@@ -96,6 +111,11 @@ final class DirectTasks {
         }
         if (m != null) {
             P pp = Scheduler.enterRuntime(m);
+            if (pp != null && self && selfSubmitGoesGlobal(pp)) {
+                Scheduler.exitRuntime(m);
+                sched.globrunqput(g); // our M's next findRunnable takes it if nothing is ahead of it
+                return;
+            }
             if (pp != null) {
                 boolean next = !self;
                 sched.runqputLocal(pp, g, next);

@@ -580,9 +580,11 @@ final class Scheduler extends Syscalls implements Sched {
         if (m.taskPreempt) {
             m.clearTaskPreempt();
         }
-        // A virtual thread that re-submitted itself during the task (Thread.yield): filed now,
-        // like a goroutine's EXEC_YIELD, under the ownership check below (no runtime entry of
-        // its own). After a preemption yield (yieldingTask), globally.
+        // A virtual thread that re-submitted itself during the task (Thread.yield, or a park
+        // unparked while parking): filed now, under the ownership check below (no runtime entry
+        // of its own). After a preemption yield (yieldingTask), globally; else like a
+        // goroutine's EXEC_YIELD, behind the other Gs of its P, or, when its P has none,
+        // behind the global queue's (DirectTasks.selfSubmitGoesGlobal).
         G again = m.resubmit;
         boolean preempted = false;
         if (again != null) {
@@ -610,6 +612,8 @@ final class Scheduler extends Syscalls implements Sched {
                 }
                 globrunqput(again);
                 wakep();
+            } else if (DirectTasks.selfSubmitGoesGlobal(cur)) {
+                globrunqput(again); // our next findRunnable takes it if nothing is ahead of it
             } else {
                 runqputLocal(cur, again, false);
             }

@@ -155,6 +155,14 @@ class TransparentModeTest {
 
     @ParameterizedTest
     @EnumSource(Way.class)
+    void yieldWithAnEmptyRingGoesBehindGlobalWork(Way way) throws Exception {
+        ChildJvm.Result r = run(way, 1, "yieldorder");
+        assertEquals(List.of("yield order [A, B, A]"), lines(r, "yield order"),
+                "a yield with nothing else in its P's ring must let globally queued threads run first\n" + r.output());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Way.class)
     void carriersStayAtProcsUnderOrdinaryVirtualThreadWork(Way way) throws Exception {
         ChildJvm.Result r = run(way, 2, "bounded", "1500");
         assertEquals(0, r.exitValue(), r.output());

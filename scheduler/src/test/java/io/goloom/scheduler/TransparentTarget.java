@@ -34,6 +34,7 @@ public final class TransparentTarget {
             case "spin" -> spin();
             case "bounded" -> bounded(Integer.parseInt(args[1]));
             case "yield" -> yieldHandsOver();
+            case "yieldorder" -> yieldGoesBehindGlobalWork();
             case "parallelism" -> parallelism();
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -167,6 +168,33 @@ public final class TransparentTarget {
         });
         a.join();
         System.out.println("yield handed over after " + yields.get() + " yields");
+    }
+
+    /**
+     * With one P and nothing else in its ring, Thread.yield() puts the thread behind work queued
+     * globally (here B, started by this platform thread while A ran), as the JDK's scheduler does
+     * (OpenJDK's YieldQueuing): A, B, A. Filed at the tail of its own empty ring, A ran again at
+     * once: A, A, B. B is started only once A runs, so it cannot be in A's ring already.
+     */
+    static void yieldGoesBehindGlobalWork() throws Exception {
+        java.util.List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean go = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        Thread a = Thread.ofVirtual().start(() -> {
+            running.countDown();
+            while (!go.get()) {
+                Thread.onSpinWait(); // holds the one P: B waits on the global queue
+            }
+            order.add("A");
+            Thread.yield();
+            order.add("A");
+        });
+        running.await();
+        Thread b = Thread.ofVirtual().start(() -> order.add("B"));
+        go.set(true);
+        a.join();
+        b.join();
+        System.out.println("yield order " + order);
     }
 
     /** ForkJoinWorkerThread.hasKnownQueuedWork() as LinkedTransferQueue asks it, on a goloom carrier. */
