@@ -280,7 +280,9 @@ final class Scheduler extends Syscalls implements Sched {
                 // Tokio's LIFO slot and the JDK's lazySubmit for virtual threads do, wake only
                 // when the runnext displaced earlier work. If the waker keeps running instead,
                 // a spinning M steals the runnext after its grace, or sysmon's 10 ms request
-                // makes the waker yield. Not for newproc: Go wakes an M for every new goroutine.
+                // makes the waker yield; if it blocks in a JDK call, sysmon wakes a spinning M
+                // for it (Sysmon.workBehindBlockedM). Not for newproc: Go wakes an M for every
+                // new goroutine.
                 if (!next || kicked || SchedChaos.ON && SchedChaos.wakeEagerly()) {
                     wakep();
                 }

@@ -328,6 +328,9 @@ final class Sysmon extends Thread {
                 // blocked for under JDK_BLOCK_NS, or nothing is waiting for the P. In a Synctest
                 // bubble a pinned park loses its P anyway: the bubble's clock waits for every P
                 // to be idle (Bubble), and only a ready can end that park.
+                if (workBehindBlockedM(pp)) {
+                    n++; // keeps the ticks short until it is taken or the P handed off
+                }
                 continue;
             }
             // Dekker with the M: CAS first, then read where. The M writes where (volatile),
@@ -450,6 +453,29 @@ final class Sysmon extends Thread {
     }
 
     /** Go's retake condition: local work, or nobody idle or spinning to pick up global work. */
+    /**
+     * pp's M is blocked in a JDK call, not yet long enough for a hand-off, and Gs wait in pp's
+     * own queue while a P is idle and nobody spins: wake a spinning M, which steals them (the
+     * runnext after the thieves' grace). Why: ready() wakes nobody for a G it puts into an empty
+     * runnext (a hand-off to the waker's own P), counting on the waker to park or yield soon; a
+     * waker that blocks instead (a monitor entered with a native frame on the stack, class
+     * initialisation) left that G waiting for the 1 ms hand-off. OpenJDK's Starvation test (a
+     * virtual thread counts down a latch its starter waits on, then blocks pinned on a monitor
+     * the starter holds) ran 100,000 rounds in 38.5 s on goloom, 11.3 to 14.1 s with this, 8.0 s
+     * on stock virtual threads (same minutes, another process loading the cores). Returns
+     * whether Gs wait in pp's queue: then sysmon keeps its ticks short, so that it looks again
+     * (and hands the P off after JDK_BLOCK_NS) within microseconds, not after its back-off.
+     */
+    private boolean workBehindBlockedM(P pp) {
+        if (pp.runqempty()) {
+            return false;
+        }
+        if (sched.npidle() > 0 && sched.nmspinning.get() == 0) {
+            sched.wakep();
+        }
+        return true;
+    }
+
     private boolean workWaiting(P pp) {
         return !pp.runqempty() || sched.globalQueueSize() != 0 || sched.nmspinning.get() + sched.npidle() == 0;
     }
