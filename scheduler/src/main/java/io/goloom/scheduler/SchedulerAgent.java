@@ -17,7 +17,9 @@ import java.lang.instrument.Instrumentation;
  * with status 1 and a message (an exception from premain would abort the JVM with a core dump).
  *
  * <p>Arguments: {@code scheduler} (required: this agent has one mode), {@code procs=N}
- * (GOMAXPROCS; default the {@code goloom.procs} system property, else the number of CPUs capped by the container's CPU limit, see CgroupCpu),
+ * (GOMAXPROCS; default the {@code goloom.procs} system property, else the JDK's own
+ * {@code jdk.virtualThreadScheduler.parallelism} capped by its {@code maxPoolSize}
+ * ({@link #adoptJdkParallelism}), else the number of CPUs capped by the container's CPU limit, see CgroupCpu),
  * {@code verbose} (also print how it was installed), {@code quiet} (no line unless refused).
  */
 public final class SchedulerAgent {
@@ -101,8 +103,56 @@ public final class SchedulerAgent {
      * them on the class path (see CarrierPool.DefaultRuntime).
      */
     static int defaultProcs() {
+        adoptJdkParallelism();
         Integer set = Integer.getInteger(GoRuntime.PROCS_PROPERTY);
         return set != null ? set : CgroupCpu.open(java.nio.file.Path.of("/")).defaultProcs(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The JDK's own settings of its virtual-thread scheduler's size, which transparent mode honours. */
+    static final String JDK_PARALLELISM = "jdk.virtualThreadScheduler.parallelism";
+    static final String JDK_MAX_POOL_SIZE = "jdk.virtualThreadScheduler.maxPoolSize";
+
+    /**
+     * Transparent mode replaces the JDK's scheduler, so an app's settings of that scheduler's
+     * size apply to goloom's when goloom's own setting ({@code --procs}, {@code procs=N},
+     * {@code -Dgoloom.procs}) is absent: GOMAXPROCS = {@code jdk.virtualThreadScheduler.parallelism},
+     * capped by {@code jdk.virtualThreadScheduler.maxPoolSize} as the JDK caps its parallelism
+     * (maxPoolSize alone caps the default). Written to {@code goloom.procs} before the default
+     * runtime is built; a value that is not a positive integer is named on stderr and ignored
+     * (the JDK would fail the first virtual thread's creation on it).
+     */
+    static void adoptJdkParallelism() {
+        if (System.getProperty(GoRuntime.PROCS_PROPERTY) != null) {
+            return;
+        }
+        Integer parallelism = positive(JDK_PARALLELISM);
+        Integer max = positive(JDK_MAX_POOL_SIZE);
+        if (parallelism == null && max == null) {
+            return;
+        }
+        int procs = parallelism != null ? parallelism
+                : CgroupCpu.open(java.nio.file.Path.of("/")).defaultProcs(Runtime.getRuntime().availableProcessors());
+        if (max != null) {
+            procs = Math.min(procs, max);
+        }
+        System.setProperty(GoRuntime.PROCS_PROPERTY, Integer.toString(procs));
+    }
+
+    private static Integer positive(String property) {
+        String v = System.getProperty(property);
+        if (v == null) {
+            return null;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        System.err.println("goloom: ignoring -D" + property + "=" + v + ": not a positive integer");
+        return null;
     }
 
     /** Installs goloom as every virtual thread's scheduler; null on success, else why not. */

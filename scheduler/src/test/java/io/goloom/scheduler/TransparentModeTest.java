@@ -118,6 +118,44 @@ class TransparentModeTest {
     }
 
     /**
+     * Without goloom's own procs setting, the JDK's settings of its scheduler's size apply:
+     * parallelism, capped by maxPoolSize (as the JDK caps it), maxPoolSize alone capping the
+     * default; goloom's setting wins over both; a bad value is named and ignored.
+     */
+    @ParameterizedTest
+    @EnumSource(Way.class)
+    void theJdksParallelismPropertiesSizeGoloomUnlessProcsIsGiven(Way way) throws Exception {
+        assertEquals("procs 3", procs(way, null, "-Djdk.virtualThreadScheduler.parallelism=3"));
+        assertEquals("procs 2", procs(way, null, "-Djdk.virtualThreadScheduler.parallelism=3", "-Djdk.virtualThreadScheduler.maxPoolSize=2"));
+        assertEquals("procs 1", procs(way, null, "-Djdk.virtualThreadScheduler.maxPoolSize=1"));
+        assertEquals("procs 2", procs(way, 2, "-Djdk.virtualThreadScheduler.parallelism=3"));
+        List<String> opts = new java.util.ArrayList<>(transparentWithoutProcs(way));
+        opts.add("-Djdk.virtualThreadScheduler.parallelism=many");
+        ChildJvm.Result bad = ChildJvm.run(TransparentTarget.class, opts, List.of("procs"), 60);
+        assertTrue(bad.output().contains("goloom: ignoring -Djdk.virtualThreadScheduler.parallelism=many: not a positive integer"), bad.output());
+        assertEquals(0, bad.exitValue(), bad.output());
+    }
+
+    /** transparent(way, procs) without goloom's own procs setting when procs is null. */
+    private static List<String> transparentWithoutProcs(Way way) throws IOException {
+        if (way == Way.AGENT) {
+            return List.of("-javaagent:" + agent + "=scheduler");
+        }
+        return PatchedJavaBase.jvmOptions(PatchedJavaBase.goloomLocation(), null);
+    }
+
+    private static String procs(Way way, Integer procs, String... jdkProperties) throws Exception {
+        List<String> opts = new java.util.ArrayList<>(procs == null ? transparentWithoutProcs(way) : transparent(way, procs));
+        opts.addAll(List.of(jdkProperties));
+        ChildJvm.Result r = ChildJvm.run(TransparentTarget.class, opts, List.of("procs"), 60);
+        assertTrue(r.finished(), "child did not finish:\n" + r.output());
+        assertEquals(0, r.exitValue(), r.output());
+        List<String> l = lines(r, "procs ");
+        assertEquals(1, l.size(), r.output());
+        return l.get(0);
+    }
+
+    /**
      * A platform thread that starts virtual threads (the JDK HttpServer's dispatcher) reuses
      * mount slots once warm (planted: acquire without the platform thread's cache -> one slot
      * allocated per start, 10000 of 10000).

@@ -36,6 +36,7 @@ public final class TransparentTarget {
             case "yield" -> yieldHandsOver();
             case "yieldorder" -> yieldGoesBehindGlobalWork();
             case "parallelism" -> parallelism();
+            case "procs" -> procs();
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -44,6 +45,13 @@ public final class TransparentTarget {
      * GOMAXPROCS through the JDK's own VirtualThreadSchedulerMXBean (what JConsole and JMC call):
      * read, set 2 -> 3 -> 1 while virtual threads run, each step's threads all run, a bad value refused.
      */
+    /** The scheduler's size as the JDK's MXBean reports it, once a virtual thread has run. */
+    static void procs() throws Exception {
+        Thread.ofVirtual().start(() -> { }).join();
+        System.out.println("procs " + java.lang.management.ManagementFactory
+                .getPlatformMXBean(jdk.management.VirtualThreadSchedulerMXBean.class).getParallelism());
+    }
+
     static void parallelism() throws Exception {
         jdk.management.VirtualThreadSchedulerMXBean bean =
                 java.lang.management.ManagementFactory.getPlatformMXBean(jdk.management.VirtualThreadSchedulerMXBean.class);
