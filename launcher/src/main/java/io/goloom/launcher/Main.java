@@ -339,7 +339,7 @@ public final class Main {
         if (!patchesJavaBase(o.jvmOptions())) {
             try {
                 List<String> patch = PatchedJavaBase.jvmOptions(goloomJar, o.procs());
-                err.println(PatchedJavaBase.announcement(o.procs()));
+                err.println(PatchedJavaBase.announcement(o.procs(), o.jvmOptions()));
                 return patch;
             } catch (IOException e) {
                 err.println("goloom run: cannot write goloom's patched java.base classes (" + e.getMessage()

@@ -81,6 +81,15 @@ class LauncherTest {
                     patch.subList(2, 5));
             assertEquals("goloom: virtual threads run on goloom (procs=3, JDK " + Runtime.version() + ")\n", said.toString(StandardCharsets.UTF_8));
             assertEquals(patch, Main.transparentOptions(o, Path.of("/g/goloom.jar"), err), "the same directory, reused");
+            // Without --procs, the line names the Ps the app's JVM will have: its own -D settings of the JDK's scheduler.
+            for (String[] jdk : new String[][] {{"-Djdk.virtualThreadScheduler.parallelism=5", "5"},
+                    {"-Djdk.virtualThreadScheduler.maxPoolSize=1", "1"}, {"-Dgoloom.procs=4", "4"}}) {
+                ByteArrayOutputStream line = new ByteArrayOutputStream();
+                Main.transparentOptions(Main.Options.parse(new String[] {jdk[0], "App"}), Path.of("/g/goloom.jar"),
+                        new PrintStream(line, true, StandardCharsets.UTF_8));
+                assertEquals("goloom: virtual threads run on goloom (procs=" + jdk[1] + ", JDK " + Runtime.version() + ")\n",
+                        line.toString(StandardCharsets.UTF_8), jdk[0]);
+            }
             try (var dirs = java.nio.file.Files.list(tmp)) {
                 assertEquals(List.of(dir), dirs.toList(), "no partial directory left behind");
             }

@@ -122,6 +122,35 @@ public final class PatchedJavaBase {
     }
 
     /**
+     * {@link #announcement(Integer)} for an app started with {@code appJvmOptions}: without
+     * {@code procs}, the Ps its JVM will have, from its {@code -D} options (goloom.procs, else
+     * the JDK's parallelism settings, see SchedulerAgent.adoptJdkParallelism), not this JVM's.
+     */
+    public static String announcement(Integer procs, List<String> appJvmOptions) {
+        if (procs == null) {
+            String own = systemProperty(appJvmOptions, GoRuntime.PROCS_PROPERTY);
+            try {
+                procs = own != null ? Integer.valueOf(own.trim()) : SchedulerAgent.jdkParallelism(name -> systemProperty(appJvmOptions, name), false);
+            } catch (NumberFormatException e) {
+                procs = null; // the app's JVM reports it
+            }
+        }
+        return announcement(procs);
+    }
+
+    /** The value of {@code -Dname=value} in {@code jvmOptions} (the last one wins, as in java), or null. */
+    private static String systemProperty(List<String> jvmOptions, String name) {
+        String prefix = "-D" + name + "=";
+        String v = null;
+        for (String o : jvmOptions) {
+            if (o.startsWith(prefix)) {
+                v = o.substring(prefix.length());
+            }
+        }
+        return v;
+    }
+
+    /**
      * {@code -Dgoloom.cache.dir}, else {@code $XDG_CACHE_HOME/goloom}, else
      * {@code ~/.cache/goloom}: a place no temporary-file cleaner empties under a running JVM
      * (a class missing from the patch is then read from the JDK's own image, unpatched).

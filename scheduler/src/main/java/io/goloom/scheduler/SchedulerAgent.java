@@ -125,21 +125,30 @@ public final class SchedulerAgent {
         if (System.getProperty(GoRuntime.PROCS_PROPERTY) != null) {
             return;
         }
-        Integer parallelism = positive(JDK_PARALLELISM);
-        Integer max = positive(JDK_MAX_POOL_SIZE);
+        Integer procs = jdkParallelism(System::getProperty, true);
+        if (procs != null) {
+            System.setProperty(GoRuntime.PROCS_PROPERTY, Integer.toString(procs));
+        }
+    }
+
+    /**
+     * GOMAXPROCS from the JDK's settings as {@code props} holds them ({@link #adoptJdkParallelism}),
+     * or null when neither is set; {@code warn}: name a bad value on stderr (the JVM that runs
+     * the app does; the launcher, which reads the app's options only to print its line, does not).
+     */
+    static Integer jdkParallelism(java.util.function.Function<String, String> props, boolean warn) {
+        Integer parallelism = positive(props, JDK_PARALLELISM, warn);
+        Integer max = positive(props, JDK_MAX_POOL_SIZE, warn);
         if (parallelism == null && max == null) {
-            return;
+            return null;
         }
         int procs = parallelism != null ? parallelism
                 : CgroupCpu.open(java.nio.file.Path.of("/")).defaultProcs(Runtime.getRuntime().availableProcessors());
-        if (max != null) {
-            procs = Math.min(procs, max);
-        }
-        System.setProperty(GoRuntime.PROCS_PROPERTY, Integer.toString(procs));
+        return max != null ? Math.min(procs, max) : procs;
     }
 
-    private static Integer positive(String property) {
-        String v = System.getProperty(property);
+    private static Integer positive(java.util.function.Function<String, String> props, String property, boolean warn) {
+        String v = props.apply(property);
         if (v == null) {
             return null;
         }
@@ -151,7 +160,9 @@ public final class SchedulerAgent {
         } catch (NumberFormatException e) {
             // named below
         }
-        System.err.println("goloom: ignoring -D" + property + "=" + v + ": not a positive integer");
+        if (warn) {
+            System.err.println("goloom: ignoring -D" + property + "=" + v + ": not a positive integer");
+        }
         return null;
     }
 
