@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Timeout;
  * the wake-up while the other M is still on its way to idle, so startm finds no idle M, sets
  * needspinning and wakes the sleeper. The sleeper must take the P and the spinning role. Before
  * the fix it took the P but left the flag set; its next visit to the idle path saw the flag
- * again (work left for an M without a P), took the P again without sleeping, and so on: 1.4 to
- * 1.7 million such rounds for 20,000 hand-offs, one carrier's whole CPU; 1 to 100 with it.
+ * again (work left for an M without a P), took the P again without sleeping, and so on: 1.2 to
+ * 1.7 million such rounds for 20,000 hand-offs, one carrier's whole CPU; 2 to 551 with it.
  */
 @Timeout(120)
 class IdleSpinTest {
