@@ -105,7 +105,12 @@ public final class SchedulerAgent {
     static int defaultProcs() {
         adoptJdkParallelism();
         Integer set = Integer.getInteger(GoRuntime.PROCS_PROPERTY);
-        return set != null ? set : CgroupCpu.open(java.nio.file.Path.of("/")).defaultProcs(Runtime.getRuntime().availableProcessors());
+        return set != null ? set : containerDefaultProcs();
+    }
+
+    /** Go 1.25's default: the CPUs, capped by the container's CPU limit (CgroupCpu). */
+    private static int containerDefaultProcs() {
+        return CgroupCpu.open(java.nio.file.Path.of("/")).defaultProcs(Runtime.getRuntime().availableProcessors());
     }
 
     /** The JDK's own settings of its virtual-thread scheduler's size, which transparent mode honours. */
@@ -142,8 +147,7 @@ public final class SchedulerAgent {
         if (parallelism == null && max == null) {
             return null;
         }
-        int procs = parallelism != null ? parallelism
-                : CgroupCpu.open(java.nio.file.Path.of("/")).defaultProcs(Runtime.getRuntime().availableProcessors());
+        int procs = parallelism != null ? parallelism : containerDefaultProcs();
         return max != null ? Math.min(procs, max) : procs;
     }
 

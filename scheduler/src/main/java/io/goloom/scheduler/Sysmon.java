@@ -470,9 +470,7 @@ final class Sysmon extends Thread {
         if (pp.runqempty()) {
             return false;
         }
-        if (sched.npidle() > 0 && sched.nmspinning.get() == 0) {
-            sched.wakep();
-        }
+        sched.wakep(); // a no-op unless a P is idle and nobody spins (its own first test)
         return true;
     }
 
