@@ -26,9 +26,11 @@ import java.util.concurrent.TimeUnit;
  *       wheel; it fires on the M that runs that wheel, whose wake-up then lands in its runnext.
  *       No {@code VirtualThread-unparker} thread is involved.</li>
  * </ul>
- * Every other ForkJoinPool method is the plain ForkJoinPool's (no worker is started unless
- * someone submits ForkJoinTasks to this pool directly, which the JDK never does); the
- * statistics a {@code VirtualThreadSchedulerMXBean} reads report goloom's figures.
+ * The statistics that the JDK's {@code VirtualThreadSchedulerMXBean} reads (parallelism, pool
+ * size, mounted and queued threads) and the other ForkJoinPool statistics (running threads,
+ * steals, quiescence) report goloom's figures. Every other ForkJoinPool method is the plain
+ * ForkJoinPool's (no worker is started unless someone submits ForkJoinTasks to this pool
+ * directly, which the JDK never does).
  */
 final class CarrierPool extends ForkJoinPool {
 
@@ -374,6 +376,66 @@ final class CarrierPool extends ForkJoinPool {
             throw new IllegalArgumentException("goloom: parallelism (GOMAXPROCS) must be at least 1, got " + size);
         }
         return DefaultRuntime.RT.setMaxProcs(size);
+    }
+
+    /**
+     * Virtual threads mounted right now: carriers running a mount (what the JDK's
+     * VirtualThreadSchedulerMXBean reports as mounted). 0 before the runtime is built. Racy, as
+     * ForkJoinPool's own figure is.
+     */
+    @Override
+    public int getActiveThreadCount() {
+        GoRuntime rt = built;
+        return rt != null ? rt.sched.mountedTasks() : 0;
+    }
+
+    /** The same figure: a goloom carrier is either running a mount, or looking for one, or parked. */
+    @Override
+    public int getRunningThreadCount() {
+        return getActiveThreadCount();
+    }
+
+    /** No carrier runs a mount. */
+    @Override
+    public boolean isQuiescent() {
+        return getActiveThreadCount() == 0;
+    }
+
+    /**
+     * Mounts waiting in the Ps' run queues (runnext included), as ForkJoinPool counts its workers'
+     * queues; the global queue is {@link #getQueuedSubmissionCount()}. The JDK's MXBean reports
+     * their sum as queued virtual threads. Racy.
+     */
+    @Override
+    public long getQueuedTaskCount() {
+        GoRuntime rt = built;
+        return rt != null ? rt.sched.localQueued() : 0;
+    }
+
+    /** Mounts waiting in the global queue (those made by plain threads, and overflow), as ForkJoinPool counts external submissions. Racy. */
+    @Override
+    public int getQueuedSubmissionCount() {
+        GoRuntime rt = built;
+        return rt != null ? rt.sched.globalQueueSize() : 0;
+    }
+
+    @Override
+    public boolean hasQueuedSubmissions() {
+        return getQueuedSubmissionCount() > 0;
+    }
+
+    /** Steals between Ps so far (each moves up to half a ring). */
+    @Override
+    public long getStealCount() {
+        GoRuntime rt = built;
+        if (rt == null) {
+            return 0;
+        }
+        long n = 0;
+        for (P p : rt.sched.allp) {
+            n += p.steals;
+        }
+        return n;
     }
 
     @Override

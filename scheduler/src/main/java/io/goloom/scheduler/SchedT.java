@@ -526,6 +526,28 @@ abstract sealed class SchedT permits Parking {
         }
     }
 
+    /** Ms running a direct task (a virtual thread's mount) right now. Racy: M.task is the M's plain field; for statistics only. */
+    int mountedTasks() {
+        int n = 0;
+        for (M m : allm()) {
+            if (m.task != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Gs and direct tasks in the active Ps' run queues, runnext included. Racy; for statistics only. */
+    long localQueued() {
+        P[] ps = allp;
+        int procs = Math.min(gomaxprocs, ps.length);
+        long n = 0;
+        for (int i = 0; i < procs; i++) {
+            n += ps[i].runqsize();
+        }
+        return n;
+    }
+
     /** Idle Ps (racy). Any thread. */
     int npidle() {
         return npidle;

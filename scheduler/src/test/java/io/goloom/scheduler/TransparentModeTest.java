@@ -118,6 +118,19 @@ class TransparentModeTest {
     }
 
     /**
+     * The JDK's VirtualThreadSchedulerMXBean counts goloom's mounted and queued virtual threads
+     * (it read 0 and 0 before: ForkJoinPool's own statistics of a pool with no workers).
+     */
+    @ParameterizedTest
+    @EnumSource(Way.class)
+    void theJdksSchedulerMxBeanCountsMountedAndQueuedThreads(Way way) throws Exception {
+        ChildJvm.Result r = run(way, 2, "counts");
+        assertEquals(0, r.exitValue(), r.output());
+        assertEquals(List.of("counts self mounted 1", "counts busy mounted 2 queued 5", "counts idle mounted 0 queued 0"),
+                lines(r, "counts "), r.output());
+    }
+
+    /**
      * Without goloom's own procs setting, the JDK's settings of its scheduler's size apply:
      * parallelism, capped by maxPoolSize (as the JDK caps it), maxPoolSize alone capping the
      * default; goloom's setting wins over both; a bad value is named and ignored.

@@ -37,14 +37,11 @@ public final class TransparentTarget {
             case "yieldorder" -> yieldGoesBehindGlobalWork();
             case "parallelism" -> parallelism();
             case "procs" -> procs();
+            case "counts" -> counts();
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
 
-    /**
-     * GOMAXPROCS through the JDK's own VirtualThreadSchedulerMXBean (what JConsole and JMC call):
-     * read, set 2 -> 3 -> 1 while virtual threads run, each step's threads all run, a bad value refused.
-     */
     /** The scheduler's size as the JDK's MXBean reports it, once a virtual thread has run. */
     static void procs() throws Exception {
         Thread.ofVirtual().start(() -> { }).join();
@@ -52,6 +49,53 @@ public final class TransparentTarget {
                 .getPlatformMXBean(jdk.management.VirtualThreadSchedulerMXBean.class).getParallelism());
     }
 
+    /**
+     * Mounted and queued virtual threads as the JDK's MXBean reports them (run with 2 procs):
+     * from inside a virtual thread; with both carriers held by spinning virtual threads and 5
+     * more started from this platform thread (they wait in the global queue); and once all
+     * have ended.
+     */
+    static void counts() throws Exception {
+        jdk.management.VirtualThreadSchedulerMXBean bean =
+                java.lang.management.ManagementFactory.getPlatformMXBean(jdk.management.VirtualThreadSchedulerMXBean.class);
+        long[] self = new long[1];
+        Thread.ofVirtual().start(() -> self[0] = bean.getMountedVirtualThreadCount()).join();
+        System.out.println("counts self mounted " + self[0]);
+        java.util.concurrent.atomic.AtomicInteger spinning = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> all = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            all.add(Thread.ofVirtual().start(() -> {
+                spinning.incrementAndGet();
+                while (!release.get()) {
+                    Thread.onSpinWait(); // holds its carrier: no park, no yield
+                }
+            }));
+        }
+        while (spinning.get() < 2) {
+            Thread.onSpinWait();
+        }
+        for (int i = 0; i < 5; i++) {
+            all.add(Thread.ofVirtual().start(() -> { }));
+        }
+        System.out.println("counts busy mounted " + bean.getMountedVirtualThreadCount()
+                + " queued " + bean.getQueuedVirtualThreadCount());
+        release.set(true);
+        for (Thread t : all) {
+            t.join();
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (bean.getMountedVirtualThreadCount() != 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // a joined thread's carrier may still be unmounting it
+        }
+        System.out.println("counts idle mounted " + bean.getMountedVirtualThreadCount()
+                + " queued " + bean.getQueuedVirtualThreadCount());
+    }
+
+    /**
+     * GOMAXPROCS through the JDK's own VirtualThreadSchedulerMXBean (what JConsole and JMC call):
+     * read, set 2 -> 3 -> 1 while virtual threads run, each step's threads all run, a bad value refused.
+     */
     static void parallelism() throws Exception {
         jdk.management.VirtualThreadSchedulerMXBean bean =
                 java.lang.management.ManagementFactory.getPlatformMXBean(jdk.management.VirtualThreadSchedulerMXBean.class);
