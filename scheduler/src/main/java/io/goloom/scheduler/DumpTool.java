@@ -156,11 +156,22 @@ public final class DumpTool {
         String apply(MBeanServerConnection conn, java.util.SortedSet<ObjectName> names) throws Exception;
     }
 
+    /** How long to wait for a runtime's bean after attaching: sysmon looks for JMX once a second. */
+    static final long RUNTIME_BEAN_WAIT_MS = 3_000;
+
     /** {@code f} over the runtimes' MXBeans of process {@code pid}, in name order; {@code none} when it has none. */
     private static String withRuntimes(long pid, OnRuntimes f, String none) throws Exception {
         try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(managementAddress(pid)))) {
             MBeanServerConnection conn = c.getMBeanServerConnection();
-            Set<ObjectName> names = conn.queryNames(new ObjectName(RuntimeBean.DOMAIN_TYPE + ",*"), null);
+            ObjectName pattern = new ObjectName(RuntimeBean.DOMAIN_TYPE + ",*");
+            Set<ObjectName> names = conn.queryNames(pattern, null);
+            // A runtime registers its bean within a second of JMX starting (RuntimeBean), and
+            // attaching may just have started it: look again for up to RUNTIME_BEAN_WAIT_MS.
+            long deadline = System.nanoTime() + RUNTIME_BEAN_WAIT_MS * 1_000_000L;
+            while (names.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                names = conn.queryNames(pattern, null);
+            }
             return names.isEmpty() ? none : f.apply(conn, new java.util.TreeSet<>(names));
         }
     }

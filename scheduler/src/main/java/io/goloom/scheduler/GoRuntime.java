@@ -41,7 +41,8 @@ public final class GoRuntime implements AutoCloseable {
 
     final Scheduler sched;
     private final String name;
-    private final RuntimeBean bean;
+    /** Set before the scheduler starts: its sysmon registers the bean once JMX starts (Sysmon.jmxTick). */
+    final RuntimeBean bean;
     private final ExecTrace trace;
 
     private GoRuntime(Builder b) {
@@ -73,11 +74,11 @@ public final class GoRuntime implements AutoCloseable {
             sched.bubble = b.bubble;
         }
         sched.runtime = this;
-        sched.start(); // sysmon reads the two fields above
         trace = new ExecTrace(sched);
-        trace.startIfEnabled(); // -Dgoloom.debug=trace=N: before the first goroutine
         bean = new RuntimeBean(this);
-        bean.register();
+        sched.start(); // sysmon reads the fields above (runtime.bean: it registers the MXBean once JMX starts)
+        trace.startIfEnabled(); // -Dgoloom.debug=trace=N: before the first goroutine
+        bean.registerIfJmxStarted(); // at once if the JVM already runs JMX, else sysmon does (see RuntimeBean)
         SchedTrace.startIfEnabled(this);
         LIVE.add(this);
     }
@@ -285,7 +286,11 @@ public final class GoRuntime implements AutoCloseable {
         return Dump.json(this);
     }
 
-    /** The MXBean's name while the runtime is open, else null. */
+    /**
+     * The MXBean's name while the runtime is open, else null. Registers the bean first if the JVM
+     * had no MBean server yet (it is otherwise registered only once JMX starts: see
+     * {@link GoRuntimeMXBean}), so this may create the platform MBean server.
+     */
     public javax.management.ObjectName mxBeanName() {
         return bean.objectName();
     }

@@ -3,7 +3,11 @@ package io.goloom.scheduler;
 /**
  * The platform MXBean of one goloom runtime, registered as
  * {@code io.goloom:type=Runtime,name=<runtime name>} while the runtime is open: visible in
- * JConsole and JMC, and what {@code ./goloom dump <pid>} calls from outside the process. Shaped
+ * JConsole and JMC, and what {@code ./goloom dump <pid>} calls from outside the process.
+ * goloom does not start JMX for it (the platform MBean server costs a JVM 300-400 ms to
+ * create): the bean is registered when the runtime is built if JMX already runs, else within
+ * a second of JMX starting (a tool attaching, {@code -Dcom.sun.management.jmxremote}, any call
+ * of {@code ManagementFactory.getPlatformMBeanServer()}), or by {@link GoRuntime#mxBeanName()}. Shaped
  * like the JDK's {@code jdk.management.VirtualThreadSchedulerMXBean} (parallelism, mounted,
  * queued), plus the goroutine dump and the flight recorder's trigger (start it, write a
  * snapshot: {@code ./goloom dump <pid> --trace FILE}, or JConsole's Operations tab).

@@ -4,25 +4,58 @@ import java.lang.management.ManagementFactory;
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
 
 /**
- * A runtime's {@link GoRuntimeMXBean}: registered with the platform MBean server when the
- * runtime is built, unregistered when it closes. Two runtimes with one name get
+ * A runtime's {@link GoRuntimeMXBean}: registered with the platform MBean server once the JVM
+ * uses JMX, unregistered when the runtime closes. Two runtimes with one name get
  * {@code name=<name>#2} and so on. Never on a hot path.
+ *
+ * <p>When: creating the platform MBean server costs 300-400 ms and about a thousand classes on
+ * a 2-core machine (it registers every platform MXBean), so goloom never creates it just for
+ * its own bean. The bean is registered at once if the JVM already has an MBean server (JMX in
+ * use: {@code -Dcom.sun.management.jmxremote...}, or the app made one); else sysmon looks once
+ * a second ({@link #registerIfJmxStarted}) and registers it within a second of JMX starting
+ * (JConsole or {@code ./goloom dump} attaching, or any code calling
+ * {@code ManagementFactory.getPlatformMBeanServer()}); {@link #objectName()} registers it on demand.
+ *
+ * <p>Threads: the runtime's builder and closer, sysmon, and whoever asks for the name; all
+ * under this object's monitor (so the bean is registered once, and never after it closed).
  */
 final class RuntimeBean implements GoRuntimeMXBean {
 
     static final String DOMAIN_TYPE = "io.goloom:type=Runtime";
 
     private final GoRuntime rt;
-    private volatile ObjectName registered;
+    /** Guarded by this. */
+    private ObjectName registered;
+    /** Guarded by this: set by unregister, after which nothing registers. */
+    private boolean closed;
+    /** Read by sysmon without the lock: false once registered or closed. */
+    private volatile boolean pending = true;
 
     RuntimeBean(GoRuntime rt) {
         this.rt = rt;
     }
 
-    void register() {
+    /** At the runtime's build: registers now if the JVM already runs JMX (cheap check). */
+    void registerIfJmxStarted() {
+        if (pending && !MBeanServerFactory.findMBeanServer(null).isEmpty()) {
+            register();
+        }
+    }
+
+    /** Still waiting for JMX (sysmon keeps looking once a second while this holds). */
+    boolean pending() {
+        return pending;
+    }
+
+    private synchronized void register() {
+        if (registered != null || closed) {
+            return;
+        }
+        pending = false;
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         for (int i = 1; ; i++) {
             try {
@@ -49,7 +82,9 @@ final class RuntimeBean implements GoRuntimeMXBean {
         return v;
     }
 
-    void unregister() {
+    synchronized void unregister() {
+        closed = true;
+        pending = false;
         ObjectName on = registered;
         registered = null;
         if (on != null) {
@@ -61,7 +96,9 @@ final class RuntimeBean implements GoRuntimeMXBean {
         }
     }
 
-    ObjectName objectName() {
+    /** The bean's name, registering it first if JMX had not started yet; null once closed. */
+    synchronized ObjectName objectName() {
+        register();
         return registered;
     }
 

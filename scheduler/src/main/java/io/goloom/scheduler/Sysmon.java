@@ -126,6 +126,7 @@ final class Sysmon extends Thread {
             sched.coarseNanos = now;
             ticks = ticks + 1;
             cgroupTick(now);
+            jmxTick(now);
             if (sched.allIdle()) {
                 // Every P idle: nothing to retake. Sleep for good only once the runtime has
                 // stayed idle while sysmon backed off to its longest tick (about 20 ms): a
@@ -156,15 +157,52 @@ final class Sysmon extends Thread {
         }
         sleeping = true; // volatile store, then the volatile read of npidle: see the class comment
         while (sleeping && sched.allIdle() && !sched.stopping) {
-            if (sched.cgroup == null) {
+            if (sched.cgroup == null && !jmxPending()) {
                 LockSupport.park(this);
             } else {
-                LockSupport.parkNanos(this, CGROUP_PERIOD_NS); // an idle runtime follows its container too
-                cgroupTick(System.nanoTime());
+                // an idle runtime follows its container too, and registers its MXBean once JMX starts
+                LockSupport.parkNanos(this, CGROUP_PERIOD_NS);
+                long now = System.nanoTime();
+                cgroupTick(now);
+                jmxTick(now);
             }
             Thread.interrupted(); // as in run(): not a wake-up
         }
         sleeping = false;
+    }
+
+    // =====================================================================================
+    // The runtime's MXBean, once the JVM runs JMX (RuntimeBean)
+
+    /** How often sysmon looks for JMX while the runtime's MXBean waits for it. */
+    static final long JMX_PERIOD_NS = 1_000_000_000L;
+    /** Sysmon's thread only: when the next look is due. */
+    private long jmxNext;
+
+    /** The runtime's bean (set before sysmon starts), or null for a scheduler built without a GoRuntime (tests). */
+    private RuntimeBean bean() {
+        GoRuntime rt = sched.runtime;
+        return rt != null ? rt.bean : null;
+    }
+
+    private boolean jmxPending() {
+        RuntimeBean b = bean();
+        return b != null && b.pending();
+    }
+
+    private void jmxTick(long now) {
+        if (now - jmxNext < 0) {
+            return;
+        }
+        jmxNext = now + JMX_PERIOD_NS;
+        RuntimeBean b = bean();
+        if (b != null) {
+            try {
+                b.registerIfJmxStarted();
+            } catch (RuntimeException | LinkageError e) {
+                System.err.println("goloom: sysmon of " + sched.name + ": MXBean not registered: " + e);
+            }
+        }
     }
 
     // =====================================================================================
