@@ -34,7 +34,8 @@ import java.util.function.BooleanSupplier;
  * against 160 ns without. The patched java.base has no agent. Its costs: the JVM cannot use
  * the CDS archive with a patched java.base (about 0.1 s more startup), and the directory must
  * outlive the JVM, so it lives in a cache ({@link #cacheRoot}), named by a hash of its
- * content: the same JDK and goloom always share one.
+ * content: the same JDK and goloom always share one. Small index files beside it
+ * ({@code index-<hash of the JDK and goloom.jar>}) let a launch skip the rewrite.
  *
  * <p>If goloom cannot start inside the JVM (the jar is gone), the JDK's own scheduler is used
  * and one line on stderr says why; {@code goloom.virtualThreadScheduler} then reads
@@ -173,9 +174,37 @@ public final class PatchedJavaBase {
      * then renamed atomically, so a concurrent launcher sees a whole directory or none.
      */
     static Path write(Path root) throws IOException {
+        Path goloom;
+        try {
+            goloom = goloomLocation();
+        } catch (IllegalStateException e) {
+            goloom = null; // no index: the classes are rewritten
+        }
+        return write(root, goloom);
+    }
+
+    /**
+     * {@link #write(Path)}, goloom's classes coming from {@code goloom}. When that is a jar, an
+     * index file under {@code root} maps this JDK and this jar (paths, sizes, modification times)
+     * to the directory, so a later launch with both unchanged skips the rewrite (the class-file
+     * transformation is most of a launcher's 250 ms); the index is checked against the
+     * directory's files and ignored when they differ.
+     */
+    static Path write(Path root, Path goloom) throws IOException {
+        String key = sourceKey(goloom);
+        Path index = key != null ? root.resolve("index-" + key) : null;
+        if (index != null) {
+            Path hit = indexed(root, index);
+            if (hit != null) {
+                return hit;
+            }
+        }
         Map<String, byte[]> files = new TreeMap<>(JdkBridge.javaBasePatch());
         Path dir = root.resolve("java.base-" + Runtime.version().feature() + "-" + hash(files));
         if (complete(dir, files)) {
+            if (index != null) {
+                writeIndex(root, index, dir, files);
+            }
             return dir;
         }
         Files.createDirectories(root);
@@ -202,7 +231,74 @@ public final class PatchedJavaBase {
         if (!complete(dir, files)) {
             throw new IOException(dir + " exists but does not hold goloom's patched java.base classes: delete it");
         }
+        if (index != null) {
+            writeIndex(root, index, dir, files);
+        }
         return dir;
+    }
+
+    /**
+     * What the patched classes are made from, as a file name: this JDK (version, home, its
+     * module image's size and modification time) and goloom's jar (path, size, modification
+     * time); null when goloom is not a jar (a class directory, whose time says nothing of its
+     * content) or the JDK has no module image.
+     */
+    static String sourceKey(Path goloom) {
+        try {
+            Path modules = Path.of(System.getProperty("java.home"), "lib", "modules");
+            if (goloom == null || !Files.isRegularFile(goloom) || !Files.isRegularFile(modules)) {
+                return null;
+            }
+            String k = Runtime.version() + "\n" + System.getProperty("java.home") + "\n"
+                    + Files.size(modules) + "\n" + Files.getLastModifiedTime(modules).toMillis() + "\n"
+                    + goloom.toAbsolutePath() + "\n" + Files.size(goloom) + "\n" + Files.getLastModifiedTime(goloom).toMillis();
+            return hash(Map.of("key", k.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (IOException | RuntimeException e) {
+            return null; // no shortcut: the classes are rewritten
+        }
+    }
+
+    /** The directory an index names, if it holds the files the index lists with their sizes; else null. */
+    private static Path indexed(Path root, Path index) {
+        try {
+            List<String> lines = Files.readAllLines(index);
+            if (lines.size() < 2) {
+                return null;
+            }
+            Path dir = root.resolve(lines.get(0));
+            if (!dir.getParent().equals(root) || !Files.isDirectory(dir)) {
+                return null;
+            }
+            for (String l : lines.subList(1, lines.size())) {
+                int sp = l.indexOf(' ');
+                Path f = dir.resolve(l.substring(sp + 1));
+                if (sp < 1 || !Files.isRegularFile(f) || Files.size(f) != Long.parseLong(l.substring(0, sp))) {
+                    return null;
+                }
+            }
+            return dir;
+        } catch (IOException | RuntimeException e) {
+            return null; // missing or unreadable: rewrite
+        }
+    }
+
+    /** Writes the index atomically (a temporary sibling renamed over it); a failure only loses the shortcut. */
+    private static void writeIndex(Path root, Path index, Path dir, Map<String, byte[]> files) {
+        StringBuilder b = new StringBuilder(dir.getFileName().toString()).append('\n');
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            b.append(f.getValue().length).append(' ').append(f.getKey()).append('\n');
+        }
+        try {
+            Path tmp = Files.createTempFile(root, ".index-", ".tmp");
+            try {
+                Files.writeString(tmp, b);
+                Files.move(tmp, index, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            // the next launch rewrites the classes again
+        }
     }
 
     private static boolean complete(Path dir, Map<String, byte[]> files) throws IOException {

@@ -40,6 +40,41 @@ class PatchedJavaBaseTest {
         assertTrue(e.getMessage().contains("delete it"), e.getMessage());
     }
 
+    /**
+     * From a jar, an index maps this JDK and the jar to the directory, and a later write answers
+     * from it without rewriting; an index whose directory no longer holds the files it lists is
+     * ignored; another jar (here: another size) gets its own index.
+     */
+    @Test
+    void aJarsIndexAnswersUntilItsDirectoryChanges() throws IOException {
+        Path jar = Files.write(tmp.resolve("goloom.jar"), new byte[] {1, 2, 3});
+        Path root = tmp.resolve("cache");
+        Path dir = PatchedJavaBase.write(root, jar);
+        Path index = root.resolve("index-" + PatchedJavaBase.sourceKey(jar));
+        assertTrue(Files.isRegularFile(index), "index written");
+        assertEquals(dir, PatchedJavaBase.write(root, jar));
+        // point the index at a complete copy: the next write answers from the index
+        Path copy = root.resolve("java.base-copy");
+        for (String f : JdkBridge.javaBasePatch().keySet()) {
+            Files.createDirectories(copy.resolve(f).getParent());
+            Files.copy(dir.resolve(f), copy.resolve(f));
+        }
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(index));
+        lines.set(0, copy.getFileName().toString());
+        Files.write(index, lines);
+        assertEquals(copy, PatchedJavaBase.write(root, jar), "answered from the index");
+        // a file of the copy cut short: the index is ignored, the content's directory returned and indexed again
+        Files.write(copy.resolve("java/lang/VirtualThread.class"), new byte[10]);
+        assertEquals(dir, PatchedJavaBase.write(root, jar));
+        assertEquals(dir.getFileName().toString(), Files.readAllLines(index).get(0));
+        // another jar: another key
+        Files.write(jar, new byte[] {1, 2, 3, 4});
+        assertTrue(!index.equals(root.resolve("index-" + PatchedJavaBase.sourceKey(jar))), "the key follows the jar");
+        assertEquals(dir, PatchedJavaBase.write(root, jar));
+        // a class directory has no index
+        assertEquals(null, PatchedJavaBase.sourceKey(tmp));
+    }
+
     @Test
     void optionsNameTheDirectoryTheJarAndTheProcs() throws IOException {
         System.setProperty(PatchedJavaBase.CACHE_PROPERTY, tmp.toString());
