@@ -32,7 +32,7 @@ import java.util.function.BooleanSupplier;
  * at every virtual-thread mount and unmount for the life of the JVM: on this machine, a
  * {@code Thread.yield} round trip of a stock virtual thread took 230 ns with a no-op agent
  * against 160 ns without. The patched java.base has no agent. Its costs: the JVM cannot use
- * the CDS archive with a patched java.base (about 0.1 s more startup), and the directory must
+ * the CDS archive with a patched java.base (slower startup), and the directory must
  * outlive the JVM, so it lives in a cache ({@link #cacheRoot}), named by a hash of its
  * content: the same JDK and goloom always share one. Small index files beside it
  * ({@code index-<hash of the JDK and goloom.jar>}) let a launch skip the rewrite.
