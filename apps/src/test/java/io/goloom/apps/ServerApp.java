@@ -3,6 +3,7 @@ package io.goloom.apps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import example.apps.HelidonApp;
 import example.apps.HttpServerApp;
 import example.apps.JettyApp;
 import example.apps.Replies;
@@ -40,7 +41,9 @@ enum ServerApp {
     /** Jetty 12 on {@code VirtualThreadPool}. */
     JETTY("jetty", JettyApp.class,
             "org.eclipse.jetty.server.Server", "org.eclipse.jetty.http.HttpField", "org.eclipse.jetty.io.EndPoint",
-            "org.eclipse.jetty.util.thread.VirtualThreadPool", "org.slf4j.LoggerFactory");
+            "org.eclipse.jetty.util.thread.VirtualThreadPool", "org.slf4j.LoggerFactory"),
+    /** Helidon 4 SE's web server (about 35 jars: every {@code io/helidon} jar of the test class path). */
+    HELIDON("helidon", HelidonApp.class, "io.helidon.webserver.WebServer", "jars under io/helidon/");
 
     /** A handler thread on goloom: {@code VirtualThread[#31]/runnable@goloom-m2}. */
     static final Pattern ON_GOLOOM = Pattern.compile("VirtualThread\\[#\\d+.*]/runnable@goloom-m\\d+");
@@ -60,11 +63,25 @@ enum ServerApp {
         this.libraryClasses = libraryClasses;
     }
 
-    /** The app's classes (a directory) and its libraries' jars, each found through one of its classes. */
+    /**
+     * The app's classes (a directory) and its libraries' jars, each found through one of its
+     * classes, or, for an entry {@code "jars under <dir>/"}, every jar of the test class path
+     * under a Maven repository directory {@code <dir>} (a library of many jars).
+     */
     List<Path> classPath() {
         List<Path> cp = new ArrayList<>();
         cp.add(codeSource(main));
         for (String c : libraryClasses) {
+            if (c.startsWith("jars under ")) {
+                String dir = File.separator + c.substring("jars under ".length()).replace('/', File.separatorChar);
+                String testCp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+                for (String e : testCp.split(File.pathSeparator)) {
+                    if (e.contains(dir) && e.endsWith(".jar") && !cp.contains(Path.of(e))) {
+                        cp.add(Path.of(e));
+                    }
+                }
+                continue;
+            }
             try {
                 cp.add(codeSource(Class.forName(c, false, ServerApp.class.getClassLoader())));
             } catch (ClassNotFoundException e) {
