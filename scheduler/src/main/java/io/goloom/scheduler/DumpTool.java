@@ -38,6 +38,15 @@ public final class DumpTool {
             System.exit(2);
             return;
         }
+        try {
+            run(pid, args);
+        } catch (IllegalStateException e) {
+            System.err.println(e.getMessage()); // names the fix; the stack trace would bury it
+            System.exit(1);
+        }
+    }
+
+    private static void run(long pid, String[] args) throws Exception {
         if (args.length == 1 || args.length == 2 && args[1].equals("--json")) {
             System.out.print(dump(pid, args.length == 2));
         } else if (args.length == 3 && args[1].equals("--trace")) {
@@ -161,6 +170,33 @@ public final class DumpTool {
 
     /** {@code f} over the runtimes' MXBeans of process {@code pid}, in name order; {@code none} when it has none. */
     private static String withRuntimes(long pid, OnRuntimes f, String none) throws Exception {
+        try {
+            return withRuntimesUnchecked(pid, f, none);
+        } catch (java.rmi.UnmarshalException e) {
+            if (rejectedByFilter(e)) {
+                throw new IllegalStateException("goloom dump: process " + pid + " refused the JMX call: its deserialization"
+                        + " filter (ObjectInputFilter) rejects JMX's classes (Helidon installs one that rejects everything"
+                        + " by default). Start it with -Djdk.serialFilter='" + JMX_SERIAL_FILTER + "' (Helidon accepts a"
+                        + " pattern that ends in !*), or add those patterns to its own filter", e);
+            }
+            throw e;
+        }
+    }
+
+    /** A deserialization filter that lets JMX's calls in and rejects everything else (what Helidon asks for: ends in !*). */
+    static final String JMX_SERIAL_FILTER =
+            "java.lang.*;java.util.*;java.rmi.MarshalledObject;java.rmi.dgc.*;java.rmi.server.*;javax.management.**;javax.security.auth.Subject;!*";
+
+    private static boolean rejectedByFilter(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.io.InvalidClassException && String.valueOf(t.getMessage()).contains("REJECTED")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String withRuntimesUnchecked(long pid, OnRuntimes f, String none) throws Exception {
         try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(managementAddress(pid)))) {
             MBeanServerConnection conn = c.getMBeanServerConnection();
             ObjectName pattern = new ObjectName(RuntimeBean.DOMAIN_TYPE + ",*");

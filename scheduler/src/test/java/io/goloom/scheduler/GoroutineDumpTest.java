@@ -83,6 +83,27 @@ class GoroutineDumpTest {
         }
     }
 
+    /**
+     * A target whose deserialization filter rejects JMX's classes (Helidon installs such a filter
+     * by default) gets a message naming the filter that lets the dump in, and that filter works.
+     */
+    @Test
+    void aTargetsSerialFilterIsNamedWithTheFix() throws Exception {
+        try (LiveChildJvm child = new LiveChildJvm(List.of("-Djdk.serialFilter=!*"), "io.goloom.testapp.StuckProgram", "stuck")) {
+            child.await(child.stdout, "READY");
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> DumpTool.dump(child.process.pid(), false));
+            assertTrue(e.getMessage().contains("deserialization filter") && e.getMessage().contains(DumpTool.JMX_SERIAL_FILTER),
+                    e.getMessage());
+        }
+        try (LiveChildJvm child = new LiveChildJvm(List.of("-Djdk.serialFilter=" + DumpTool.JMX_SERIAL_FILTER),
+                "io.goloom.testapp.StuckProgram", "stuck")) {
+            child.await(child.stdout, "READY");
+            String dump = DumpTool.dump(child.process.pid(), false);
+            assertTrue(dump.startsWith("goloom runtime stuck: gomaxprocs=2 "), dump);
+        }
+    }
+
     @Test
     void dumpFromOutsideShowsEveryStuckGoroutine() throws Exception {
         try (LiveChildJvm child = new LiveChildJvm(List.of(), "io.goloom.testapp.StuckProgram", "stuck")) {
