@@ -1,5 +1,6 @@
 package io.goloom.core;
 
+import io.goloom.core.spi.StackHeadroom;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 

@@ -1,5 +1,6 @@
 package io.goloom.scheduler;
 
+import io.goloom.core.spi.StackHeadroom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -151,7 +152,16 @@ abstract sealed class Parking extends SchedT permits Syscalls {
      */
     final void wakep() {
         // A racy peek first keeps the common busy case to two plain-ish reads.
-        if (npidle == 0 || nmspinning.get() != 0 || !nmspinning.compareAndSet(0, 1)) {
+        if (npidle == 0 || nmspinning.get() != 0) {
+            return;
+        }
+        // The CAS promises a spinning M that only the rest of this method delivers: a
+        // StackOverflowError after it (a goroutine deep in recursion readies or starts another)
+        // would leave nmspinning at 1 with nobody spinning, and no wakep would wake anyone again.
+        // So the stack is made sure of first (StackHeadroom: ~50-100 ns, only on this slow path,
+        // which goes on to wake or start an M).
+        StackHeadroom.ensure();
+        if (!nmspinning.compareAndSet(0, 1)) {
             return;
         }
         P pp;
