@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import example.apps.HelidonApp;
 import example.apps.HttpServerApp;
 import example.apps.JettyApp;
+import example.apps.TomcatApp;
 import example.apps.Replies;
 import java.io.File;
 import java.io.IOException;
@@ -43,7 +44,9 @@ enum ServerApp {
             "org.eclipse.jetty.server.Server", "org.eclipse.jetty.http.HttpField", "org.eclipse.jetty.io.EndPoint",
             "org.eclipse.jetty.util.thread.VirtualThreadPool", "org.slf4j.LoggerFactory"),
     /** Helidon 4 SE's web server (about 35 jars: every {@code io/helidon} jar of the test class path). */
-    HELIDON("helidon", HelidonApp.class, "io.helidon.webserver.WebServer", "jars under io/helidon/");
+    HELIDON("helidon", HelidonApp.class, "io.helidon.webserver.WebServer", "jars under io/helidon/"),
+    /** Embedded Tomcat 11 with {@code useVirtualThreads}. */
+    TOMCAT("tomcat", TomcatApp.class, "org.apache.catalina.startup.Tomcat", "jakarta.annotation.PostConstruct");
 
     /** A handler thread on goloom: {@code VirtualThread[#31]/runnable@goloom-m2}. */
     static final Pattern ON_GOLOOM = Pattern.compile("VirtualThread\\[#\\d+.*]/runnable@goloom-m\\d+");
