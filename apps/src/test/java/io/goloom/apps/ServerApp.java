@@ -43,8 +43,8 @@ enum ServerApp {
     JETTY("jetty", JettyApp.class,
             "org.eclipse.jetty.server.Server", "org.eclipse.jetty.http.HttpField", "org.eclipse.jetty.io.EndPoint",
             "org.eclipse.jetty.util.thread.VirtualThreadPool", "org.slf4j.LoggerFactory"),
-    /** Helidon 4 SE's web server (about 35 jars: every {@code io/helidon} jar of the test class path). */
-    HELIDON("helidon", HelidonApp.class, "io.helidon.webserver.WebServer", "jars under io/helidon/"),
+    /** Helidon 4 SE's web server (about 35 jars: every {@code io/helidon/} jar of the test class path). */
+    HELIDON("helidon", HelidonApp.class, "io/helidon/", new String[0]),
     /** Embedded Tomcat 11 with {@code useVirtualThreads}. */
     TOMCAT("tomcat", TomcatApp.class, "org.apache.catalina.startup.Tomcat", "jakarta.annotation.PostConstruct");
 
@@ -58,33 +58,39 @@ enum ServerApp {
 
     final String name;
     final Class<?> main;
+    /** A Maven repository directory (e.g. {@code io/helidon/}) whose every jar on the test class path is the app's, or null. */
+    private final String libraryDir;
     private final String[] libraryClasses;
 
     ServerApp(String name, Class<?> main, String... libraryClasses) {
+        this(name, main, null, libraryClasses);
+    }
+
+    /** A library of many jars: every jar of the test class path under {@code libraryDir}, and the jars of {@code libraryClasses}. */
+    ServerApp(String name, Class<?> main, String libraryDir, String[] libraryClasses) {
         this.name = name;
         this.main = main;
+        this.libraryDir = libraryDir;
         this.libraryClasses = libraryClasses;
     }
 
     /**
-     * The app's classes (a directory) and its libraries' jars, each found through one of its
-     * classes, or, for an entry {@code "jars under <dir>/"}, every jar of the test class path
-     * under a Maven repository directory {@code <dir>} (a library of many jars).
+     * The app's classes (a directory), every jar of the test class path under
+     * {@link #libraryDir}, and its other libraries' jars, each found through one of its classes.
      */
     List<Path> classPath() {
         List<Path> cp = new ArrayList<>();
         cp.add(codeSource(main));
-        for (String c : libraryClasses) {
-            if (c.startsWith("jars under ")) {
-                String dir = File.separator + c.substring("jars under ".length()).replace('/', File.separatorChar);
-                String testCp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-                for (String e : testCp.split(File.pathSeparator)) {
-                    if (e.contains(dir) && e.endsWith(".jar") && !cp.contains(Path.of(e))) {
-                        cp.add(Path.of(e));
-                    }
+        if (libraryDir != null) {
+            String dir = File.separator + libraryDir.replace('/', File.separatorChar);
+            String testCp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            for (String e : testCp.split(File.pathSeparator)) {
+                if (e.contains(dir) && e.endsWith(".jar")) {
+                    cp.add(Path.of(e));
                 }
-                continue;
             }
+        }
+        for (String c : libraryClasses) {
             try {
                 cp.add(codeSource(Class.forName(c, false, ServerApp.class.getClassLoader())));
             } catch (ClassNotFoundException e) {

@@ -170,8 +170,18 @@ public final class DumpTool {
 
     /** {@code f} over the runtimes' MXBeans of process {@code pid}, in name order; {@code none} when it has none. */
     private static String withRuntimes(long pid, OnRuntimes f, String none) throws Exception {
-        try {
-            return withRuntimesUnchecked(pid, f, none);
+        try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(managementAddress(pid)))) {
+            MBeanServerConnection conn = c.getMBeanServerConnection();
+            ObjectName pattern = new ObjectName(RuntimeBean.DOMAIN_TYPE + ",*");
+            Set<ObjectName> names = conn.queryNames(pattern, null);
+            // A runtime registers its bean within a second of JMX starting (RuntimeBean), and
+            // attaching may just have started it: look again for up to RUNTIME_BEAN_WAIT_MS.
+            long deadline = System.nanoTime() + RUNTIME_BEAN_WAIT_MS * 1_000_000L;
+            while (names.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                names = conn.queryNames(pattern, null);
+            }
+            return names.isEmpty() ? none : f.apply(conn, new java.util.TreeSet<>(names));
         } catch (java.rmi.UnmarshalException e) {
             if (rejectedByFilter(e)) {
                 throw new IllegalStateException("goloom dump: process " + pid + " refused the JMX call: its deserialization"
@@ -194,21 +204,5 @@ public final class DumpTool {
             }
         }
         return false;
-    }
-
-    private static String withRuntimesUnchecked(long pid, OnRuntimes f, String none) throws Exception {
-        try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(managementAddress(pid)))) {
-            MBeanServerConnection conn = c.getMBeanServerConnection();
-            ObjectName pattern = new ObjectName(RuntimeBean.DOMAIN_TYPE + ",*");
-            Set<ObjectName> names = conn.queryNames(pattern, null);
-            // A runtime registers its bean within a second of JMX starting (RuntimeBean), and
-            // attaching may just have started it: look again for up to RUNTIME_BEAN_WAIT_MS.
-            long deadline = System.nanoTime() + RUNTIME_BEAN_WAIT_MS * 1_000_000L;
-            while (names.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-                names = conn.queryNames(pattern, null);
-            }
-            return names.isEmpty() ? none : f.apply(conn, new java.util.TreeSet<>(names));
-        }
     }
 }

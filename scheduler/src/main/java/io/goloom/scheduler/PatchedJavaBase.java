@@ -187,7 +187,7 @@ public final class PatchedJavaBase {
      * {@link #write(Path)}, goloom's classes coming from {@code goloom}. When that is a jar, an
      * index file under {@code root} maps this JDK and this jar (paths, sizes, modification times)
      * to the directory, so a later launch with both unchanged skips the rewrite (the class-file
-     * transformation is most of a launcher's 250 ms); the index is checked against the
+     * transformation: about a quarter of a launcher's 250 ms); the index is checked against the
      * directory's files and ignored when they differ.
      */
     static Path write(Path root, Path goloom) throws IOException {
@@ -201,12 +201,23 @@ public final class PatchedJavaBase {
         }
         Map<String, byte[]> files = new TreeMap<>(JdkBridge.javaBasePatch());
         Path dir = root.resolve("java.base-" + Runtime.version().feature() + "-" + hash(files));
-        if (complete(dir, files)) {
-            if (index != null) {
-                writeIndex(root, index, dir, files);
-            }
-            return dir;
+        if (!complete(dir, files)) {
+            writeWhole(root, dir, files);
         }
+        if (index != null) {
+            writeIndex(root, index, dir, files);
+        }
+        return dir;
+    }
+
+    /**
+     * Writes {@code files} into {@code dir}: into a temporary sibling, then renamed atomically, so
+     * a concurrent launcher sees a whole directory or none.
+     *
+     * @throws IOException when {@code dir} exists afterwards without those files (damaged: the
+     *         message says to delete it)
+     */
+    private static void writeWhole(Path root, Path dir, Map<String, byte[]> files) throws IOException {
         Files.createDirectories(root);
         Path tmp = Files.createTempDirectory(root, ".partial-");
         try {
@@ -231,10 +242,6 @@ public final class PatchedJavaBase {
         if (!complete(dir, files)) {
             throw new IOException(dir + " exists but does not hold goloom's patched java.base classes: delete it");
         }
-        if (index != null) {
-            writeIndex(root, index, dir, files);
-        }
-        return dir;
     }
 
     /**

@@ -32,7 +32,11 @@ final class RuntimeBean implements GoRuntimeMXBean {
     private ObjectName registered;
     /** Guarded by this: set by unregister, after which nothing registers. */
     private boolean closed;
-    /** Read by sysmon without the lock: false once registered or closed. */
+    /**
+     * False once registered or closed. Written under the monitor, read without it (sysmon's
+     * once-a-second look, the builder's check): only a hint that saves the look; register()
+     * decides under the monitor. Volatile so that sysmon stops looking soon after it turns false.
+     */
     private volatile boolean pending = true;
 
     RuntimeBean(GoRuntime rt) {
