@@ -164,6 +164,9 @@ class CgroupProcsTest {
                     stopped.countDown();
                 });
             }
+            // Running before the first change: without this wait the four re-reads (tens of ms)
+            // could all pass before any goroutine ran (one CI run: ran == 0 at the end).
+            Await.awaitCondition("a goroutine ran", Duration.ofSeconds(30), () -> ran.get() > 0);
             write("sys/fs/cgroup/pod/cpu.max", "500000 100000\n");
             reread(rt);
             assertEquals(5, rt.procs(), "sysmon applied the new limit");
