@@ -126,19 +126,36 @@ public final class Chan<T> implements Iterable<T> {
     /** Blocked senders; each Waiter's elem holds the value it sends. */
     final WaitQ sendq = new WaitQ();
 
+    /**
+     * The largest buffer: the JDK's own bound on array lengths (ArraysSupport.SOFT_MAX_ARRAY_LENGTH;
+     * HotSpot refuses a few elements more with "Requested array size exceeds VM limit").
+     */
+    static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
+    /** The least a buffer slot can take: one compressed reference. */
+    private static final int MIN_REF_BYTES = 4;
+
     /** An unbuffered channel: every send waits for a receive. */
     public Chan() {
         this(0);
     }
 
     /**
-     * A channel with room for {@code capacity} elements (0: unbuffered).
+     * A channel with room for {@code capacity} elements (0: unbuffered). The buffer is allocated
+     * here, as Go's makechan does.
      *
-     * @throws IllegalArgumentException if capacity is negative
+     * @throws IllegalArgumentException if capacity is negative, or so large that its buffer could
+     *         never be allocated (beyond the JVM's largest array, or larger than the heap's maximum
+     *         size): Go's "makechan: size out of range" panic. A capacity that could fit but does not
+     *         fit now throws OutOfMemoryError, as Go's allocation fails with "out of memory".
      */
     public Chan(int capacity) {
         if (capacity < 0) {
             throw new IllegalArgumentException("makechan: size out of range: channel capacity must be >= 0, got " + capacity);
+        }
+        if (capacity > MAX_CAPACITY || (long) capacity * MIN_REF_BYTES > Runtime.getRuntime().maxMemory()) {
+            throw new IllegalArgumentException("makechan: size out of range: a buffer of " + capacity
+                    + " elements needs at least " + (long) capacity * MIN_REF_BYTES + " bytes; the JVM's largest array has "
+                    + MAX_CAPACITY + " elements and its heap's maximum (-Xmx) is " + Runtime.getRuntime().maxMemory() + " bytes");
         }
         this.id = IDS.incrementAndGet();
         this.dataqsiz = capacity;
