@@ -421,11 +421,20 @@ public final class Select {
                 }
                 int held = nlocked;
                 nlocked = 0;
+                // Once per channel, at its last position (a channel in two cases holds two
+                // adjacent positions of lockorder but one lock): a second store of 0 would free
+                // the lock after another carrier took it (as selunlock, without its call).
                 for (int k = 0; k < held; k++) {
-                    chans[lockorder[k]].lock.word = 0;
+                    Chan<?> c = chans[lockorder[k]];
+                    if (k + 1 == held || chans[lockorder[k + 1]] != c) {
+                        c.lock.word = 0;
+                    }
                 }
                 for (int k = 0; k < held; k++) {
-                    chans[lockorder[k]].lock.signal(); // twice for a duplicate: harmless
+                    Chan<?> c = chans[lockorder[k]];
+                    if (k + 1 == held || chans[lockorder[k + 1]] != c) {
+                        c.lock.signal();
+                    }
                 }
             }
         }
@@ -470,11 +479,17 @@ public final class Select {
             }
             int held = nlocked;
             nlocked = 0;
-            for (int k = 0; k < held; k++) {
-                chans[lockorder[k]].lock.word = 0;
+            for (int k = 0; k < held; k++) { // once per channel, as above
+                Chan<?> c = chans[lockorder[k]];
+                if (k + 1 == held || chans[lockorder[k + 1]] != c) {
+                    c.lock.word = 0;
+                }
             }
             for (int k = 0; k < held; k++) {
-                chans[lockorder[k]].lock.signal();
+                Chan<?> c = chans[lockorder[k]];
+                if (k + 1 == held || chans[lockorder[k + 1]] != c) {
+                    c.lock.signal();
+                }
             }
         }
         if (casi == DEFAULT) {
