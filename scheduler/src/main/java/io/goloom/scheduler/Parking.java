@@ -53,7 +53,27 @@ import java.util.concurrent.atomic.AtomicLong;
  *   3. check nmspinning (wakep)                3. only then park (stopm)
  * </pre>
  * Either the submitter sees nmspinning == 0 and wakes an M, or the spinning M's re-check sees
-
+ * the G.
+ *
+ * <p>The third pattern (Go 1.21's needspinning): a submitter that sees nobody spinning and no
+ * idle P cannot wake anyone, yet an M that holds a P may be on its way to giving it up without
+ * spinning (it found no work of its own and the spinning limit kept it from stealing). Without
+ * more, that M parks, its P goes idle, and the G waits in a busy P's queue for as long as that
+ * P's current G runs: for good, when that G loops without a yield point (found by Go's
+ * TestGoroutineParallelism, ported: GoRuntimeSuiteTest.lostWakeupIdlePWhileWorkIsQueued). So:
+ * <pre>
+ *  wakep finding no idle P:                 an M giving up its P (findRunnable):
+ *   under sched.lock: npidle == 0 ->          under sched.lock: needspinning ->
+ *   needspinning = true                       clear it, become spinning, look again
+ *                                           else releasep + pidleput (npidle + 1)
+ * </pre>
+ * Both decisions are made under sched.lock: either the M sees the flag, or wakep sees its P on
+ * the idle list (and takes the ordinary path). The delicate dance sets the flag too when it
+ * sees work but finds no idle P. Whoever takes an idle P to spin for the flag clears it
+ * (stopm, acquireIdleP, findRunnable). wakep's peek of the flag needs no lock: a volatile read
+ * that sees it set precedes, in the synchronization order, the clear by the M that will spin
+ * (whose nmspinning increment, a full fence, comes before its search); if no M ever clears it,
+ * no M ever gave up a P, and the G waits behind busy Ps as any queued G does.
  */
 abstract sealed class Parking extends SchedT permits Syscalls {
 
@@ -151,9 +171,25 @@ abstract sealed class Parking extends SchedT permits Syscalls {
      * spinning already (the 0 -> 1 CAS). See the header for why this loses no wake-up.
      */
     final void wakep() {
-        // A racy peek first keeps the common busy case to two plain-ish reads.
-        if (npidle == 0 || nmspinning.get() != 0) {
-            return;
+        if (nmspinning.get() != 0) {
+            return; // the spinning M finds the work (pattern 1)
+        }
+        if (npidle == 0) {
+            // No idle P to start an M on: make sure an M about to give its P up spins instead
+            // (pattern 3). The peek keeps a busy runtime's wakeps to three volatile reads.
+            if (needspinning) {
+                return;
+            }
+            synchronized (lock) {
+                if (stopping) {
+                    return;
+                }
+                if (npidle == 0) {
+                    needspinning = true;
+                    return;
+                }
+            }
+            // a P went idle meanwhile: wake an M for it, as below
         }
         // The CAS promises a spinning M that only the rest of this method delivers: a
         // StackOverflowError after it (a goroutine deep in recursion readies or starts another)
@@ -167,6 +203,9 @@ abstract sealed class Parking extends SchedT permits Syscalls {
         P pp;
         synchronized (lock) {
             pp = stopping ? null : pidleget();
+            if (pp == null && !stopping) {
+                needspinning = true; // the idle P was taken meanwhile (pattern 3; Go's pidlegetSpinning)
+            }
         }
         if (pp == null) {
             if (nmspinning.decrementAndGet() < 0) {

@@ -112,12 +112,15 @@ abstract sealed class SchedT permits Parking {
     P pneedm;
     int mcount;
     /**
-     * startm wanted a spinning M but made none (the carrier bound): the next M to go idle
-     * takes an idle P and spins instead (stopm), or the M without a P that startm woke for it
-     * (the timer sleeper or the poller, acquireIdleP). Whoever takes the job clears the flag,
-     * in the same lock section as it takes the P. Guarded by lock.
+     * A spinning M is owed: wakep found no idle P to start one on (Go 1.21's needspinning; see
+     * Parking's pattern 3), the delicate dance saw work but no idle P, or startm wanted a
+     * spinning M but made none (the carrier bound). The next M to give up its P spins instead
+     * (findRunnable), or the next M to go idle takes an idle P and spins (stopm), or the M
+     * without a P that startm woke for it (the timer sleeper or the poller, acquireIdleP).
+     * Whoever takes the job clears the flag, in the same lock section as it decides. Written
+     * under lock; volatile for wakep's unlocked peek.
      */
-    boolean needspinning;
+    volatile boolean needspinning;
     /** The id of the next M (ids are never reused: Ms retire, see lostP). Guarded by lock. */
     int mnext;
     final List<M> allm = new ArrayList<>();

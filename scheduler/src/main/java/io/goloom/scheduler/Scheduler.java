@@ -744,15 +744,27 @@ final class Scheduler extends Syscalls implements Sched {
                 }
 
                 // Nothing to do. Give up the P, then, if we were spinning, the delicate dance.
+                // Unless a spinning M is owed (a wakep found no idle P while we still held
+                // ours; Parking's pattern 3): then we are it, and look again.
+                boolean owed = false;
                 synchronized (lock) {
                     if (runqsize != 0) {
                         g = globrunqget(pp, 0);
                         return g;
                     }
-                    if (releasep(m) != pp) {
-                        throw new IllegalStateException("goloom: findRunnable: wrong P released");
+                    if (!m.spinning && needspinning && !stopping) {
+                        needspinning = false;
+                        becomeSpinning(m);
+                        owed = true;
+                    } else {
+                        if (releasep(m) != pp) {
+                            throw new IllegalStateException("goloom: findRunnable: wrong P released");
+                        }
+                        pidleput(pp); // or stops it, if setMaxProcs retired it meanwhile
                     }
-                    pidleput(pp); // or stops it, if setMaxProcs retired it meanwhile
+                }
+                if (owed) {
+                    continue top;
                 }
             } // released
 
@@ -771,6 +783,8 @@ final class Scheduler extends Syscalls implements Sched {
                         p2 = pidleget();
                         if (p2 != null) {
                             g = globrunqget(p2, 0); // p2 is ours: just taken off the idle list
+                        } else {
+                            needspinning = true; // work and no idle P: the next M to give one up spins (pattern 3)
                         }
                     }
                 }
@@ -787,6 +801,9 @@ final class Scheduler extends Syscalls implements Sched {
                         P idle;
                         synchronized (lock) {
                             idle = stopping ? null : pidleget();
+                            if (idle == null && !stopping) {
+                                needspinning = true; // as above
+                            }
                         }
                         if (idle != null) {
                             acquirep(m, idle);
