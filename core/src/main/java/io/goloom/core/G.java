@@ -188,7 +188,12 @@ public class G extends io.goloom.core.spi.SchedLinks {
         this.directTask = null;
     }
 
-    private G(long id, Sched sched, Runnable directTask) {
+    /**
+     * A direct task (see {@link #directTask}). Protected for a subclass that is its own task's
+     * record (the scheduler's mount slots in transparent mode: one object per queue entry, so a
+     * dispatch follows one reference fewer); others use {@link #directTask(long, Runnable, Sched)}.
+     */
+    protected G(long id, Sched sched, Runnable directTask) {
         super(SCOPE, NOTHING);
         this.id = id;
         this.sched = sched;

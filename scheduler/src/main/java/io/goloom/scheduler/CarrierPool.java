@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@link #execute(Runnable)}: one mount of a virtual thread (the thread's
  *       {@code runContinuation}). It is queued as a direct task through
  *       {@link DirectTasks#submitMount}: the same run queues, runnext and stealing as goroutines.
- *       The task's G comes from a {@link Slot} recycled between mounts (Go's gfget/gfput), so
+ *       The task's G is a {@link Slot}, recycled between mounts (Go's gfget/gfput), so
  *       a dispatch allocates nothing once the carriers' caches are warm, and a parked virtual
  *       thread holds nothing of goloom's (its memory is the JDK's alone).</li>
  *   <li>{@link #schedule(Runnable, long, TimeUnit)}: the timeout of a timed park (sleep,
@@ -101,15 +101,19 @@ final class CarrierPool extends ForkJoinPool {
     }
 
     /**
-     * A direct-task G and the mount it runs, recycled. Ownership: a slot belongs to whoever took
+     * A direct-task G that is also the record of the mount it runs (one object per queue entry:
+     * the M that dequeues it reaches the mount without a further hop), recycled. Ownership: a slot belongs to whoever took
      * it from a cache (the submitter) until it is queued; then to the run queue; then to the M
      * that dequeued it, which runs the mount and, once the mount has returned, puts the slot in
      * its own cache. The JDK never sees a slot, so a virtual thread re-submitted while its
      * previous mount is still returning gets another one. {@code mount} is written before the
      * queue publishes the G and read after the dequeue (the run queue's release/acquire pair).
      */
-    static final class Slot implements Runnable {
-        final G g;
+    static final class Slot extends G {
+        /** The slot's directTask: a slot runs only through {@link #runOn}. */
+        private static final Runnable RUN_ON_ONLY = () -> {
+            throw new IllegalStateException("goloom: a virtual thread's mount slot was run outside DirectTasks.run");
+        };
         /** The virtual thread's runContinuation for the dispatch under way. */
         Runnable mount;
         /** The mount being run now, for the self re-submission test (owner M only). */
@@ -121,15 +125,9 @@ final class CarrierPool extends ForkJoinPool {
         private final CarrierPool pool;
 
         Slot(CarrierPool pool) {
+            super(0, DefaultRuntime.SCHED, RUN_ON_ONLY);
             this.pool = pool;
-            this.g = G.directTask(0, this, DefaultRuntime.SCHED);
-            g.markRunnable(); // a mount G's status stays RUNNABLE: the JDK's thread state is the real one
-        }
-
-        /** Only ever run through {@link #runOn}, by the M that dequeued the slot's G. */
-        @Override
-        public void run() {
-            throw new IllegalStateException("goloom: a virtual thread's mount slot was run outside DirectTasks.run: " + this);
+            markRunnable(); // a mount G's status stays RUNNABLE: the JDK's thread state is the real one
         }
 
         /** Runs the mount on m, the M that dequeued this slot's G; then the slot goes to m's cache. */
@@ -163,18 +161,18 @@ final class CarrierPool extends ForkJoinPool {
         }
         Scheduler sched = DefaultRuntime.SCHED;
         M m = Carrier.current() instanceof M cm && cm.sched == sched ? cm : null;
-        boolean self = m != null && m.task != null && m.task.directTask instanceof Slot running && running.running == mount;
+        boolean self = m != null && m.task instanceof Slot running && running.running == mount;
         Slot s = acquire(m);
         s.mount = mount;
         if (self && m.resubmit == null && !sched.isStopping()) {
             // The thread re-submits itself from its own carrier, its continuation already
             // yielded (Thread.yield, or a park unparked while parking): m files it once this
             // mount has returned (Scheduler.execute), at the tail of its ring.
-            m.resubmit = s.g;
+            m.resubmit = s;
             return;
         }
         try {
-            sched.directTasks.submitMount(s.g, self);
+            sched.directTasks.submitMount(s, self);
         } catch (RuntimeException | Error e) {
             s.mount = null;
             throw e;

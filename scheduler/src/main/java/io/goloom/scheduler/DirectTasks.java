@@ -37,7 +37,7 @@ final class DirectTasks {
             ev.begin();
         }
         try {
-            if (g.directTask instanceof CarrierPool.Slot slot) {
+            if (g instanceof CarrierPool.Slot slot) {
                 slot.runOn(m); // transparent mode: the slot goes back to m's cache, no carrier lookup
             } else {
                 g.directTask.run();
