@@ -133,6 +133,8 @@ public final class Chan<T> implements Iterable<T> {
     static final int MAX_CAPACITY = Integer.MAX_VALUE - 8;
     /** The least a buffer slot can take: one compressed reference. */
     private static final int MIN_REF_BYTES = 4;
+    /** The heap's maximum (-Xmx): fixed for the JVM's life, read once (a native call). */
+    private static final long MAX_HEAP = Runtime.getRuntime().maxMemory();
 
     /** An unbuffered channel: every send waits for a receive. */
     public Chan() {
@@ -152,10 +154,10 @@ public final class Chan<T> implements Iterable<T> {
         if (capacity < 0) {
             throw new IllegalArgumentException("makechan: size out of range: channel capacity must be >= 0, got " + capacity);
         }
-        if (capacity > MAX_CAPACITY || (long) capacity * MIN_REF_BYTES > Runtime.getRuntime().maxMemory()) {
+        if (capacity > MAX_CAPACITY || (long) capacity * MIN_REF_BYTES > MAX_HEAP) {
             throw new IllegalArgumentException("makechan: size out of range: a buffer of " + capacity
                     + " elements needs at least " + (long) capacity * MIN_REF_BYTES + " bytes; the JVM's largest array has "
-                    + MAX_CAPACITY + " elements and its heap's maximum (-Xmx) is " + Runtime.getRuntime().maxMemory() + " bytes");
+                    + MAX_CAPACITY + " elements and its heap's maximum (-Xmx) is " + MAX_HEAP + " bytes");
         }
         this.id = IDS.incrementAndGet();
         this.dataqsiz = capacity;

@@ -102,11 +102,11 @@ final class CarrierPool extends ForkJoinPool {
 
     /**
      * A direct-task G that is also the record of the mount it runs (one object per queue entry:
-     * the M that dequeues it reaches the mount without a further hop), recycled. Ownership: a slot belongs to whoever took
-     * it from a cache (the submitter) until it is queued; then to the run queue; then to the M
-     * that dequeued it, which runs the mount and, once the mount has returned, puts the slot in
-     * its own cache. The JDK never sees a slot, so a virtual thread re-submitted while its
-     * previous mount is still returning gets another one. {@code mount} is written before the
+     * the M that dequeues it reaches the mount without a further hop), recycled. Ownership: a
+     * slot belongs to whoever took it from a cache (the submitter) until it is queued; then to
+     * the run queue; then to the M that dequeued it, which runs the mount and, once the mount
+     * has returned, puts the slot in its own cache. The JDK never sees a slot, so a virtual
+     * thread re-submitted while its previous mount is still returning gets another one. {@code mount} is written before the
      * queue publishes the G and read after the dequeue (the run queue's release/acquire pair).
      */
     static final class Slot extends G {

@@ -168,7 +168,9 @@ abstract sealed class Parking extends SchedT permits Syscalls {
 
     /**
      * Tries to add one more spinning M to run Gs: only if there is an idle P and nobody is
-     * spinning already (the 0 -> 1 CAS). See the header for why this loses no wake-up.
+     * spinning already (the 0 -> 1 CAS). With no idle P, owes a spinning M instead
+     * ({@code needspinning}): the next M to give up its P spins. See the header (patterns 1
+     * and 3) for why this loses no wake-up.
      */
     final void wakep() {
         if (nmspinning.get() != 0) {

@@ -19,7 +19,6 @@ import io.goloom.scheduler.GoroutineInfo;
 import io.goloom.scheduler.Synctest;
 import io.goloom.scheduler.Ticker;
 import io.goloom.testkit.Allocation;
-import io.goloom.testkit.Await;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -63,17 +62,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class GoChanSuiteTest {
 
-    /** A hang is a failure: far above what any test here needs. */
-    static final Duration TIMEOUT = Duration.ofSeconds(30);
-
-    /** Runs main as the main goroutine of a fresh runtime and checks that no goroutine is left. */
-    static void run(int procs, Runnable main) {
-        try (GoRuntime rt = GoRuntime.create(procs)) {
-            assertTimeoutPreemptively(TIMEOUT, () -> rt.run(main), () -> "deadlock or hang; goroutines: " + Rt.dump(rt));
-            Await.awaitCondition("goroutines to exit", TIMEOUT, () -> rt.numGoroutine() == 0);
-        }
-    }
-
     /**
      * For the Go programs whose goroutines outlive main (generators blocked in a send forever:
      * Go just exits): runs main, then stops the runtime and returns the goroutines left.
@@ -81,7 +69,7 @@ class GoChanSuiteTest {
     static List<GoroutineInfo> runLeaky(int procs, Runnable main) {
         GoRuntime rt = GoRuntime.create(procs);
         try {
-            assertTimeoutPreemptively(TIMEOUT, () -> rt.run(main), () -> "deadlock or hang; goroutines: " + Rt.dump(rt));
+            assertTimeoutPreemptively(Rt.TIMEOUT, () -> rt.run(main), () -> "deadlock or hang; goroutines: " + Rt.dump(rt));
             return rt.shutdown();
         } finally {
             rt.close();
@@ -98,7 +86,7 @@ class GoChanSuiteTest {
     @ValueSource(ints = {1, 2, 4})
     void doubleselect(int procs) {
         int iterations = 100_000;
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             Chan<Integer> c1 = new Chan<>();
             Chan<Integer> c2 = new Chan<>();
             Chan<Integer> c3 = new Chan<>();
@@ -159,7 +147,7 @@ class GoChanSuiteTest {
     @ValueSource(ints = {1, 2})
     void fifo(int procs) {
         int n = 10;
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             // AsynchFifo
             Chan<Integer> ach = new Chan<>(n);
             for (int i = 0; i < n; i++) {
@@ -202,7 +190,7 @@ class GoChanSuiteTest {
     @ValueSource(ints = {1, 2, 4})
     void goroutines(int procs) {
         int n = 10_000;
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             Chan<Integer> leftmost = new Chan<>();
             Chan<Integer> right = leftmost;
             Chan<Integer> left = leftmost;
@@ -230,7 +218,7 @@ class GoChanSuiteTest {
     @ParameterizedTest(name = "procs={0}")
     @ValueSource(ints = {1, 2})
     void nonblock(int procs) {
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             Ticker ticker = Go.newTicker(Duration.ofNanos(10_000)); // time.Tick(10us)
             Runnable sleep = () -> {
                 ticker.c().receive();
@@ -734,7 +722,7 @@ class GoChanSuiteTest {
     @ParameterizedTest(name = "procs={0}")
     @ValueSource(ints = {1, 2})
     void select(int procs) {
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             int[] counter = {0};
             int[] shift = {0};
             Chan<Integer> a = new Chan<>(1);
@@ -788,7 +776,7 @@ class GoChanSuiteTest {
         int n = 100_000;
         long[] heap = new long[2];
         long[] allocated = new long[1];
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             Chan<Integer> c = new Chan<>();
             Chan<Integer> dummy = new Chan<>();
             // warm up
@@ -985,7 +973,7 @@ class GoChanSuiteTest {
     @ParameterizedTest(name = "procs={0}")
     @ValueSource(ints = {1, 2})
     void select4(int procs) {
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             int[] xa = {0};
             Chan<Integer> c = new Chan<>(1);
             Chan<Integer> c1 = new Chan<>();
@@ -1015,7 +1003,7 @@ class GoChanSuiteTest {
     @ValueSource(ints = {1, 2})
     void select5(int procs) {
         int[] cases = new int[1];
-        run(procs, () -> cases[0] = new Select5().main());
+        Rt.run(procs, () -> cases[0] = new Select5().main());
         System.out.println("GoChanSuiteTest.select5: " + cases[0] + " cases");
         assertTrue(cases[0] > 1000, "cases: " + cases[0]);
     }
@@ -1388,7 +1376,7 @@ class GoChanSuiteTest {
     @ParameterizedTest(name = "procs={0}")
     @ValueSource(ints = {1, 2, 4})
     void select6(int procs) {
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             for (int round = 0; round < 1_000; round++) {
                 Chan<Boolean> c1 = new Chan<>();
                 Chan<Boolean> c2 = new Chan<>();
@@ -1421,7 +1409,7 @@ class GoChanSuiteTest {
                 c -> c.receive(), // recv1
                 c -> Select.of().recv(c).run(), // recv2
                 c -> Select.of().recv(c).recv(new Chan<Integer>()).run()); // recv3
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             for (int round = 0; round < 300; round++) {
                 for (Consumer<Chan<Integer>> recv : recvs) {
                     // send1
@@ -1452,7 +1440,7 @@ class GoChanSuiteTest {
     @ParameterizedTest(name = "procs={0}")
     @ValueSource(ints = {1, 2})
     void sendstmt(int procs) {
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             // chanchan
             Chan<Chan<Integer>> cc = new Chan<>(1);
             Chan<Integer> c = new Chan<>(1);
@@ -1654,7 +1642,7 @@ class GoChanSuiteTest {
     @ParameterizedTest(name = "procs={0}")
     @ValueSource(ints = {1, 2})
     void zerosize(int procs) {
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             Chan<byte[]> b0 = new Chan<>();
             Chan<byte[]> b1 = new Chan<>(1);
             Chan<Unit> s0 = new Chan<>();
@@ -1894,7 +1882,7 @@ class GoChanSuiteTest {
     @ParameterizedTest(name = "procs={0}")
     @ValueSource(ints = {1, 2})
     void closedchan(int procs) {
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             List<String> failed = new ArrayList<>();
             Chan<Boolean> dummy = new Chan<>();
             List<java.util.function.Function<Chan<Integer>, GoChan>> mks = List.of(
@@ -1954,7 +1942,7 @@ class GoChanSuiteTest {
     @ParameterizedTest(name = "procs={0}")
     @ValueSource(ints = {1, 2})
     void chancap(int procs) {
-        run(procs, () -> {
+        Rt.run(procs, () -> {
             Chan<Integer> c = new Chan<>(10);
             assertTrue(c.len() == 0 && c.cap() == 10, "chan len/cap " + c.len() + " " + c.cap() + " want 0 10");
             for (int i = 0; i < 3; i++) {

@@ -61,8 +61,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class GoRuntimeSuiteTest {
 
-    static final Duration TIMEOUT = Duration.ofSeconds(30);
-
     /**
      * Runs main as the main goroutine of a fresh runtime with {@code procs} Ps; an exception that
      * escapes any goroutine fails the test (Go's t.Fatal from a goroutine / an unrecovered panic).
@@ -71,7 +69,7 @@ class GoRuntimeSuiteTest {
         AtomicReference<Throwable> panic = new AtomicReference<>();
         try (GoRuntime rt = GoRuntime.builder().procs(procs).panicHandler((g, t) -> panic.compareAndSet(null, t)).build()) {
             try {
-                assertTimeoutPreemptively(TIMEOUT, () -> rt.run(main),
+                assertTimeoutPreemptively(Rt.TIMEOUT, () -> rt.run(main),
                         () -> "deadlock or hang; panic: " + panic.get() + "; goroutines: " + Rt.dump(rt));
             } catch (Throwable e) { // a hang, or a DeadlockException: say what a goroutine threw first
                 if (panic.get() != null) {
@@ -79,19 +77,18 @@ class GoRuntimeSuiteTest {
                 }
                 throw e;
             }
-            Await.awaitCondition("goroutines to exit", TIMEOUT, () -> rt.numGoroutine() == 0);
+            Await.awaitCondition("goroutines to exit", Rt.TIMEOUT, () -> rt.numGoroutine() == 0);
         }
         if (panic.get() != null) {
             throw new AssertionError("a goroutine panicked", panic.get());
         }
     }
 
-    /** A bubble, bounded by TIMEOUT: a hang is a failure. */
+    /** A bubble, bounded by Rt.TIMEOUT: a hang is a failure. */
     static void bubble(int procs, Runnable body) {
-        assertTimeoutPreemptively(TIMEOUT, () -> Synctest.run(procs, body));
+        assertTimeoutPreemptively(Rt.TIMEOUT, () -> Synctest.run(procs, body));
     }
 
-    // =========================================================================================
     // =========================================================================================
     // src/runtime/chan_test.go
     // =========================================================================================
@@ -767,7 +764,7 @@ class GoRuntimeSuiteTest {
                     rt.close();
                     fail("round " + round + ": a runnable goroutine waited 5 s next to an idle P:\n" + dump);
                 }
-                Await.awaitCondition("the spinners to exit", TIMEOUT, () -> rt.numGoroutine() == 0);
+                Await.awaitCondition("the spinners to exit", Rt.TIMEOUT, () -> rt.numGoroutine() == 0);
                 rt.close();
             }
         } finally {
@@ -1704,11 +1701,14 @@ class GoRuntimeSuiteTest {
     // =========================================================================================
 
     // sleep_test.go TestAfterFunc: an AfterFunc that re-arms itself (AfterFunc(0)) ten times,
-    // then signals: every f runs, in its own goroutine.
+    // then signals: every f runs, in its own goroutine (each sleeps a second after re-arming,
+    // so a chain run on one goroutine would take ten). In a bubble: the seconds are fake, and
+    // the chain must end before the clock moves.
     @ParameterizedTest(name = "procs={0}")
     @ValueSource(ints = {1, 2})
     void afterFuncChain(int procs) {
-        run(procs, () -> {
+        bubble(procs, () -> {
+            Instant start = Go.now();
             AtomicInteger i = new AtomicInteger(10);
             Chan<Boolean> c = new Chan<>();
             Runnable[] f = new Runnable[1];
@@ -1722,6 +1722,7 @@ class GoRuntimeSuiteTest {
             };
             Go.afterFunc(Duration.ZERO, f[0]);
             c.receive();
+            assertEquals(start, Go.now(), "the chain waited for a sleeping f: not every f ran in its own goroutine");
         });
     }
 
