@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@code sleep-lateness}: many sleepers of random length; how late each one wakes. Two sizes:
@@ -86,15 +85,22 @@ final class SleepLatenessWorkload implements Workload {
         Object start(Runnable task);
     }
 
-    /** n sleepers of MIN_MS..maxMs; records lateness (when recorder is not null); returns the mean lateness in ms. */
+    /**
+     * n sleepers of MIN_MS..maxMs; records lateness (when recorder is not null); returns the mean
+     * lateness in ms. A sleeper only stores its lateness in its own slot of an array; the slots go
+     * into the recorder after the round: recording from the sleepers themselves measured the
+     * recorder (its concurrent histogram resizes under a lock, and a goroutine that blocks on a
+     * lock blocks its carrier) and the JIT compiling it in the measured round, not the timers.
+     */
     private static double round(int n, int maxMs, Sleeper sleeper, LatencyRecorder recorder, Starter starter)
             throws InterruptedException {
         SplittableRandom rnd = new SplittableRandom(SEED);
         CountDownLatch done = new CountDownLatch(n);
-        LongAdder total = new LongAdder();
+        long[] lateness = new long[n]; // slot i written by sleeper i only; read after done.await()
         for (int i = 0; i < n; i++) {
             long nanos = rnd.nextInt(MIN_MS, maxMs + 1) * 1_000_000L;
             Duration d = Duration.ofNanos(nanos);
+            int slot = i;
             starter.start(() -> {
                 long due = System.nanoTime() + nanos;
                 try {
@@ -102,15 +108,18 @@ final class SleepLatenessWorkload implements Workload {
                 } catch (InterruptedException e) {
                     throw new IllegalStateException("sleeper interrupted", e);
                 }
-                long late = System.nanoTime() - due;
-                total.add(late);
-                if (recorder != null) {
-                    recorder.record(late);
-                }
+                lateness[slot] = System.nanoTime() - due;
                 done.countDown();
             });
         }
         done.await();
-        return total.sum() / (double) n / 1e6;
+        long total = 0;
+        for (long late : lateness) {
+            total += late;
+            if (recorder != null) {
+                recorder.record(late);
+            }
+        }
+        return total / (double) n / 1e6;
     }
 }
