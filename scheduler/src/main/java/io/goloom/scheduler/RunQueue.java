@@ -221,6 +221,15 @@ class RunQueue {
         return false;
     }
 
+    /**
+     * Owner only: how many more Gs {@link #runqput} takes before it spills half the ring to the
+     * global queue (a runqput into runnext pushes the old runnext into the ring). Thieves only
+     * move head forward, so the room can only grow until the owner's next put.
+     */
+    final int runqroom() {
+        return ring.length - (tail - (int) HEAD.getAcquire(this));
+    }
+
     /** Racy size, for metrics and schedtrace only. */
     final int runqsize() {
         int n = (int) TAIL.getAcquire(this) - (int) HEAD.getAcquire(this);

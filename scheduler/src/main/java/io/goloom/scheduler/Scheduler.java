@@ -925,6 +925,14 @@ final class Scheduler extends Syscalls implements Sched {
      * Runs pp's expired timers if any are due and nobody else is running them. Returns true if
      * any fired. Any M may call it for any P: the P's timerLock is the queues' owner role.
      * Timers ready their goroutines into the calling M's P (runnext), so they run next.
+     *
+     * <p>At most as many fire as that P's run queue has room for ({@link #timerRoom}); the rest
+     * stay due on their wheel, fire first at the next check (every schedule), and meanwhile any
+     * thief or busy M can run them as another P's timers. Without the bound, a burst (a P's M
+     * kept from its timers for a few ms by the OS, then one check: hundreds of sleepers due at
+     * once) filled the ring and spilled halves of it to the global queue, which a P whose own
+     * timers keep its ring busy checks once per 61 schedules: 100,000 sleepers (compare's
+     * sleep-lateness) had readied goroutines wait there up to 160 ms after their timer fired.
      */
     boolean checkTimers(P pp) {
         TimerQueue q = pp.timers;
@@ -939,7 +947,7 @@ final class Scheduler extends Syscalls implements Sched {
             return false;
         }
         try {
-            int fired = pp.timers.runExpired(now);
+            int fired = pp.timers.runExpired(now, timerRoom());
             pp.timersFired += fired; // under pp's timerLock
             int f;
             if (fired > 0 && (f = GoEvents.flags) != 0) {
@@ -952,6 +960,17 @@ final class Scheduler extends Syscalls implements Sched {
             pp.unlockTimers();
         }
         return true;
+    }
+
+    /**
+     * How many timers the calling M may fire now: the room in its own P's run queue, where what
+     * they ready goes (Sched.ready). Unbounded without a P of its own (an idle M waking for
+     * timers, a bubble's driver): then what they ready goes to the global queue anyway.
+     */
+    private int timerRoom() {
+        M m = currentM();
+        P own = m == null ? null : m.p;
+        return own == null ? Integer.MAX_VALUE : own.runqroom();
     }
 
     /**

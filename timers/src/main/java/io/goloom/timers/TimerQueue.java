@@ -335,12 +335,26 @@ public final class TimerQueue {
      * runExpired. Returns how many timers fired.
      */
     public int runExpired(long now) {
+        return runExpired(now, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #runExpired(long)}, but fires at most {@code max} timers; the other due timers
+     * stay due (the hint says so) and fire first at the next runExpired. A scheduler passes the
+     * room left in the run queue that the fired timers' goroutines go to: firing more would push
+     * the surplus to a queue checked less often (in goloom the global queue, where a burst of
+     * wake-ups waited for tens of milliseconds behind the next bursts).
+     *
+     * @throws IllegalArgumentException if {@code max < 0}
+     */
+    public int runExpired(long now, int max) {
+        if (max < 0) throw new IllegalArgumentException("timers: runExpired: max must be >= 0, got " + max);
         if (running) throw new IllegalStateException("TimerQueue.runExpired is not re-entrant");
         running = true;
         fired = 0;
         try {
             drainInbox();
-            wheel.advance(now, fireSink);
+            wheel.advance(now, fireSink, max);
         } finally {
             running = false;
             publishHint();

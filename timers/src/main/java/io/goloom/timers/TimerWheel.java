@@ -107,8 +107,8 @@ import java.util.function.Consumer;
  *   <li>Overflow nodes are 64 or more top slots ahead of elapsed and have
  *       {@code tick >= overflowMinTick}.</li>
  *   <li>The expired list holds only due nodes ({@code deadline <= lastNow}); it is non-empty only
- *       while {@link #advance} hands nodes to its sink, or after a sink threw (the next advance
- *       hands the rest out).</li>
+ *       while {@link #advance} hands nodes to its sink, after a sink threw, or after an advance
+ *       stopped at its {@code max} (the next advance hands the rest out first).</li>
  * </ol>
  */
 public final class TimerWheel {
@@ -265,6 +265,20 @@ public final class TimerWheel {
      * Work: O(levels) per occupied slot reached plus O(1) per timer moved; no work per empty tick.
      */
     public int advance(long now, Consumer<? super TimerNode> sink) {
+        return advance(now, sink, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #advance(long, Consumer)}, but hands at most {@code max} timers to the sink; the
+     * other due timers stay due, in the order they came due, and are handed out first by the next
+     * advance ({@link #nextDeadline()} reports them due meanwhile). {@code max} 0 only moves time.
+     * For a sink whose consumer has room for only so many (goloom: the free slots of the run
+     * queue the fired timers' goroutines go to).
+     *
+     * @throws IllegalArgumentException if {@code max < 0}
+     */
+    public int advance(long now, Consumer<? super TimerNode> sink, int max) {
+        if (max < 0) throw new IllegalArgumentException("timers: advance: max must be >= 0, got " + max);
         if (advancing) throw new IllegalStateException("TimerWheel.advance is not re-entrant");
         advancing = true;
         try {
@@ -274,7 +288,7 @@ public final class TimerWheel {
             long nowTick = tickOf(now);
             if (nowTick != elapsed) moved |= catchUp(now, nowTick);
             if (moved) nextValid = false;
-            return drainExpired(sink);
+            return drainExpired(sink, max);
         } finally {
             advancing = false;
         }
@@ -458,11 +472,11 @@ public final class TimerWheel {
         tails[current] = prev;
     }
 
-    /** Unlinks the expired list one node at a time into the sink; see advance. */
-    private int drainExpired(Consumer<? super TimerNode> sink) {
+    /** Unlinks the expired list, up to max nodes, one node at a time into the sink; see advance. */
+    private int drainExpired(Consumer<? super TimerNode> sink, int max) {
         int handed = 0;
         TimerNode t;
-        while ((t = heads[expired]) != null) {
+        while (handed < max && (t = heads[expired]) != null) {
             unlink(t);
             size--;
             nextValid = false;
@@ -477,10 +491,13 @@ public final class TimerWheel {
     // ======================================================================================
 
     private long computeNext() {
+        // Due timers not handed out yet (inside a sink, after a sink threw, or beyond an advance's
+        // max): every one is due (deadline <= lastNow), and the head came due first or within the
+        // same tick (the list fills in time order), so it stands for all: O(1), not a walk of a
+        // list that may hold a whole burst.
+        TimerNode e = heads[expired];
+        if (e != null) return e.deadline;
         long best = NONE;
-        for (TimerNode n = heads[expired]; n != null; n = n.next) { // only inside a sink
-            if (before(n.deadline, best)) best = n.deadline;
-        }
         TimerNode c = heads[current];
         if (c != null && before(c.deadline, best)) best = c.deadline;
         if (best != NONE) return best;

@@ -67,6 +67,27 @@ class TimerQueueTest {
     }
 
     @Test
+    void aBoundedRunFiresAtMostItsMaxAndTheHintSaysTheRestAreDue() {
+        List<T> ts = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            T t = new T("b" + i);
+            ts.add(t);
+            q.schedule(t, T0 + (1 + i) * MS); // remote: through the inbox
+        }
+        now = T0 + 10 * MS;
+        assertEquals(2, q.runExpired(now, 2));
+        q.wheel().checkInvariants();
+        assertEquals(List.of("b0", "b1"), log);
+        assertTrue(q.earliestHint() - now <= 0, "three still due");
+        assertEquals(0, q.runExpired(now, 0));
+        assertTrue(q.cancel(ts.get(3)), "a due timer not fired yet is still pending: cancel prevents its fire");
+        assertEquals(2, run(now));
+        assertEquals(List.of("b0", "b1", "b2", "b4"), log);
+        assertEquals(TimerQueue.NONE, q.earliestHint());
+        assertThrows(IllegalArgumentException.class, () -> q.runExpired(now, -1));
+    }
+
+    @Test
     void zeroAndNegativeDelaysFireAtTheNextRun() {
         run(T0 + 100 * MS);
         T zero = new T("zero"), negative = new T("negative"), local = new T("local");

@@ -102,6 +102,39 @@ class TimerWheelTest {
         assertEquals(0, w.size());
     }
 
+    /** Advances with a bound on what is handed out, asserting never-early and the invariants. */
+    static List<TimerNode> advance(TimerWheel w, long now, int max) {
+        List<TimerNode> out = new ArrayList<>();
+        long effective = Math.max(0, now - w.now()) + w.now();
+        int handed = w.advance(now, n -> {
+            assertTrue(n.deadline - effective <= 0, () -> "fired early: " + n.deadline + " > " + effective);
+            out.add(n);
+        }, max);
+        assertEquals(out.size(), handed);
+        w.checkInvariants();
+        return out;
+    }
+
+    @Test
+    void aBoundedAdvanceKeepsTheRestDueAndHandsThemOutFirstInTheOrderTheyCameDue() {
+        TimerWheel w = new TimerWheel(T0);
+        List<T> ts = new ArrayList<>();
+        for (int i = 0; i < 10; i++) ts.add(add(w, "a" + i, T0 + (3 + i) * MS)); // ten ticks, level 0
+        T far = add(w, "far", T0 + 100 * MS); // level 1: cascades on the way, never due here
+        long now = T0 + 20 * MS;
+        assertEquals(List.of(ts.get(0), ts.get(1), ts.get(2), ts.get(3)), advance(w, now, 4));
+        assertEquals(7, w.size(), "six due, one pending");
+        assertTrue(w.nextDeadline() - now <= 0, "the rest are due: the hint must say so");
+        T late = add(w, "late", now); // due now, came due after the six left over
+        assertEquals(List.of(), advance(w, now + MS, 0), "max 0 moves time only");
+        assertTrue(w.remove(ts.get(5)), "a due timer not handed out yet can still be removed");
+        assertEquals(List.of(ts.get(4), ts.get(6), ts.get(7)), advance(w, now + MS, 3));
+        assertEquals(List.of(ts.get(8), ts.get(9), late), advance(w, now + 2 * MS));
+        assertEquals(far.deadline - w.nextDeadline() >= 0, true, "only far is left");
+        assertEquals(1, w.size());
+        assertThrows(IllegalArgumentException.class, () -> w.advance(now, n -> { }, -1));
+    }
+
     @Test
     void removeIsConstantTimeAndReportsWhetherTheTimerWasPending() {
         TimerWheel w = new TimerWheel(T0);
