@@ -222,12 +222,16 @@ class RunQueue {
     }
 
     /**
-     * Owner only: how many more Gs {@link #runqput} takes before it spills half the ring to the
-     * global queue (a runqput into runnext pushes the old runnext into the ring). Thieves only
-     * move head forward, so the room can only grow until the owner's next put.
+     * Owner only: how many more {@code runqput(g, next=true)} calls fit before one spills half
+     * the ring to the global queue: the free ring slots, plus one while runnext is empty (the
+     * first put lands there without pushing anything into the ring; each later one pushes the
+     * old runnext in). Thieves only move head forward and take runnext, so the room can only
+     * grow until the owner's next put. Never less than 1 with an empty runnext: a P whose ring
+     * is full of long-running goroutines still fires a due timer into runnext, where it runs next.
      */
     final int runqroom() {
-        return ring.length - (tail - (int) HEAD.getAcquire(this));
+        // Randomised mode (SchedChaos) may send a runnext put to the ring: then runnext is no room.
+        return ring.length - (tail - (int) HEAD.getAcquire(this)) + (runnext == null && !SchedChaos.RANDOMIZE ? 1 : 0);
     }
 
     /** Racy size, for metrics and schedtrace only. */

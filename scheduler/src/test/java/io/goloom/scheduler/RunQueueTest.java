@@ -60,6 +60,29 @@ class RunQueueTest {
         assertNull(q.runqget());
     }
 
+    /** runqroom is exactly how many runqput(next=true) calls fit before one spills (timers fire that many). */
+    @Test
+    void roomCountsTheFreeRingSlotsAndAnEmptyRunnext() {
+        int cap = 8;
+        RunQueue q = new RunQueue(cap);
+        assertEquals(cap + 1, q.runqroom());
+        for (int i = 0; i < cap + 1; i++) {
+            assertEquals(cap + 1 - i, q.runqroom());
+            assertNull(q.runqput(g(i), true), "put " + i + " spilled within the room");
+        }
+        assertEquals(0, q.runqroom());
+        assertNotNull(q.runqput(g(99), true), "one past the room spills half the ring");
+        q = new RunQueue(cap);
+        for (int i = 0; i < cap; i++) {
+            q.runqput(g(i), false); // a full ring of other work, runnext empty
+        }
+        assertEquals(1, q.runqroom(), "a full ring with an empty runnext still takes one, into runnext");
+        assertNull(q.runqput(g(50), true));
+        assertEquals(0, q.runqroom());
+        assertEquals(50, q.runqget().id);
+        assertEquals(1, q.runqroom());
+    }
+
     @Test
     void overflowMovesHalfPlusTheNewGInOneBatch() {
         int cap = 8;
