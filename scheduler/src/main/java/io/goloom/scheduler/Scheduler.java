@@ -926,7 +926,8 @@ final class Scheduler extends Syscalls implements Sched {
      * any fired. Any M may call it for any P: the P's timerLock is the queues' owner role.
      * Timers ready their goroutines into the calling M's P (runnext), so they run next.
      *
-     * <p>At most as many fire as that P's run queue has room for ({@link #timerRoom}); the rest
+     * <p>At most as many fire as the calling M's own P's run queue has room for
+     * ({@link #timerRoom}); the rest
      * stay due on their wheel, fire first at the next check (every schedule), and meanwhile any
      * thief or busy M can run them as another P's timers. Without the bound, a burst (a P's M
      * kept from its timers for a few ms by the OS, then one check: hundreds of sleepers due at
