@@ -106,8 +106,9 @@ final class CarrierPool extends ForkJoinPool {
      * slot belongs to whoever took it from a cache (the submitter) until it is queued; then to
      * the run queue; then to the M that dequeued it, which runs the mount and, once the mount
      * has returned, puts the slot in its own cache. The JDK never sees a slot, so a virtual
-     * thread re-submitted while its previous mount is still returning gets another one. {@code mount} is written before the
-     * queue publishes the G and read after the dequeue (the run queue's release/acquire pair).
+     * thread re-submitted while its previous mount is still returning gets another one.
+     * {@code mount} is written before the queue publishes the G and read after the dequeue (the
+     * run queue's release/acquire pair).
      */
     static final class Slot extends G {
         /** The slot's directTask: a slot runs only through {@link #runOn}. */

@@ -225,9 +225,12 @@ class RunQueue {
      * Owner only: how many more {@code runqput(g, next=true)} calls fit before one spills half
      * the ring to the global queue: the free ring slots, plus one while runnext is empty (the
      * first put lands there without pushing anything into the ring; each later one pushes the
-     * old runnext in). Thieves only move head forward and take runnext, so the room can only
-     * grow until the owner's next put. Never less than 1 with an empty runnext: a P whose ring
-     * is full of long-running goroutines still fires a due timer into runnext, where it runs next.
+     * old runnext in). Never less than 1 with an empty runnext: a P whose ring is full of
+     * long-running goroutines still fires a due timer into runnext, where it runs next.
+     * Concurrency: tail is the owner's own; head and runnext change only under thieves, who
+     * move head forward and take runnext, so a stale read of either understates the room, never
+     * overstates it, until the owner's next put. The acquire on head pairs with a thief's CAS on
+     * it, as in runqput.
      */
     final int runqroom() {
         // Randomised mode (SchedChaos) may send a runnext put to the ring: then runnext is no room.
