@@ -87,7 +87,21 @@ final class Sysmon extends Thread {
      */
     static final long TIMER_WATCH_NS = TIMER_OVERDUE_NS / 2;
 
+    /**
+     * Sysmon's tick came this much later than its sleep asked: sysmon was stopped, by the OS or
+     * by a safepoint (a GC pause), which stops every M that runs Java code as well.
+     */
+    static final long STALL_NS = 1_000_000L;
+    /**
+     * How long after a stall of sysmon's a sample of an M's CPU time may still straddle a
+     * safepoint, or the JVM's waking of the threads it stopped (measured on this 2-core VM: up
+     * to 7 ms after a young pause of 100-160 ms, while sysmon already ran again).
+     */
+    static final long STALL_QUARANTINE_NS = 10_000_000L;
+
     private final Scheduler sched;
+    /** When sysmon last found itself stalled (STALL_NS), or long ago. Sysmon's thread only. */
+    private long stalledAt = System.nanoTime() - 2 * STALL_QUARANTINE_NS;
     /** True while sysmon is parked with no deadline. Written by sysmon and by wake(). */
     volatile boolean sleeping;
     // ---- metrics counters, written by the sysmon thread only, read racily by GoRuntime.metrics ----
@@ -114,15 +128,23 @@ final class Sysmon extends Thread {
     public void run() {
         long delay = MIN_DELAY_NS;
         int idle = 0;
+        long last = System.nanoTime();
         while (!sched.stopping) {
             if (idle == 0) {
                 delay = MIN_DELAY_NS;
             } else if (idle > IDLE_TICKS_BEFORE_BACKOFF) {
                 delay = Math.min(delay * 2, MAX_DELAY_NS);
             }
-            LockSupport.parkNanos(this, timersPending ? Math.min(delay, TIMER_WATCH_NS) : delay);
+            long sleep = timersPending ? Math.min(delay, TIMER_WATCH_NS) : delay;
+            LockSupport.parkNanos(this, sleep);
             Thread.interrupted(); // an interrupt means nothing to sysmon; left set, every park would return at once
             long now = System.nanoTime();
+            // Measured from the last tick, not from the park: a safepoint that stopped sysmon
+            // while it worked (after it sampled an M, before it slept) counts too.
+            if (now - last > sleep + STALL_NS) {
+                stalledAt = now;
+            }
+            last = now;
             sched.coarseNanos = now;
             ticks = ticks + 1;
             cgroupTick(now);
@@ -135,6 +157,7 @@ final class Sysmon extends Thread {
                 // the JDK HttpServer on goloom-vt). Go's sysmon also backs off before it waits.
                 if (idle > IDLE_TICKS_BEFORE_BACKOFF && delay == MAX_DELAY_NS) {
                     deepSleep();
+                    last = System.nanoTime(); // a deep sleep is no stall
                     idle = 0;
                 } else {
                     idle++;
@@ -352,7 +375,7 @@ final class Sysmon extends Thread {
             boolean inNative = false;
             if (!blockedInJdk(m)) {
                 // CPU-time reads only for suspects, and only while work waits for the P
-                inNative = !progressed && workWaiting(pp) && blockedInNative(m, pp, now);
+                inNative = !progressed && workWaiting(pp) && blockedInNative(m, pp, now, stalledAt);
                 if (!inNative) {
                     pp.sysmonBlockedTicks = 0;
                     continue;
@@ -446,6 +469,7 @@ final class Sysmon extends Thread {
      *  sampled   ── another G or tick, or the request answered ───────────────> no sample / resampled
      *  sampled   ── ≥ NATIVE_CPU_WINDOW_NS later, cpu moved or kernel state R ─> resampled (a hog)
      *  sampled   ── ≥ NATIVE_CPU_WINDOW_NS later, cpu still, state not R ─────> blocked: hand off
+     *               (the sample near a stall of sysmon's: only if the JVM has the thread in native code)
      * </pre>
      * A goroutine that reaches yield points answers the request, so only one stuck in a call
      * is ever sampled; a CPU-bound goroutine without yield points costs one CPU-time read per
@@ -453,9 +477,10 @@ final class Sysmon extends Thread {
      * scheduled for a window from looking blocked; where procfs is missing an unchanged CPU
      * time alone decides, and where CPU time is missing a state of S or D alone. A wrong guess
      * costs what the implicit handoff always costs: the G runs P-less until its next yield
-     * point (preemptOrphan), then queues globally (lostP).
+     * point (preemptOrphan), then queues globally (lostP). The last step is
+     * {@link #looksBlocked}.
      */
-    private static boolean blockedInNative(M m, P pp, long now) {
+    private static boolean blockedInNative(M m, P pp, long now, long stalledAt) {
         G g = m.curg();
         boolean asked;
         if (g != null) {
@@ -479,11 +504,9 @@ final class Sysmon extends Thread {
             return false;
         }
         long cpu = cpuNanos(m);
-        if (cpu == m.sysmonCpu) {
-            char st = kernelState(m.tid);
-            if (cpu >= 0 ? st != 'R' : st == 'S' || st == 'D') {
-                return true;
-            }
+        if (cpu == m.sysmonCpu
+                && looksBlocked(cpu, kernelState(m.tid), m.sysmonCpuWhen - stalledAt < STALL_QUARANTINE_NS, () -> inNative(m))) {
+            return true;
         }
         m.sysmonCpu = cpu;
         m.sysmonCpuWhen = now;
@@ -624,10 +647,67 @@ final class Sysmon extends Thread {
         }
     }
 
+    /**
+     * The verdict on an M whose CPU time ({@code cpu}, -1 unknown) stood still over a sample
+     * window and whose kernel state is {@code state} (0 unknown): is it blocked?
+     *
+     * <p>Off CPU and not runnable, normally yes: in a native call, or waiting in the JVM where
+     * the Thread state still says RUNNABLE (JDK 25 reports a thread that waits for another
+     * thread's class initialisation so, and no lock).
+     *
+     * <p>But a safepoint (a GC pause) stops every thread that runs Java code, so a CPU-bound
+     * goroutine's CPU time also stands still across it, and its thread sleeps in the kernel
+     * until the JVM wakes it. A safepoint stops sysmon too, so it shows as a stall of sysmon's
+     * own ticks; when the window began less than {@link #STALL_QUARANTINE_NS} after such a
+     * stall, or before it ({@code nearStall}), only the JVM's word that the thread is in native
+     * code ({@code inNative}: 1 yes, 0 no, -1 unknown) decides, and a thread that waits in the
+     * JVM is handed off a window later. Measured without this (a virtual thread starting a
+     * million virtual threads on goloom-vt, the shape of compare's spawn, with young pauses of
+     * 100-160 ms): the producer, on CPU the whole time, was handed off as blocked in native
+     * code in 6 runs of 50, and a new M started; with it, in none of 25.
+     */
+    static boolean looksBlocked(long cpu, char state, boolean nearStall, java.util.function.IntSupplier inNative) {
+        if (cpu >= 0 ? state == 'R' : state != 'S' && state != 'D') {
+            return false; // runnable: the OS, not a call, keeps it off CPU
+        }
+        return !nearStall || inNative.getAsInt() == 1;
+    }
+
+    /**
+     * Whether the JVM has thread {@code t} in native code (a JNI or FFM call): 1 yes, 0 no (in
+     * Java code, waiting in the JVM, or stopped at a safepoint), -1 unknown (no thread bean,
+     * the thread gone). A thread snapshot without a stack trace: no safepoint.
+     */
+    static int inNative(Thread t) {
+        ThreadMXBean mx = Threads.MX;
+        if (mx == null) {
+            return -1;
+        }
+        try {
+            java.lang.management.ThreadInfo info = mx.getThreadInfo(t.threadId());
+            return info == null ? -1 : info.isInNative() ? 1 : 0;
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** CPU time used by {@code t} in ns, or -1 if the JVM cannot tell. */
     static long cpuNanos(Thread t) {
         ThreadMXBean mx = Cpu.MX;
         return mx == null ? -1 : mx.getThreadCpuTime(t.threadId());
+    }
+
+    /** Loaded at the first verdict near a stall only: the JMX thread bean, for its snapshots. */
+    private static final class Threads {
+        static final ThreadMXBean MX = bean();
+
+        private static ThreadMXBean bean() {
+            try {
+                return ManagementFactory.getThreadMXBean();
+            } catch (RuntimeException | LinkageError e) {
+                return null; // e.g. a runtime image without java.management
+            }
+        }
     }
 
     /** Loaded on the first suspect only: the JMX thread bean, if it measures CPU time. */

@@ -321,8 +321,7 @@ class SysmonTest {
     void anIdleRuntimesSysmonIsAsleepAndWakesWhenWorkArrives() throws Exception {
         try (GoRuntime rt = GoRuntime.create(2)) {
             Sysmon sm = rt.sched.sysmon;
-            Await.awaitCondition("sysmon in deep sleep", 30_000,
-                    () -> sm.sleeping && sm.getState() == Thread.State.WAITING);
+            Await.awaitCondition("sysmon in deep sleep", 30_000, () -> inDeepSleep(sm));
             long ticks = sm.ticks;
             AtomicBoolean stop = new AtomicBoolean();
             CountDownLatch done = new CountDownLatch(1);
@@ -335,9 +334,18 @@ class SysmonTest {
             Await.awaitCondition("sysmon ticking again", 30_000, () -> sm.ticks > ticks + 3);
             stop.set(true);
             assertTrue(done.await(30, TimeUnit.SECONDS));
-            Await.awaitCondition("sysmon asleep again", 30_000,
-                    () -> sm.sleeping && sm.getState() == Thread.State.WAITING);
+            Await.awaitCondition("sysmon asleep again", 30_000, () -> inDeepSleep(sm));
         }
+    }
+
+    /**
+     * Parked in its deep sleep: with no deadline, or, while the runtime's MXBean waits for JMX
+     * (a JVM where nothing has started JMX yet, such as this class run alone), with a look once a
+     * second; either way no tick.
+     */
+    private static boolean inDeepSleep(Sysmon sm) {
+        Thread.State st = sm.getState();
+        return sm.sleeping && (st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING);
     }
 
     @Test
@@ -347,6 +355,160 @@ class SysmonTest {
     }
 
     // ---- native blocking: the carrier is RUNNABLE, only its CPU time and kernel state tell ----
+
+    /**
+     * The verdict on an M whose CPU time stood still: off CPU and not runnable is blocked,
+     * except near a stall of sysmon's (a safepoint may have stopped the M as it stopped
+     * sysmon), where only the JVM's word that the thread is in native code counts.
+     */
+    @Test
+    void nearAStallOnlyANativeCallLooksBlocked() {
+        java.util.function.IntSupplier no = () -> 0, yes = () -> 1, unknown = () -> -1;
+        java.util.function.IntSupplier unasked = () -> {
+            throw new AssertionError("the thread snapshot is taken only near a stall");
+        };
+        assertTrue(Sysmon.looksBlocked(5, 'S', false, unasked), "asleep, no stall: blocked");
+        assertTrue(Sysmon.looksBlocked(5, 'D', false, unasked));
+        assertTrue(Sysmon.looksBlocked(5, (char) 0, false, unasked), "no procfs: CPU time alone decides");
+        assertFalse(Sysmon.looksBlocked(5, 'R', false, unasked), "runnable: the OS keeps it off CPU");
+        assertTrue(Sysmon.looksBlocked(-1, 'S', false, unasked), "no CPU time: state S alone decides");
+        assertFalse(Sysmon.looksBlocked(-1, (char) 0, false, unasked), "nothing known: not blocked");
+        assertFalse(Sysmon.looksBlocked(5, 'S', true, no), "near a stall, in Java code: a safepoint stopped it");
+        assertFalse(Sysmon.looksBlocked(5, 'S', true, unknown));
+        assertTrue(Sysmon.looksBlocked(5, 'S', true, yes), "near a stall, in a native call: blocked");
+        assertFalse(Sysmon.looksBlocked(5, 'R', true, unasked));
+    }
+
+    /**
+     * Started and released initialisations of SlowInit and SlowInit2, kept outside them: a
+     * thread that read a field of a class being initialised would wait for it too.
+     */
+    private static final CountDownLatch[] INIT1 = {new CountDownLatch(1), new CountDownLatch(1)};
+    private static final CountDownLatch[] INIT2 = {new CountDownLatch(1), new CountDownLatch(1)};
+
+    /** A class initialiser's body: says it started, then waits for the release. */
+    private static void holdInitialisation(CountDownLatch[] latches) {
+        latches[0].countDown();
+        try {
+            latches[1].await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for another thread's class initialisation (RUNNABLE all the while, in JDK 25). */
+    private static final class SlowInit {
+        static {
+            holdInitialisation(INIT1);
+        }
+
+        static void touch() {
+        }
+    }
+
+    /**
+     * The JVM's word on three threads that are all off CPU: one in a native read (in native),
+     * one waiting for a class initialisation (not: it waits in the JVM, with Thread state
+     * RUNNABLE) and one parked (not).
+     */
+    @Test
+    void theJvmTellsANativeCallFromAWaitInTheJvm() throws Throwable {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
+            assertEquals(0, (int) Libc.PIPE.invokeExact(fds));
+            int rfd = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
+            int wfd = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
+            MemorySegment buf = arena.allocate(1);
+            int[] tids = new int[3];
+            Thread reader = Thread.ofPlatform().start(() -> {
+                tids[0] = Sysmon.currentTid();
+                try {
+                    long unused = (long) Libc.READ.invokeExact(rfd, buf, 1L);
+                } catch (Throwable t) {
+                    throw new RuntimeException(t);
+                }
+            });
+            Thread initialiser = Thread.ofPlatform().start(SlowInit::touch);
+            assertTrue(INIT1[0].await(30, TimeUnit.SECONDS));
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                tids[1] = Sysmon.currentTid();
+                SlowInit.touch();
+            });
+            CountDownLatch never = new CountDownLatch(1);
+            Thread parked = Thread.ofPlatform().start(() -> {
+                tids[2] = Sysmon.currentTid();
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try {
+                Thread[] ts = {reader, waiter, parked};
+                for (int i = 0; i < 3; i++) {
+                    int k = i;
+                    Await.awaitCondition(ts[k].getName() + " asleep in the kernel", 30_000,
+                            () -> tids[k] != 0 && Sysmon.kernelState(tids[k]) == 'S');
+                }
+                assertEquals(Thread.State.RUNNABLE, waiter.getState(), "the JDK fact the verdict rests on");
+                assertEquals(1, Sysmon.inNative(reader), "a native read");
+                assertEquals(0, Sysmon.inNative(waiter), "waiting for a class initialisation");
+                assertEquals(0, Sysmon.inNative(parked), "parked");
+            } finally {
+                INIT1[1].countDown();
+                never.countDown();
+                MemorySegment one = arena.allocate(1);
+                assertEquals(1L, (long) Libc.WRITE.invokeExact(wfd, one, 1L));
+                for (Thread t : new Thread[] {reader, initialiser, waiter, parked}) {
+                    t.join(30_000);
+                }
+                int unused = (int) Libc.CLOSE.invokeExact(rfd);
+                unused = (int) Libc.CLOSE.invokeExact(wfd);
+            }
+        }
+    }
+
+    /** Waits in a class initialisation that a test thread holds open (a second class: one per test). */
+    private static final class SlowInit2 {
+        static {
+            holdInitialisation(INIT2);
+        }
+
+        static void touch() {
+        }
+    }
+
+    /**
+     * A goroutine that waits for another thread's class initialisation shows RUNNABLE, so only
+     * the native-code path can see it blocked; its P must still be handed off, with or without
+     * stalls of sysmon's (the JVM does not have it in native code).
+     */
+    @Test
+    void aGoroutineWaitingForAClassInitialisationDoesNotStopTheGoroutinesQueuedOnItsP() throws Exception {
+        Thread initialiser = Thread.ofPlatform().start(SlowInit2::touch);
+        assertTrue(INIT2[0].await(30, TimeUnit.SECONDS));
+        try (GoRuntime rt = GoRuntime.create(1)) {
+            CountDownLatch waiting = new CountDownLatch(1);
+            CountDownLatch queuedRan = new CountDownLatch(1);
+            CountDownLatch initDone = new CountDownLatch(1);
+            rt.go(() -> {
+                waiting.countDown();
+                SlowInit2.touch(); // no yield point until the initialisation ends
+                initDone.countDown();
+            });
+            assertTrue(waiting.await(30, TimeUnit.SECONDS));
+            rt.go(queuedRan::countDown); // queued on the only P, behind the waiting goroutine
+            try {
+                assertTrue(queuedRan.await(20, TimeUnit.SECONDS),
+                        "the goroutine queued behind a class-initialisation wait never ran: sysmon did not hand off the P");
+                assertEquals(1, initDone.getCount(), "the initialisation ended before it was released");
+            } finally {
+                INIT2[1].countDown();
+            }
+            assertTrue(initDone.await(30, TimeUnit.SECONDS));
+            initialiser.join(30_000);
+        }
+    }
 
     /** libc through FFM, for blocking the carrier in native code. */
     private static final class Libc {
