@@ -97,7 +97,8 @@ public final class Replies {
         sb.append("main=returned scheduler=").append(System.getProperty("goloom.virtualThreadScheduler"))
                 .append(" carriers=").append(carriers)
                 .append(" blocked=").append(blocked < 0 ? "n/a" : String.valueOf(blocked))
-                .append(" goloomCarrierCount=").append(goloomCount("carrierCount")).append('\n');
+                .append(" goloomCarrierCount=").append(goloomCount("carrierCount")).append('\n')
+                .append(handoffs()).append('\n');
         groups.forEach((what, names) -> {
             names.sort(Comparator.comparingInt(n -> Integer.parseInt(n.substring(n.lastIndexOf('m') + 1))));
             sb.append(names.size()).append(' ').append(what).append(": ").append(String.join(" ", names)).append('\n');
@@ -115,6 +116,26 @@ public final class Replies {
             return (int) rt.getMethod(method).invoke(rt.getMethod("getDefault").invoke(null));
         } catch (ReflectiveOperationException e) {
             return -1;
+        }
+    }
+
+    /**
+     * goloom's P hand-offs so far by reason ({@code handoffs syscall=0 jdk=3 native=0}: the
+     * carriers started beside the two), or {@code handoffs n/a} without goloom. Reflection, as
+     * {@link #goloomCount}.
+     */
+    private static String handoffs() {
+        try {
+            Class<?> rt = Class.forName("io.goloom.scheduler.GoRuntime");
+            Object metrics = rt.getMethod("metrics").invoke(rt.getMethod("getDefault").invoke(null));
+            java.lang.reflect.Method get = metrics.getClass().getMethod("get", String.class);
+            StringBuilder sb = new StringBuilder("handoffs");
+            for (String reason : new String[] {"syscall", "jdk-blocked", "native"}) {
+                sb.append(' ').append(reason).append('=').append(get.invoke(metrics, "/goloom/sched/handoffs/" + reason + ":events"));
+            }
+            return sb.toString();
+        } catch (ReflectiveOperationException e) {
+            return "handoffs n/a";
         }
     }
 
