@@ -112,8 +112,8 @@ public final class Replies {
      */
     private static int goloomCount(String method) {
         try {
-            Class<?> rt = Class.forName("io.goloom.scheduler.GoRuntime");
-            return (int) rt.getMethod(method).invoke(rt.getMethod("getDefault").invoke(null));
+            Object rt = defaultRuntime();
+            return (int) rt.getClass().getMethod(method).invoke(rt);
         } catch (ReflectiveOperationException e) {
             return -1;
         }
@@ -126,8 +126,8 @@ public final class Replies {
      */
     private static String handoffs() {
         try {
-            Class<?> rt = Class.forName("io.goloom.scheduler.GoRuntime");
-            Object metrics = rt.getMethod("metrics").invoke(rt.getMethod("getDefault").invoke(null));
+            Object rt = defaultRuntime();
+            Object metrics = rt.getClass().getMethod("metrics").invoke(rt);
             java.lang.reflect.Method get = metrics.getClass().getMethod("get", String.class);
             StringBuilder sb = new StringBuilder("handoffs");
             for (String reason : new String[] {"syscall", "jdk-blocked", "native"}) {
@@ -137,6 +137,11 @@ public final class Replies {
         } catch (ReflectiveOperationException e) {
             return "handoffs n/a";
         }
+    }
+
+    /** {@code GoRuntime.getDefault()}, found by reflection: the app compiles and runs without goloom. */
+    private static Object defaultRuntime() throws ReflectiveOperationException {
+        return Class.forName("io.goloom.scheduler.GoRuntime").getMethod("getDefault").invoke(null);
     }
 
     /** Exits the JVM from a new thread, so that the handler that asked for it completes first. */

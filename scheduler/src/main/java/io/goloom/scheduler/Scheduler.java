@@ -928,9 +928,10 @@ final class Scheduler extends Syscalls implements Sched {
      *
      * <p>At most as many fire as the calling M's own P's run queue has room for
      * ({@link #timerRoom}); the rest stay due on their wheel, fire first at the next check
-     * (every schedule), and meanwhile any thief or busy M can run them as another P's timers. Without the bound, a burst (a P's M
-     * kept from its timers for a few ms by the OS, then one check: hundreds of sleepers due at
-     * once) filled the ring and spilled halves of it to the global queue, which a P whose own
+     * (every schedule), and meanwhile any thief or busy M can run them as another P's timers.
+     * Without the bound, a burst (a P's M kept from its timers for a few ms by the OS, then one
+     * check: hundreds of sleepers due at once) filled the ring and spilled halves of it to the
+     * global queue, which a P whose own
      * timers keep its ring busy checks once per 61 schedules: 100,000 sleepers (compare's
      * sleep-lateness) had readied goroutines wait there up to 160 ms after their timer fired.
      */

@@ -140,7 +140,8 @@ final class Sysmon extends Thread {
             Thread.interrupted(); // an interrupt means nothing to sysmon; left set, every park would return at once
             long now = System.nanoTime();
             // Measured from the last tick, not from the park: a safepoint that stopped sysmon
-            // while it worked (after it sampled an M, before it slept) counts too.
+            // while it worked (after it sampled an M, before it slept) counts too. So does a
+            // slow tick of its own (a hand-off starting a thread), which only errs toward caution.
             if (now - last > sleep + STALL_NS) {
                 stalledAt = now;
             }
@@ -679,7 +680,7 @@ final class Sysmon extends Thread {
      * the thread gone). A thread snapshot without a stack trace: no safepoint.
      */
     static int inNative(Thread t) {
-        ThreadMXBean mx = Threads.MX;
+        ThreadMXBean mx = ThreadBean.MX;
         if (mx == null) {
             return -1;
         }
@@ -693,31 +694,21 @@ final class Sysmon extends Thread {
 
     /** CPU time used by {@code t} in ns, or -1 if the JVM cannot tell. */
     static long cpuNanos(Thread t) {
-        ThreadMXBean mx = Cpu.MX;
+        ThreadMXBean mx = ThreadBean.CPU;
         return mx == null ? -1 : mx.getThreadCpuTime(t.threadId());
     }
 
-    /** Loaded at the first verdict near a stall only: the JMX thread bean, for its snapshots. */
-    private static final class Threads {
+    /**
+     * Loaded on the first suspect only: the JMX thread bean ({@code MX}, for thread snapshots)
+     * and, if it measures CPU time, the same bean as {@code CPU}; null where it is missing.
+     */
+    private static final class ThreadBean {
         static final ThreadMXBean MX = bean();
+        static final ThreadMXBean CPU = MX != null && MX.isThreadCpuTimeSupported() && MX.isThreadCpuTimeEnabled() ? MX : null;
 
         private static ThreadMXBean bean() {
             try {
                 return ManagementFactory.getThreadMXBean();
-            } catch (RuntimeException | LinkageError e) {
-                return null; // e.g. a runtime image without java.management
-            }
-        }
-    }
-
-    /** Loaded on the first suspect only: the JMX thread bean, if it measures CPU time. */
-    private static final class Cpu {
-        static final ThreadMXBean MX = bean();
-
-        private static ThreadMXBean bean() {
-            try {
-                ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-                return mx.isThreadCpuTimeSupported() && mx.isThreadCpuTimeEnabled() ? mx : null;
             } catch (RuntimeException | LinkageError e) {
                 return null; // e.g. a runtime image without java.management
             }

@@ -420,9 +420,10 @@ class SysmonTest {
             int rfd = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
             int wfd = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
             MemorySegment buf = arena.allocate(1);
-            int[] tids = new int[3];
+            // written by the three threads, read by this one: an atomic array for the visibility
+            java.util.concurrent.atomic.AtomicIntegerArray tids = new java.util.concurrent.atomic.AtomicIntegerArray(3);
             Thread reader = Thread.ofPlatform().start(() -> {
-                tids[0] = Sysmon.currentTid();
+                tids.set(0, Sysmon.currentTid());
                 try {
                     long unused = (long) Libc.READ.invokeExact(rfd, buf, 1L);
                 } catch (Throwable t) {
@@ -432,12 +433,12 @@ class SysmonTest {
             Thread initialiser = Thread.ofPlatform().start(SlowInit::touch);
             assertTrue(INIT1[0].await(30, TimeUnit.SECONDS));
             Thread waiter = Thread.ofPlatform().start(() -> {
-                tids[1] = Sysmon.currentTid();
+                tids.set(1, Sysmon.currentTid());
                 SlowInit.touch();
             });
             CountDownLatch never = new CountDownLatch(1);
             Thread parked = Thread.ofPlatform().start(() -> {
-                tids[2] = Sysmon.currentTid();
+                tids.set(2, Sysmon.currentTid());
                 try {
                     never.await();
                 } catch (InterruptedException e) {
@@ -449,7 +450,7 @@ class SysmonTest {
                 for (int i = 0; i < 3; i++) {
                     int k = i;
                     Await.awaitCondition(ts[k].getName() + " asleep in the kernel", 30_000,
-                            () -> tids[k] != 0 && Sysmon.kernelState(tids[k]) == 'S');
+                            () -> tids.get(k) != 0 && Sysmon.kernelState(tids.get(k)) == 'S');
                 }
                 assertEquals(Thread.State.RUNNABLE, waiter.getState(), "the JDK fact the verdict rests on");
                 assertEquals(1, Sysmon.inNative(reader), "a native read");
