@@ -1,10 +1,11 @@
 // sleep-lateness and sleep-lateness-10k: N goroutines started at once from main, each
 // sleeping a random 1..100 ms (time.Sleep) and recording how late it woke: the Go side of
 // compare's SleepLatenessWorkload. The lengths are those of Java's new SplittableRandom(42)
-// (nextInt(1, 101) ms), the same for every run and system. Two untimed rounds first (quick:
-// one), as on the JVM (there they let the JIT compile the wake-up path; Go needs no warm-up,
-// but the rounds also leave the timer heaps and stacks as the JVM runs find them). ms = mean
-// lateness; the histogram holds every sleeper's lateness.
+// (nextInt(1, 101) ms), the same for every run and system. Untimed rounds first, at least two
+// for at least 2 s (quick: one round and 0.5 s), as on the JVM (there they let the JIT compile
+// the wake-up path; Go needs no warm-up, but the rounds also leave the timer heaps and stacks
+// as the JVM runs find them). ms = mean lateness; the histogram holds every sleeper's
+// lateness.
 package main
 
 import (
@@ -51,10 +52,16 @@ func main() {
 	if a.Workload == "sleep-lateness-10k" {
 		n = a.Size.Pick(10_000, 5_000, 200)
 	}
-	warmRounds := a.Size.Pick(2, 1, 1)
+	// The JVM side's minimums (at least two rounds for at least 2 s; quick: one round and
+	// 0.5 s; test: one round); its wait for a quiet JIT has no Go counterpart.
+	minRounds := a.Size.Pick(2, 1, 1)
+	minWarm := time.Duration(a.Size.Pick(2000, 500, 0)) * time.Millisecond
 	start := time.Now()
-	for i := 0; i < warmRounds; i++ {
+	for rounds := 1; ; rounds++ {
 		round(n, nil)
+		if rounds >= minRounds && time.Since(start) >= minWarm {
+			break
+		}
 	}
 	h := harness.NewHistogram()
 	mean := round(n, h)

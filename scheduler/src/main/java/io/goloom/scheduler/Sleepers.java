@@ -106,6 +106,12 @@ final class Sleepers {
      * stays near the number of such hand-offs; a flag that nobody clears makes it run away.
      */
     final java.util.concurrent.atomic.LongAdder tookWorkInsteadOfSleeping = new java.util.concurrent.atomic.LongAdder();
+    /**
+     * Times an M of this runtime went to sleep as its timer sleeper (in notesleepUntil or the
+     * poller; tests). Written by the timer sleeper only, one at a time (pair 1's CAS and the
+     * volatile clear of timerSleeper order the writes); read racily.
+     */
+    long timerSleeps;
     /** Blocking waits in the netpoller by this runtime's Ms (metrics). Written by the poll token's holder only; read racily. */
     long pollWaits;
     /** The idle hook is registered (lazily, by this runtime's first idle M). Written under this. */
@@ -154,7 +160,8 @@ final class Sleepers {
         if (SchedChaos.ON && timers) SchedChaos.at(SchedChaos.TIMER_SLEEPER_SET, m); // test hook; see SchedChaos
         G ready = null;
         try {
-            long until = timers ? earliestTimer() : TimerQueue.NONE; // pair 1: re-read after publishing ourselves
+            // Pair 1: re-read after publishing ourselves.
+            long until = timers ? timerWake(earliestTimer(), System.nanoTime()) : TimerQueue.NONE;
             if (sched.workForMWithoutP()) {
                 // Pair 3: startm left work for an M without a P (the carrier bound) before it
                 // could see us as the sleeper or the poller: take it now (acquireIdleP below)
@@ -162,6 +169,9 @@ final class Sleepers {
                 tookWorkInsteadOfSleeping.increment();
             } else if (poll) {
                 m.sleepUntil = until;
+                if (timers) {
+                    timerSleeps++; // the timer sleeper only: see the field
+                }
                 if (SchedChaos.ON) SchedChaos.at(SchedChaos.POLL_BLOCKING, m); // test hook; see SchedChaos
                 ready = block(until); // the poll replaces notesleepUntil
             } else {
@@ -169,6 +179,7 @@ final class Sleepers {
                     return false;
                 }
                 m.sleepUntil = until;
+                timerSleeps++;
                 m.notesleepUntil(until);
             }
         } finally {
@@ -202,6 +213,46 @@ final class Sleepers {
             sched.checkTimers(p);
         }
         return true;
+    }
+
+    /**
+     * The shortest sleep of the timer sleeper. A timer due sooner than this, or due already,
+     * waits for it, and every timer due by then fires in the same wake-up: a timer may fire up
+     * to this much late (plus the OS's wake-up latency), never early.
+     *
+     * <p>Why a timer already due waits too: the sleeper sees one mostly while another M is
+     * firing that P's timers (it holds the P's timer lock, so checkTimers skips the P) or has
+     * fired as many as its run queue had room for. Woken at once, the sleeper found the lock
+     * taken, went idle and came back here without sleeping: a spin. Measured on compare's
+     * sleep-lateness-10k shape (10,000 sleepers of 1..100 ms, 2 Ps, 40 rounds in one JVM):
+     * 2,237,015 of 2,253,391 sleeps had a deadline already past, with 4.6 million failed
+     * timer-lock attempts; with this floor for due timers too, 1 of 32,574, and 71,252. On a VM
+     * whose kernel puts both carriers on one vCPU, the spinning M kept the lock's holder off
+     * the CPU until the kernel's next tick, 4 ms: the holder's P fired nothing meanwhile. The
+     * rounds' lateness p99 went from 3.1-3.4 ms (median of the rounds; 14-27 rounds over 1 ms
+     * of 20-40) to 0.23-0.34 ms (4 of 20 over 1 ms). Timers on a P whose M runs a long
+     * goroutine are sysmon's concern (its timer watch); the sleeper fires them after its floor.
+     *
+     * <p>Why a floor for timers due soon: Go's idle M sleeps in {@code epoll_wait}, whose
+     * timeout is whole milliseconds (under 1 ms becomes 1 ms); goloom's sleeps have nanosecond
+     * deadlines, so without a floor the sleeper woke once per distinct deadline, every ~10 us
+     * with 10,000 sleepers. 100 us is a tenth of Go's granularity.
+     */
+    static final long MIN_TIMER_SLEEP_NANOS = 100_000;
+
+    /**
+     * When the timer sleeper wakes, given the earliest pending deadline (TimerQueue.NONE:
+     * none) and the time now: at the deadline, but no sooner than {@link #MIN_TIMER_SLEEP_NANOS}
+     * from now, also when the deadline has passed (see there). What it returns is also what the
+     * sleeper publishes as {@code m.sleepUntil}: a timer armed for an earlier deadline wakes the
+     * sleeper (timerWaker), so no timer fires later than this because of the floor.
+     */
+    static long timerWake(long earliest, long now) {
+        if (earliest == TimerQueue.NONE) {
+            return earliest;
+        }
+        long floor = now + MIN_TIMER_SLEEP_NANOS;
+        return earliest - floor < 0 ? floor : earliest;
     }
 
     /** The earliest hint over all Ps, TimerQueue.NONE if no timer is pending anywhere. */

@@ -50,6 +50,29 @@ class TimersTest {
         }
     }
 
+    /**
+     * The timer sleeper's floor (Sleepers.timerWake): a deadline due already or sooner than the
+     * floor waits for the floor, a later one is kept, "no timer" stays none; negative clock
+     * readings included (System.nanoTime may be negative).
+     */
+    @Test
+    void theTimerSleeperSleepsAtLeastItsFloor() {
+        long min = Sleepers.MIN_TIMER_SLEEP_NANOS;
+        long none = io.goloom.timers.TimerQueue.NONE;
+        for (long now : new long[] {0, 123_456_789, -5_000, Long.MIN_VALUE + 10 * min, Long.MAX_VALUE - 10 * min}) {
+            assertEquals(none, Sleepers.timerWake(none, now), "no timer");
+            long[][] cases = {
+                {now - min, now + min}, {now - 1, now + min}, {now, now + min}, // due already
+                {now + 1, now + min}, {now + min - 1, now + min},                  // sooner than the floor
+                {now + min, now + min}, {now + min + 1, now + min + 1}, {now + 5 * min, now + 5 * min},
+            };
+            for (long[] c : cases) {
+                assertEquals(c[1], Sleepers.timerWake(c[0], now),
+                        "earliest = now + " + (c[0] - now) + " ns, now = " + now);
+            }
+        }
+    }
+
     @Test
     void zeroAndNegativeSleepReturnAtOnceAndSleepOnAPlainThreadWorks() throws Exception {
         try (GoRuntime rt = GoRuntime.create(1)) {
