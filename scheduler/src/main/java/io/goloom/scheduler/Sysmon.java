@@ -28,7 +28,9 @@ import java.util.concurrent.locks.LockSupport;
  *       idle ({@link Deadlock}).</li>
  * </ul>
  * It sleeps 20 µs between ticks while it finds something to do, doubling to 10 ms after 50
- * quiet ticks (but at most {@link #TIMER_WATCH_NS} while a busy P has timers pending), and
+ * quiet ticks (but at most {@link #TIMER_WATCH_NS} while a busy P that has not scheduled since
+ * the last tick has timers pending, {@link #TIMER_WATCH_SCHEDULING_NS} while busy Ps that do
+ * schedule have), and
  * sleeps without a deadline (no CPU at all) once every P has stayed idle through that back-off
  * (about 20 ms), until an M acquires a P again.
  *
@@ -83,9 +85,22 @@ final class Sysmon extends Thread {
      * whole back-off step before sysmon sees it overdue (measured: the fairness ticker late by
      * 5.7 and 11 ms, exactly the 5.12 and 10 ms steps plus the then 1 ms overdue threshold).
      * Half the threshold keeps detection within 1.5x the threshold for at most 4,000 cheap
-     * ticks a second, and only while timers wait on busy Ps.
+     * ticks a second, and only while timers wait on a busy P that has not scheduled since the
+     * last tick (a possible hostage). Busy Ps with timers that do schedule get
+     * {@link #TIMER_WATCH_SCHEDULING_NS}.
      */
     static final long TIMER_WATCH_NS = TIMER_OVERDUE_NS / 2;
+    /**
+     * The longest sleep while busy Ps have timers pending but every one of them has scheduled
+     * since the last tick, so none holds its timers hostage yet (each schedule ran its
+     * checkTimers). A goroutine that starts to hog one of them now is seen not scheduling at
+     * the next tick, at most 2 ms away, and overdue TIMER_WATCH_NS later. Not
+     * {@link #TIMER_WATCH_NS} for them too: with 10,000 sleepers timers are always pending and
+     * the Ps schedule all the time, and that kept sysmon at 4,000 ticks a second for nothing
+     * (369-427 ms of sysmon CPU over 40 rounds of 10,000 sleepers, against 176-187 ms with
+     * the 10 ms back-off; a third thread on a VM that stacks the carriers on one vCPU).
+     */
+    static final long TIMER_WATCH_SCHEDULING_NS = 2_000_000L;
 
     /**
      * Sysmon's tick came this much later than its sleep asked: sysmon was stopped, by the OS or
@@ -135,7 +150,8 @@ final class Sysmon extends Thread {
             } else if (idle > IDLE_TICKS_BEFORE_BACKOFF) {
                 delay = Math.min(delay * 2, MAX_DELAY_NS);
             }
-            long sleep = timersPending ? Math.min(delay, TIMER_WATCH_NS) : delay;
+            long sleep = timersHostage ? Math.min(delay, TIMER_WATCH_NS)
+                    : timersPending ? Math.min(delay, TIMER_WATCH_SCHEDULING_NS) : delay;
             LockSupport.parkNanos(this, sleep);
             Thread.interrupted(); // an interrupt means nothing to sysmon; left set, every park would return at once
             long now = System.nanoTime();
@@ -280,7 +296,7 @@ final class Sysmon extends Thread {
      */
     private int retake(long now) {
         int n = 0;
-        boolean anyPending = false;
+        boolean anyPending = false, anyHostage = false;
         long timerNow = sched.bubble == null ? now : sched.nanoTime(); // a bubble's timers are on its fake clock
         // Go's sysmon polls the network if nobody has for 10 ms; what it finds goes to the global queue.
         if (sched.sleepers.sysmonPoll(now)) {
@@ -315,7 +331,6 @@ final class Sysmon extends Thread {
             // TIMER_OVERDUE_NS (0.5 ms) while its M is busy. Wake an idle M to run them (a thief runs victims' timers), or, with
             // no idle P, ask the running G to yield so its own M gets to them.
             long hint = pp.timers.earliestHint();
-            anyPending |= hint != TimerQueue.NONE;
             if (hint != TimerQueue.NONE && timerNow - hint > TIMER_OVERDUE_NS) {
                 if (sched.npidle() > 0) {
                     sched.wakep();
@@ -325,6 +340,11 @@ final class Sysmon extends Thread {
             }
             int tick = pp.schedtickOpaque();
             boolean progressed = pp.sysmonSchedtick != tick;
+            // The timer watch: only a P that has not been through the scheduler since the last
+            // pass can hold its timers hostage; one that has ran checkTimers (findRunnable
+            // does before every schedtick++).
+            anyPending |= hint != TimerQueue.NONE;
+            anyHostage |= hint != TimerQueue.NONE && !progressed;
             if (progressed) {
                 pp.sysmonSchedtick = tick;
                 pp.sysmonSchedwhen = now;
@@ -435,16 +455,24 @@ final class Sysmon extends Thread {
             }
         }
         timersPending = anyPending;
+        timersHostage = anyHostage;
         return n;
     }
 
     /**
      * A busy P had a timer pending at sysmon's last pass. Sysmon then ticks at least every
-     * {@link #TIMER_WATCH_NS} whatever its back-off, so a timer held hostage by a G that
-     * does not yield is seen overdue within about TIMER_OVERDUE_NS + TIMER_WATCH_NS. Sysmon's
-     * thread only.
+     * {@link #TIMER_WATCH_SCHEDULING_NS} whatever its back-off. Sysmon's thread only.
      */
     private boolean timersPending;
+
+    /**
+     * A busy P that had not scheduled since the pass before had a timer pending at sysmon's
+     * last pass. Sysmon then ticks at least every {@link #TIMER_WATCH_NS} whatever its
+     * back-off, so a timer held hostage by a G that does not yield is seen overdue within
+     * about TIMER_OVERDUE_NS + TIMER_WATCH_NS once sysmon has seen its P not scheduling.
+     * Sysmon's thread only.
+     */
+    private boolean timersHostage;
 
     private static boolean blockedInJdk(M m) {
         Thread.State ts = m.getState();

@@ -7,15 +7,20 @@ import io.goloom.timers.TimerQueue;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The timer sleeper (Sleepers.sleepForTimers) does not spin on a due timer that it cannot run
- * because another M is firing that P's timers.
+ * The two that watch timers from outside a P's own schedule do not spin or tick for nothing:
+ * the timer sleeper (Sleepers.sleepForTimers) on a due timer that another M is firing, and
+ * sysmon's timer watch on busy Ps that keep scheduling (the second test).
  *
- * <p>The interleaving to provoke: an M takes a P's timer lock to fire its due timers and the
+ * <p>The timer sleeper. The interleaving to provoke: an M takes a P's timer lock to fire its due timers and the
  * OS takes the CPU from it (on a VM that puts both carriers on one vCPU, a wake-up it sends
  * while firing is enough). The idle M that sleeps for timers sees the earliest deadline past,
  * wakes at once, finds the lock taken (checkTimers skips the P), goes idle and comes back
@@ -34,6 +39,7 @@ class TimerSleeperTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final long WINDOW_NANOS = 200_000_000L;
+    private static final long SYSMON_WINDOW_NANOS = 500_000_000L;
 
     @Test
     void theTimerSleeperDoesNotSpinOnADueTimerThatAnotherMIsFiring() throws Exception {
@@ -62,10 +68,7 @@ class TimerSleeperTest {
                 long due = p.timers.earliestHint();
                 assertTrue(due != TimerQueue.NONE, "the 200 ms timer fired before the test took its P's lock");
                 Await.awaitCondition("the timer due", WAIT, () -> System.nanoTime() - due >= 0);
-                long from = s.sleepers.timerSleeps;
-                long t0 = System.nanoTime();
-                Await.awaitCondition("the end of the window", WAIT, () -> System.nanoTime() - t0 >= WINDOW_NANOS);
-                rounds = s.sleepers.timerSleeps - from;
+                rounds = countOver(WINDOW_NANOS, () -> s.sleepers.timerSleeps);
             } finally {
                 p.unlockTimers();
             }
@@ -76,5 +79,59 @@ class TimerSleeperTest {
             assertTrue(rounds <= bound, "the timer sleeper spun on a due timer whose P's timer lock another M holds: "
                     + rounds + " rounds in " + WINDOW_NANOS / 1_000_000 + " ms, at most " + bound + " expected");
         }
+    }
+
+    /**
+     * Sysmon's timer watch ticks every {@link Sysmon#TIMER_WATCH_NS} (250 us) only while a busy P
+     * that has not scheduled since the last tick holds a pending timer; busy Ps with timers that
+     * keep scheduling run their own checkTimers, and sysmon then ticks at most every
+     * {@link Sysmon#TIMER_WATCH_SCHEDULING_NS} (2 ms).
+     *
+     * <p>The situation to provoke: a timer pending far in the future (as in a server with socket
+     * timeouts, or 10,000 sleepers) on each of two Ps whose goroutines yield in a loop, so both Ps
+     * are busy, schedule all the time, and nothing is ever overdue. Sysmon backs off: over a 500 ms
+     * window it ticked 316-381 times. With the watch applied to every busy P with a pending timer,
+     * it ticked every 250 us plus its own time, 1,448-1,504 times, and the test fails: its bound
+     * is half the 250 us rate, 1,000.
+     */
+    @Test
+    void busyPsThatKeepSchedulingDoNotKeepSysmonAtTheHostageWatch() throws Exception {
+        try (GoRuntime rt = GoRuntime.create(2)) {
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong yields = new AtomicLong();
+            for (int i = 0; i < 2; i++) { // one per P: both Ps busy, both with a timer
+                rt.go(() -> {
+                    Timer far = Go.afterFunc(Duration.ofSeconds(60), () -> { }); // pending on this P, never due here
+                    while (!stop.get()) {
+                        yields.incrementAndGet();
+                        Go.yield(); // this P schedules all the time
+                    }
+                    far.stop();
+                });
+            }
+            Sysmon sm = rt.sched.sysmon;
+            Await.awaitCondition("the yielder running", WAIT, () -> yields.get() > 1_000);
+            long ticks = countOver(SYSMON_WINDOW_NANOS, () -> sm.ticks);
+            stop.set(true);
+            long bound = SYSMON_WINDOW_NANOS / Sysmon.TIMER_WATCH_NS / 2; // 1,000: measured 316-381; 1,448-1,504 with the old watch
+            System.out.printf("TimerSleeperTest: %,d sysmon ticks in %d ms (bound %,d), %,d yields%n",
+                    ticks, SYSMON_WINDOW_NANOS / 1_000_000, bound, yields.get());
+            assertTrue(ticks <= bound, "sysmon kept its hostage watch for a P that schedules all the time: "
+                    + ticks + " ticks in " + SYSMON_WINDOW_NANOS / 1_000_000 + " ms, at most " + bound + " expected");
+        }
+    }
+
+    /**
+     * How much {@code counter} grew over a window of {@code nanos}, timed by the clock (a
+     * measurement, not a synchronisation). The test thread parks between its looks: spinning, it
+     * would be one more busy thread on the cores, and an M kept off its core for a sysmon tick
+     * makes its P look like a timer hostage.
+     */
+    private static long countOver(long nanos, LongSupplier counter) {
+        long from = counter.getAsLong();
+        long t0 = System.nanoTime();
+        Await.awaitCondition("the end of the window", WAIT, () -> System.nanoTime() - t0 >= nanos,
+                () -> LockSupport.parkNanos(1_000_000));
+        return counter.getAsLong() - from;
     }
 }
