@@ -97,8 +97,8 @@ final class Sysmon extends Thread {
      * the next tick, at most 2 ms away, and overdue TIMER_WATCH_NS later. Not
      * {@link #TIMER_WATCH_NS} for them too: with 10,000 sleepers timers are always pending and
      * the Ps schedule all the time, and that kept sysmon at 4,000 ticks a second for nothing
-     * (369-427 ms of sysmon CPU over 40 rounds of 10,000 sleepers, against 176-187 ms with
-     * the 10 ms back-off; a third thread on a VM that stacks the carriers on one vCPU).
+     * (369-427 ms of sysmon CPU over 40 rounds of 10,000 sleepers, against 256-295 ms with
+     * this cap; a third thread on a VM that stacks the carriers on one vCPU).
      */
     static final long TIMER_WATCH_SCHEDULING_NS = 2_000_000L;
 
@@ -313,7 +313,10 @@ final class Sysmon extends Thread {
                     // runs them in findRunnable; when they are overdue, act as for the adopter's
                     // own (below): an idle M, or the adopter's G asked to yield.
                     long hint = pp.timers.earliestHint();
+                    // Its adopter runs them only in its own findRunnable: keep the 250 us watch,
+                    // as before (retired Ps are rare; their schedtick says nothing of the adopter).
                     anyPending |= hint != TimerQueue.NONE;
+                    anyHostage |= hint != TimerQueue.NONE;
                     if (hint != TimerQueue.NONE && now - hint > TIMER_OVERDUE_NS && pp.id >= procs) {
                         if (sched.npidle() > 0) {
                             sched.wakep();
