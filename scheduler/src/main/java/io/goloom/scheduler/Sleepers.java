@@ -51,9 +51,11 @@ import java.lang.invoke.VarHandle;
  *  the idle M (sleepForTimers)              an arming thread (TimerQueue, then timerWaker)
  *  1. CAS timerSleeper null -> m (volatile)  1. lower the P's earliest hint (volatile CAS)
  *  2. read every P's hint (earliestTimer)    2. read timerSleeper: an M sleeping past the
- *     and sleep until the earliest              deadline? wake it; nobody? wakep
+ *     and sleep until timerWake(earliest)       deadline? wake it; nobody? wakep
+ *     (its sleepUntil)
  * </pre>
- * One of the two sees the other: the M sleeps until the new deadline, or the arming wakes it.
+ * One of the two sees the other: the M sleeps until the new deadline (or the floor of
+ * {@link #timerWake}, if that is later), or the arming wakes it.
  *
  * <h2>Pair 2: which way the sleeper sleeps (timerWaker can trust {@link #blocker})</h2>
  * The M stores {@code blocker = m} (taking the token) or clears its own entry (not taking it)
